@@ -1,0 +1,6 @@
+"""Catalog entries for the 'jwt' area."""
+
+from authdoctor.catalog import CodeInfo
+from authdoctor.findings import Severity  # noqa: F401
+
+ENTRIES: tuple[CodeInfo, ...] = ()

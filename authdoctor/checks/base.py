@@ -1,0 +1,79 @@
+"""What a check module is, and what it gets to run.
+
+A check module under `authdoctor/checks/` names one area of diagnosis and exposes one
+module-level constant `CHECK: CheckSpec`:
+
+- `settings`: a *pure* function from the settings (and `now`) to findings. No I/O. It runs in
+  every `check`, including `--offline`.
+- `live`: an async function that probes the real services through the injected clients and turns
+  library exceptions into findings. It runs unless `--offline`.
+
+Either may be None. The runner discovers modules (`authdoctor.checks.registry`), runs them
+concurrently, and turns a crash or a deadline into an `internal.*` finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from authdoctor.findings import Finding, Severity, SourceLocation
+from authdoctor.settings.model import Deployment
+
+if TYPE_CHECKING:
+    import httpx
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """Everything a check may read. `now` is the run's clock (`--now` fixes it)."""
+
+    deployment: Deployment
+    now: datetime
+    offline: bool = False
+    probe_timeout_s: float = 5.0
+
+    def http_client(self) -> httpx.AsyncClient:
+        """A client with the run's TLS and timeout policy (see `authdoctor.http`)."""
+        from authdoctor.http import make_async_client
+
+        return make_async_client(self.deployment.probe, timeout_s=self.probe_timeout_s)
+
+
+SettingsCheck = Callable[[CheckContext], Iterable[Finding]]
+LiveCheck = Callable[[CheckContext], Awaitable[Iterable[Finding]]]
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """A registered check area: its name (the code prefix and `--only` value), a title for
+    reports, and its settings and live halves."""
+
+    area: str
+    title: str
+    settings: SettingsCheck | None = None
+    live: LiveCheck | None = None
+
+
+def finding(code: str, title: str, *, detail: str = "", fix: str = "",
+            evidence: dict[str, str] | None = None, subject: str = "",
+            location: SourceLocation | None = None, severity: Severity | None = None) -> Finding:
+    """A Finding whose severity defaults to the catalog's for `code` (unknown codes are a bug
+    caught by the registry tests)."""
+    from authdoctor.catalog import CATALOG
+
+    if severity is None:
+        info = CATALOG.get(code)
+        if info is None:
+            raise KeyError(f"finding code {code!r} is not in the catalog")
+        severity = info.severity
+    return Finding(code=code, severity=severity, title=title, detail=detail, fix=fix,
+                   evidence=evidence or {}, subject=subject, location=location)
+
+
+def skipped(area: str, reason: str, *, fix: str = "") -> Finding:
+    """The area could not run; `reason` says why in plain words."""
+    return Finding(code=f"{area}.skipped", severity=Severity.SKIPPED,
+                   title=f"{area} checks skipped: {reason}", detail=reason, fix=fix)

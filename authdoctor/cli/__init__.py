@@ -1,0 +1,108 @@
+"""The `authdoctor` command line. Thin: each subcommand lives in its own module and returns an
+exit code; `main` is the one error boundary that turns the tool's own errors into exit 2, a bug
+into exit 3, and never shows a traceback unless --debug.
+
+Heavy libraries (httpx, redis, ldap3, dnspython, cryptography) are imported inside the
+functions that need them, so `authdoctor jwt decode` starts as fast as typer itself.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from authdoctor import __version__
+from authdoctor.cli.common import GlobalState
+from authdoctor.exitcodes import EXIT_CODES_HELP, ExitCode
+
+HELP = f"""Diagnose broken sign-in on a self-hosted web app (Open WebUI first).
+
+authdoctor reads the deployment's settings, probes the real services (OIDC provider, LDAP,
+Redis, the app itself) and names the root cause with the exact setting to change.
+
+Start here:
+
+\b
+  authdoctor check --env-file .env             Open WebUI's own variables, no config to write
+  authdoctor check --env-file .env --offline   settings only, no network
+  authdoctor jwt decode TOKEN                  what is in this token, why is it rejected
+  authdoctor explain CODE                      what a finding means and how to fix it
+
+{EXIT_CODES_HELP}
+"""
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"authdoctor {__version__}")
+        raise typer.Exit(0)
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(
+        name="authdoctor",
+        help=HELP,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    )
+
+    @app.callback()
+    def root(
+        version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
+                                              help="Print the version and exit.")] = False,
+        debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for internal errors.")] = False,
+        no_color: Annotated[bool, typer.Option("--no-color", help="No colour (NO_COLOR is honoured too).")]
+        = False,
+    ) -> None:
+        GlobalState.debug = debug
+        GlobalState.no_color = no_color
+
+    from authdoctor.cli import check_cmd, config_cmd, explain_cmd, jwt_cmd
+
+    check_cmd.register(app)
+    jwt_cmd.register(app)
+    explain_cmd.register(app)
+    config_cmd.register(app)
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point and the single error boundary."""
+    from authdoctor.errors import AuthdoctorError
+
+    app = build_app()
+    try:
+        result = app(args=argv, prog_name="authdoctor", standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.stderr.write("authdoctor: interrupted\n")
+        sys.exit(130)
+    except typer.TyperException as exc:  # usage errors from option parsing: exit 2
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            sys.stderr.write(f"authdoctor: error: {exc}\n")
+        code = getattr(exc, "exit_code", ExitCode.USAGE)
+        sys.exit(code if isinstance(code, int) and code != 1 else ExitCode.USAGE)
+    except AuthdoctorError as exc:
+        sys.stderr.write(f"authdoctor: error: {exc}\n")
+        sys.exit(ExitCode.USAGE)
+    except KeyboardInterrupt:
+        sys.stderr.write("authdoctor: interrupted\n")
+        sys.exit(130)
+    except Exception as exc:
+        if GlobalState.debug:
+            import traceback
+
+            traceback.print_exc()
+        sys.stderr.write(f"authdoctor: internal error: {type(exc).__name__}: {exc}\n"
+                         "This is a bug in authdoctor; re-run with --debug and report the traceback.\n")
+        sys.exit(ExitCode.INTERNAL)
+    sys.exit(int(result or 0))

@@ -1,0 +1,80 @@
+"""`authdoctor check`: every check, one report."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from authdoctor.cli.settings_options import (
+    ComposeOpt,
+    ConfigOpt,
+    EnvFileOpt,
+    FromEnvOpt,
+    PublicUrlOpt,
+    ServiceOpt,
+    settings_inputs,
+)
+from authdoctor.exitcodes import EXIT_CODES_HELP
+
+CHECK_HELP = f"""Run every check against the deployment and report root causes with fixes.
+
+Settings come from --env-file (Open WebUI's own variables), --config deploy.yaml, --compose
+or --from-env; deploy.yaml fields override the others. Each --env-file / compose service is one
+replica, and replicas are compared with each other.
+
+Examples:
+
+\b
+  authdoctor check --env-file .env
+  authdoctor check --env-file .env --offline
+  authdoctor check --config deploy.yaml --format json --output report.json
+  authdoctor check --env-file a.env --env-file b.env --only secret --only cookie
+
+{EXIT_CODES_HELP}
+"""
+
+FORMAT_HELP = "Output format: text (for people), json, sarif (code scanning), junit (CI test reports)."
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("check", help=CHECK_HELP, no_args_is_help=False)
+    def check(
+        config: ConfigOpt = None,
+        env_file: EnvFileOpt = None,
+        compose: ComposeOpt = None,
+        service: ServiceOpt = None,
+        from_env: FromEnvOpt = False,
+        public_url: PublicUrlOpt = None,
+        only: Annotated[list[str] | None, typer.Option("--only", metavar="AREA",
+                        help="Run only this check area (repeatable).")] = None,
+        skip: Annotated[list[str] | None, typer.Option("--skip", metavar="AREA",
+                        help="Skip this check area (repeatable).")] = None,
+        ignore: Annotated[list[str] | None, typer.Option("--ignore", metavar="CODE",
+                          help="Drop findings with this code (repeatable).")] = None,
+        offline: Annotated[bool, typer.Option("--offline",
+                           help="Settings-only checks; no network at all.")] = False,
+        fail_on: Annotated[str, typer.Option("--fail-on", metavar="SEVERITY",
+                           help="Exit 1 when a finding is at or above: error, warning or info.")] = "error",
+        timeout: Annotated[float, typer.Option("--timeout", metavar="SECONDS", min=0.1,
+                           help="Deadline for the whole run.")] = 30.0,
+        probe_timeout: Annotated[float | None, typer.Option("--probe-timeout", metavar="SECONDS",
+                                 min=0.1, help="Timeout of each network probe (default 5).")] = None,
+        now: Annotated[str | None, typer.Option("--now", metavar="TIME",
+                       help="Fixed clock for reproducible reports (ISO 8601 or Unix seconds).")] = None,
+        output_format: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT",
+                                 help=FORMAT_HELP)] = "text",
+        output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
+                          help="Write the report to FILE instead of stdout.")] = None,
+        verbose: Annotated[bool, typer.Option("--verbose", "-v",
+                           help="Text format: also list passed and skipped areas in full.")] = False,
+    ) -> int:
+        from authdoctor.commands.check import run_check
+
+        return run_check(
+            inputs=settings_inputs(config, env_file, compose, service, from_env, public_url),
+            only=only or [], skip=skip or [], ignore=ignore or [], offline=offline,
+            fail_on=fail_on, timeout=timeout, probe_timeout=probe_timeout, now=now,
+            output_format=output_format, output=output, verbose=verbose, stderr=sys.stderr,
+        )

@@ -1,0 +1,34 @@
+"""The settings-source options shared by `check` and `config show`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from authdoctor.settings import SettingsInputs
+
+ConfigOpt = Annotated[str | None, typer.Option(
+    "--config", "-c", metavar="FILE",
+    help="deploy.yaml describing the deployment (see `authdoctor config schema`).")]
+EnvFileOpt = Annotated[list[str] | None, typer.Option(
+    "--env-file", "-e", metavar="FILE",
+    help="Open WebUI .env file. Repeat for several replicas; they are compared.")]
+ComposeOpt = Annotated[list[str] | None, typer.Option(
+    "--compose", metavar="FILE", help="docker-compose file; the Open WebUI service's environment.")]
+ServiceOpt = Annotated[list[str] | None, typer.Option(
+    "--service", metavar="NAME", help="Compose service to read (default: the Open WebUI image).")]
+FromEnvOpt = Annotated[bool, typer.Option(
+    "--from-env", help="Read Open WebUI variables from this process's environment.")]
+PublicUrlOpt = Annotated[str | None, typer.Option(
+    "--public-url", metavar="URL", help="The URL users open (default: WEBUI_URL).")]
+
+
+def settings_inputs(config: str | None, env_file: list[str] | None, compose: list[str] | None,
+                    service: list[str] | None, from_env: bool, public_url: str | None) -> SettingsInputs:
+    from authdoctor.settings import SettingsInputs
+
+    return SettingsInputs(config=config, env_files=tuple(env_file or ()),
+                          compose_files=tuple(compose or ()), compose_services=tuple(service or ()),
+                          from_env=from_env, public_url=public_url)

@@ -1,0 +1,56 @@
+"""Helpers shared by command implementations: option parsing and emitting a report."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+
+from authdoctor.errors import UsageError
+from authdoctor.findings import FAIL_ON_CHOICES, Report, Severity
+from authdoctor.render import OutputFormat
+
+
+def parse_fail_on(value: str) -> Severity:
+    for severity in FAIL_ON_CHOICES:
+        if value.strip().lower() == severity.value:
+            return severity
+    raise UsageError(f"--fail-on {value!r}: choose error, warning or info")
+
+
+def parse_format(value: str) -> OutputFormat:
+    try:
+        return OutputFormat(value.strip().lower())
+    except ValueError:
+        choices = ", ".join(f.value for f in OutputFormat)
+        raise UsageError(f"--format {value!r}: choose one of {choices}") from None
+
+
+def check_ignore_codes(codes: Iterable[str]) -> list[str]:
+    """--ignore CODE must name a known code: a typo would silently ignore nothing."""
+    from authdoctor.catalog import CATALOG, closest
+
+    result = []
+    for code in codes:
+        if code not in CATALOG:
+            near = closest(code)
+            hint = f"; did you mean {', '.join(near)}?" if near else ""
+            raise UsageError(f"--ignore {code!r} is not a known finding code{hint}")
+        result.append(code)
+    return result
+
+
+def emit_report(report: Report, fmt: OutputFormat, output: str | None, secrets: Iterable[str],
+                verbose: bool = False) -> None:
+    """Redact every known secret, render, and write. The redactor runs on the report for every
+    format, so no renderer can leak a secret."""
+    from authdoctor.cli.common import GlobalState, color_enabled, terminal_width, write_output
+    from authdoctor.masking import Redactor
+    from authdoctor.render import RenderOptions, render
+
+    redactor = Redactor(secrets)
+    safe = report.map_text(redactor)
+    to_terminal = output in (None, "-")
+    color = fmt is OutputFormat.TEXT and to_terminal and color_enabled(sys.stdout, GlobalState.no_color)
+    width = terminal_width() if to_terminal else 100
+    text = render(safe, fmt, RenderOptions(color=color, width=width, verbose=verbose))
+    write_output(redactor(text), output)

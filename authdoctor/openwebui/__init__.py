@@ -1,0 +1,1 @@
+"""Open WebUI knowledge: the variables it reads and how it reads them (app-exact semantics)."""

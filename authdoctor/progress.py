@@ -1,0 +1,50 @@
+"""Live progress on stderr while checks run: only on a terminal, never in CI or pipes."""
+
+from __future__ import annotations
+
+import os
+from types import TracebackType
+from typing import Any, TextIO
+
+
+class Progress:
+    """A rich status line naming the areas still running. A no-op when not on a TTY."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        self._stream = stream
+        self._running: list[str] = []
+        self._status: Any = None
+
+    @classmethod
+    def for_stream(cls, stream: TextIO, enabled: bool = True) -> Progress:
+        try:
+            tty = stream.isatty()
+        except (AttributeError, ValueError):
+            tty = False
+        if not (enabled and tty) or os.environ.get("CI") or os.environ.get("TERM") == "dumb":
+            return cls(None)
+        return cls(stream)
+
+    def __enter__(self) -> Progress:
+        if self._stream is not None:
+            from rich.console import Console
+
+            console = Console(file=self._stream, no_color="NO_COLOR" in os.environ)
+            self._status = console.status("checking…", spinner="dots")
+            self._status.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._status is not None:
+            self._status.stop()
+
+    def update(self, area: str, event: str) -> None:
+        if self._status is None:
+            return
+        if event == "start":
+            self._running.append(area)
+        elif area in self._running:
+            self._running.remove(area)
+        waiting = ", ".join(self._running) or "finishing"
+        self._status.update(f"checking: {waiting}")

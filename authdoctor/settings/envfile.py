@@ -1,0 +1,63 @@
+"""Open WebUI `.env` files (dotenv syntax: quotes, `export`, comments, `${VAR}`, CRLF).
+
+Parsing is python-dotenv's; what we add is provenance (file and line of every variable) and the
+raw line, so checks can point at the line and notice stray whitespace or quotes.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from dotenv.parser import parse_stream
+
+from authdoctor.errors import ConfigError
+from authdoctor.findings import SourceLocation
+from authdoctor.settings.files import read_text
+from authdoctor.settings.interpolate import interpolate
+from authdoctor.settings.model import EnvSource, EnvVar
+
+
+def parse_env_text(text: str, path: str, environ: Mapping[str, str] | None = None) -> dict[str, EnvVar]:
+    """Variables of a dotenv text. `${VAR}` resolves from earlier lines, then `environ`.
+    A line dotenv cannot parse is a ConfigError naming the line (compose refuses such files too)."""
+    environ = os.environ if environ is None else environ
+    result: dict[str, EnvVar] = {}
+    for binding in parse_stream(io.StringIO(text)):
+        line = binding.original.line
+        if binding.error:
+            snippet = binding.original.string.strip()[:60]
+            raise ConfigError(f"cannot parse line: {snippet!r} (expected NAME=value)", path=path,
+                              line=line)
+        if binding.key is None:
+            continue
+        value = binding.value if binding.value is not None else ""
+        raw = binding.original.string.rstrip("\n")
+        after_eq = raw.split("=", 1)[1].lstrip() if "=" in raw else ""
+        if not after_eq.startswith("'"):
+            lookup = {**environ, **{k: v.value for k, v in result.items()}}
+            value, _missing = interpolate(value, lookup)
+        result[binding.key] = EnvVar(
+            name=binding.key,
+            value=value,
+            location=SourceLocation(path=path, line=line, key=binding.key),
+            raw=raw,
+        )
+    return result
+
+
+def load_env_file(path: str | Path, environ: Mapping[str, str] | None = None) -> EnvSource:
+    text = read_text(path, "env file")
+    return EnvSource(label=str(path), vars=parse_env_text(text, str(path), environ))
+
+
+def load_process_env(environ: Mapping[str, str] | None = None) -> EnvSource:
+    environ = os.environ if environ is None else environ
+    variables = {
+        name: EnvVar(name=name, value=value,
+                     location=SourceLocation(path="(process environment)", key=name))
+        for name, value in environ.items()
+    }
+    return EnvSource(label="process environment", vars=variables)

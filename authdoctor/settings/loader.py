@@ -1,0 +1,85 @@
+"""Combine the settings sources named on the command line into one `Deployment`.
+
+Rules (also in `authdoctor check --help`):
+- each `--env-file`, each compose service and `--from-env` is one *replica* (several replicas are
+  compared with each other by the settings checks);
+- `--config deploy.yaml` fields override or complement every replica's variables; with no other
+  source, deploy.yaml alone describes the one replica;
+- authdoctor's own options (public URL, test account, probe) come from deploy.yaml.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from authdoctor.errors import UsageError
+from authdoctor.settings.model import Deployment, EnvSource, ProbeOptions
+
+
+@dataclass(frozen=True)
+class SettingsInputs:
+    """The settings sources a command was given."""
+
+    config: str | None = None
+    env_files: Sequence[str] = ()
+    compose_files: Sequence[str] = ()
+    compose_services: Sequence[str] = ()
+    from_env: bool = False
+    public_url: str | None = None
+    environ: Mapping[str, str] | None = field(default=None, repr=False)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.config or self.env_files or self.compose_files or self.from_env)
+
+
+def load_deployment(inputs: SettingsInputs) -> Deployment:
+    """Read every source; raise ConfigError (exit 2) on anything unreadable or invalid."""
+    from authdoctor.settings.envfile import load_env_file, load_process_env
+
+    environ = os.environ if inputs.environ is None else inputs.environ
+    if inputs.empty:
+        raise UsageError("no settings given: use --env-file FILE, --config deploy.yaml, "
+                         "--compose docker-compose.yml or --from-env")
+    if inputs.compose_services and not inputs.compose_files:
+        raise UsageError("--service needs --compose FILE")
+
+    replicas: list[EnvSource] = [load_env_file(path, environ) for path in inputs.env_files]
+    if inputs.compose_files:
+        from authdoctor.settings.compose import load_compose
+
+        for path in inputs.compose_files:
+            replicas.extend(load_compose(path, list(inputs.compose_services), environ))
+    if inputs.from_env:
+        replicas.append(load_process_env(environ))
+
+    sources = [*inputs.env_files, *inputs.compose_files]
+    if inputs.from_env:
+        sources.append("process environment")
+    public_url = None
+    test_account = None
+    probe = ProbeOptions()
+    declared_replicas: int | None = None
+    if inputs.config:
+        from authdoctor.settings.deploy_yaml import load_deploy_yaml
+
+        deploy = load_deploy_yaml(inputs.config, environ)
+        sources.insert(0, inputs.config)
+        if replicas:
+            replicas = [r.overlay(deploy.env, label=f"{r.label} + {inputs.config}") for r in replicas]
+        else:
+            replicas = [deploy.env]
+        public_url = deploy.public_url
+        test_account = deploy.test_account
+        probe = deploy.probe
+        declared_replicas = deploy.replicas
+    return Deployment(
+        replicas=tuple(replicas),
+        public_url=inputs.public_url or public_url,
+        test_account=test_account,
+        probe=probe,
+        sources=tuple(sources),
+        declared_replicas=declared_replicas,
+    )

@@ -1,0 +1,137 @@
+"""The settings model every check reads: one or more *replicas* of Open WebUI env settings,
+plus what authdoctor itself needs (public URL, test account, probe options).
+
+Open WebUI is configured by environment variables, and the checks must behave exactly as the app
+reads them (fallbacks, parsing, defaults), so the central data is the app's own variable names with
+their values and where each was read (`EnvVar`). `deploy.yaml` fields are mapped onto the same
+names (`authdoctor.settings.deploy_yaml`), so a user never has to write YAML and the checks are
+written once. Typed, app-exact readings of these variables live in `authdoctor.openwebui`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from authdoctor.findings import SourceLocation
+from authdoctor.masking import is_secret_name, url_password
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    """One variable as read from a source. `raw` is the source text (the whole line for a .env),
+    kept so checks can see stray whitespace or quotes the parser removed."""
+
+    name: str
+    value: str
+    location: SourceLocation | None = None
+    raw: str | None = None
+
+
+@dataclass(frozen=True)
+class ComposeService:
+    """What a compose service tells beyond its environment: image and mounted container paths."""
+
+    name: str
+    image: str | None = None
+    volume_targets: tuple[str, ...] = ()
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class EnvSource:
+    """The settings of one replica (one .env, one compose service, the process environment)."""
+
+    label: str
+    vars: Mapping[str, EnvVar] = field(default_factory=dict)
+    compose: ComposeService | None = None
+
+    def get(self, name: str) -> str | None:
+        var = self.vars.get(name)
+        return None if var is None else var.value
+
+    def location(self, name: str) -> SourceLocation | None:
+        var = self.vars.get(name)
+        return None if var is None else var.location
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.vars
+
+    def __iter__(self) -> Iterator[EnvVar]:
+        return iter(self.vars.values())
+
+    def overlay(self, other: EnvSource, label: str | None = None) -> EnvSource:
+        """`other`'s variables win over this source's."""
+        merged = dict(self.vars)
+        merged.update(other.vars)
+        return EnvSource(label=label or self.label, vars=merged, compose=self.compose or other.compose)
+
+
+@dataclass(frozen=True)
+class TestAccount:
+    """Credentials used by live checks (sign-in, LDAP user bind). Always masked in output."""
+
+    email: str | None = None
+    password: str | None = None
+    ldap_user: str | None = None
+    ldap_password: str | None = None
+    token: str | None = None
+
+
+@dataclass(frozen=True)
+class ProbeOptions:
+    """How live probes behave: per-probe timeout, TLS verification and extra CA bundle."""
+
+    timeout_s: float = 5.0
+    verify_tls: bool = True
+    ca_file: str | None = None
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """Everything a run knows about the deployment under diagnosis."""
+
+    replicas: tuple[EnvSource, ...]
+    public_url: str | None = None
+    app: str = "openwebui"
+    test_account: TestAccount | None = None
+    probe: ProbeOptions = field(default_factory=ProbeOptions)
+    sources: tuple[str, ...] = ()
+    declared_replicas: int | None = None
+
+    @property
+    def replica_count(self) -> int:
+        """How many app processes share the settings: declared in deploy.yaml, else the number of
+        sources given (each --env-file or compose service is one)."""
+        return self.declared_replicas or len(self.replicas)
+
+    @property
+    def env(self) -> EnvSource:
+        """The primary replica's settings (the first source given)."""
+        return self.replicas[0] if self.replicas else EnvSource(label="(no settings)")
+
+    @property
+    def effective_public_url(self) -> str | None:
+        """`public_url` from deploy.yaml, else `WEBUI_URL` as the app has it."""
+        if self.public_url:
+            return self.public_url
+        value = self.env.get("WEBUI_URL")
+        return value.strip() or None if value is not None else None
+
+    def secret_values(self) -> set[str]:
+        """Every secret value this run knows, for the output redactor."""
+        values: set[str] = set()
+        for replica in self.replicas:
+            for var in replica:
+                if is_secret_name(var.name):
+                    values.add(var.value)
+                    values.add(var.value.strip())
+                if "://" in var.value:
+                    password = url_password(var.value)
+                    if password:
+                        values.add(password)
+        if self.test_account is not None:
+            account = self.test_account
+            values.update(v for v in (account.password, account.ldap_password, account.token) if v)
+        values.discard("")
+        return values
