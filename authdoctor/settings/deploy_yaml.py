@@ -11,6 +11,7 @@ wrong types are `ConfigError`s that name the file, line and key. The JSON Schema
 from __future__ import annotations
 
 import difflib
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -38,7 +39,6 @@ class Field:
 
 
 F = Field
-_PROVIDER_COMMON: dict[str, Any] = {}
 
 PROVIDERS: dict[str, dict[str, Field]] = {
     "google": {
@@ -153,7 +153,7 @@ SECTIONS: dict[str, Any] = {
         "groups": F("string", "WEBUI_AUTH_TRUSTED_GROUPS_HEADER", "header carrying groups"),
         "role": F("string", "WEBUI_AUTH_TRUSTED_ROLE_HEADER", "header carrying the role"),
     },
-    "replicas": F("scalar", None, "number of app replicas or workers behind the public URL"),
+    "replicas": F("count", None, "number of app replicas or workers behind the public URL"),
     "env": "free",  # any Open WebUI variable by its own name
     "test_account": {
         "email": F("string", None, "a real account's email for live sign-in"),
@@ -163,7 +163,7 @@ SECTIONS: dict[str, Any] = {
         "token": F("string", None, "a token to inspect (use ${VAR})"),
     },
     "probe": {
-        "timeout": F("scalar", None, "seconds per network probe (default 5)"),
+        "timeout": F("seconds", None, "seconds per network probe (default 5)"),
         "verify_tls": F("boolean", None, "verify TLS certificates (default true)"),
         "ca_file": F("string", None, "extra CA bundle (PEM) for internal CAs"),
     },
@@ -174,14 +174,16 @@ _KIND_SCHEMA: dict[str, dict[str, Any]] = {
     "scalar": {"type": ["string", "number"]},
     "boolean": {"type": "boolean"},
     "list": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": ["string", "number"]}}]},
+    "count": {"type": "integer", "minimum": 1, "maximum": 10000},
+    "seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 3600},
 }
 
 
 def _schema_for(node: Any, title: str | None = None) -> dict[str, Any]:
     if isinstance(node, Field):
-        schema = dict(_KIND_SCHEMA[node.kind])
-        schema["description"] = node.help + (f" (Open WebUI: {node.env})" if node.env else "")
-        return schema
+        leaf = dict(_KIND_SCHEMA[node.kind])
+        leaf["description"] = node.help + (f" (Open WebUI: {node.env})" if node.env else "")
+        return leaf
     if node == "free":
         return {
             "type": "object",
@@ -300,6 +302,9 @@ def _validate(data: Any, lines: Mapping[tuple[str, ...], int], path: str) -> Non
 def _describe_expected(error: Any) -> str:
     if error.validator == "const":
         return f"must be {error.validator_value!r}"
+    if error.validator in ("minimum", "maximum", "exclusiveMinimum"):
+        bounds = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than"}
+        return f"must be {bounds[error.validator]} {error.validator_value}"
     schema = error.schema
     if "oneOf" in schema or error.validator == "oneOf":
         return "must be a string or a list of strings"
@@ -308,6 +313,8 @@ def _describe_expected(error: Any) -> str:
         wanted = " or ".join("a number" if w == "number" else f"a {w}" for w in wanted)
     elif wanted == "object":
         wanted = "a mapping"
+    elif wanted == "integer":
+        wanted = "a whole number"
     elif wanted:
         wanted = f"a {wanted}"
     return f"must be {wanted}" if wanted else f"is invalid ({error.message})"
@@ -324,7 +331,11 @@ def _kind(value: Any) -> str:
         return "nothing (null)"
     if isinstance(value, int | float):
         return f"number {value}"
-    return f"string {value!r}"
+    if isinstance(value, str):
+        return f"string {value!r}"
+    if isinstance(value, bytes):
+        return "binary data"
+    return f"a {type(value).__name__} ({value})"
 
 
 def _lookup(node: Any, key_path: tuple[str, ...]) -> Any:
@@ -387,23 +398,15 @@ def parse_deploy_yaml(text: str, path: str, environ: Mapping[str, str] | None = 
 
     collect(SECTIONS, data, ())
     probe_data = data.get("probe", {})
-    try:
-        timeout = float(probe_data.get("timeout", 5.0))
-    except ValueError:
-        raise ConfigError(f"'probe.timeout' must be a number of seconds, got "
-                          f"{probe_data.get('timeout')!r}", path=path,
-                          line=lines.get(("probe", "timeout")), key="probe.timeout") from None
-    probe = ProbeOptions(timeout_s=timeout, verify_tls=probe_data.get("verify_tls", True),
+    timeout = probe_data.get("timeout", 5.0)
+    if not math.isfinite(timeout):
+        raise ConfigError(f"'probe.timeout' must be a finite number of seconds, got {timeout}",
+                          path=path, line=lines.get(("probe", "timeout")), key="probe.timeout")
+    probe = ProbeOptions(timeout_s=float(probe_data.get("timeout", 5.0)),
+                         verify_tls=probe_data.get("verify_tls", True),
                          ca_file=probe_data.get("ca_file"))
     account = data.get("test_account")
-    replicas_value = data.get("replicas")
-    replicas: int | None = None
-    if replicas_value is not None:
-        try:
-            replicas = int(replicas_value)
-        except ValueError:
-            raise ConfigError(f"'replicas' must be a whole number, got {replicas_value!r}", path=path,
-                              line=lines.get(("replicas",)), key="replicas") from None
+    replicas: int | None = data.get("replicas")
     return DeployFile(
         path=path,
         env=EnvSource(label=path, vars=variables),

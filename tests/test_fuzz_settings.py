@@ -1,0 +1,43 @@
+"""Property tests: no input to the settings loaders may raise anything but the tool's own
+ConfigError (which the CLI turns into a one-line message and exit 2)."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from authdoctor.errors import ConfigError
+from authdoctor.settings.deploy_yaml import parse_deploy_yaml
+from authdoctor.settings.envfile import parse_env_text
+
+yaml_like = st.one_of(
+    st.text(max_size=300),
+    st.lists(
+        st.tuples(
+            st.sampled_from(["public_url", "secret_key", "jwt", "cookies", "ldap", "redis", "env",
+                             "oauth", "version", "probe", "test_account", "replicas", "x", "- a"]),
+            st.sampled_from([": ", ":\n  port: ", ":\n  expires_in: ", ": [", ": {", ":\n  - ",
+                             ": ${A}", ": !!binary ", ": &a ", ": *a", ":\n  secure: "]),
+            st.text(alphabet="abc019:{}[],-&*!'\"\n ${}", max_size=20),
+        ).map("".join),
+        max_size=8,
+    ).map("\n".join),
+)
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(yaml_like)
+def test_deploy_yaml_raises_only_config_error(text: str) -> None:
+    try:
+        parse_deploy_yaml(text, "deploy.yaml", {"A": "value"})
+    except ConfigError:
+        pass
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=400))
+def test_env_text_raises_only_config_error(text: str) -> None:
+    try:
+        parse_env_text(text, "fuzz.env", {})
+    except ConfigError:
+        pass

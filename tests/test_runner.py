@@ -1,0 +1,124 @@
+"""The runner: concurrency, crash isolation, the global deadline, selection and exit codes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from authdoctor.checks.base import CheckContext, CheckSpec, finding
+from authdoctor.errors import UsageError
+from authdoctor.exitcodes import ExitCode, exit_code_for
+from authdoctor.findings import CheckStatus, Finding, Report, Severity
+from authdoctor.runner import RunOptions, run_checks
+from authdoctor.settings.model import Deployment, EnvSource
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+DEPLOYMENT = Deployment(replicas=(EnvSource(label="test.env"),), sources=("test.env",))
+
+
+def warns(ctx: CheckContext) -> Iterable[Finding]:
+    return [finding("cookie.missing-secure-on-https", "cookies are not Secure")]
+
+
+def silent(ctx: CheckContext) -> Iterable[Finding]:
+    return []
+
+
+def crashes(ctx: CheckContext) -> Iterable[Finding]:
+    raise RuntimeError("boom")
+
+
+async def hangs(ctx: CheckContext) -> Iterable[Finding]:
+    await asyncio.sleep(30)
+    return []
+
+
+async def live_error(ctx: CheckContext) -> Iterable[Finding]:
+    return [finding("redis.unreachable", "Redis does not answer")]
+
+
+CHECKS = {
+    "cookie": CheckSpec("cookie", "Cookies", settings=warns),
+    "secret": CheckSpec("secret", "Secret key", settings=silent),
+    "redis": CheckSpec("redis", "Redis", live=live_error),
+}
+
+
+def run(checks: dict[str, CheckSpec], **options: Any) -> Report:
+    return run_checks(DEPLOYMENT, RunOptions(now=NOW, **options), checks=checks)
+
+
+def test_findings_worst_first_and_ok_for_silent_areas() -> None:
+    report = run(CHECKS)
+    codes = [(f.code, f.severity) for f in report.findings]
+    assert codes == [
+        ("redis.unreachable", Severity.ERROR),
+        ("cookie.missing-secure-on-https", Severity.WARNING),
+        ("secret.ok", Severity.OK),
+    ]
+    assert exit_code_for(report) == ExitCode.FINDINGS
+
+
+def test_fail_on_threshold_decides_exit_code() -> None:
+    only_warning = {"cookie": CHECKS["cookie"]}
+    assert exit_code_for(run(only_warning)) == ExitCode.OK
+    assert exit_code_for(run(only_warning, fail_on=Severity.WARNING)) == ExitCode.FINDINGS
+
+
+def test_offline_skips_live_halves() -> None:
+    report = run(CHECKS, offline=True)
+    redis = next(o for o in report.checks if o.area == "redis")
+    assert redis.status is CheckStatus.SKIPPED
+    assert [f.code for f in redis.findings] == ["redis.skipped"]
+
+
+def test_a_crash_is_a_finding_and_the_others_still_report() -> None:
+    checks = {**CHECKS, "ldap": CheckSpec("ldap", "LDAP", settings=crashes)}
+    report = run(checks)
+    codes = {f.code for f in report.findings}
+    assert "internal.check-crashed" in codes
+    assert {"redis.unreachable", "cookie.missing-secure-on-https"} <= codes
+    crashed = next(f for f in report.findings if f.code == "internal.check-crashed")
+    assert "RuntimeError: boom" in crashed.title
+    assert exit_code_for(report) == ExitCode.INTERNAL
+
+
+def test_global_deadline_stops_a_hanging_check() -> None:
+    checks = {**CHECKS, "oidc": CheckSpec("oidc", "OIDC", live=hangs)}
+    report = run(checks, timeout_s=0.3)
+    oidc = next(o for o in report.checks if o.area == "oidc")
+    assert oidc.status is CheckStatus.TIMED_OUT
+    assert [f.code for f in oidc.findings] == ["internal.deadline-exceeded"]
+    assert report.duration_s < 5
+    assert exit_code_for(report) == ExitCode.INTERNAL
+
+
+def test_checks_run_concurrently() -> None:
+    async def slow(ctx: CheckContext) -> Iterable[Finding]:
+        await asyncio.sleep(0.3)
+        return []
+
+    checks = {name: CheckSpec(name, name, live=slow) for name in ("ldap", "redis", "oidc", "deploy")}
+    report = run(checks)
+    assert report.duration_s < 0.9
+
+
+def test_only_skip_and_ignore() -> None:
+    report = run(CHECKS, only=["cookie", "redis"], ignore=["redis.unreachable"])
+    assert [o.area for o in report.checks] == ["cookie", "redis"]
+    assert "redis.unreachable" not in {f.code for f in report.findings}
+    report = run(CHECKS, skip=["cookie"])
+    assert "cookie" not in [o.area for o in report.checks]
+
+
+def test_unknown_area_is_a_usage_error_with_a_suggestion() -> None:
+    with pytest.raises(UsageError, match="unknown check area 'cookies'; did you mean 'cookie'"):
+        run(CHECKS, only=["cookies"])
+
+
+def test_now_is_the_reports_clock() -> None:
+    assert run(CHECKS).started_at == NOW
