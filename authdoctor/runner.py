@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from authdoctor import __version__
@@ -29,7 +29,7 @@ class RunOptions:
     fail_on: Severity = Severity.ERROR
     timeout_s: float = 30.0
     probe_timeout_s: float | None = None
-    now: datetime | None = None
+    now: datetime | None = None  # fixed clock (--now); also zeroes durations for reproducible output
     on_progress: Callable[[str, str], None] | None = field(default=None, compare=False)
 
 
@@ -151,12 +151,17 @@ def run_checks(deployment: Deployment, options: RunOptions, *, target: str | Non
     now = options.now or utcnow()
     started = time.monotonic()
     outcomes = asyncio.run(run_checks_async(deployment, specs, options, now))
+    duration = round(time.monotonic() - started, 3)
+    if options.now is not None:
+        # A fixed clock means a reproducible report: timings are the only other varying values.
+        outcomes = tuple(replace(o, duration_s=0.0) for o in outcomes)
+        duration = 0.0
     return Report(
         tool_version=__version__,
         command="check",
         target=target or deployment.effective_public_url or ", ".join(deployment.sources),
         started_at=now,
-        duration_s=round(time.monotonic() - started, 3),
+        duration_s=duration,
         fail_on=options.fail_on,
         checks=outcomes,
         sources=deployment.sources,
