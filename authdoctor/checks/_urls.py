@@ -35,6 +35,7 @@ class ParsedURL:
     path: str
     query: str
     fragment: str
+    explicit_port: bool = False
 
     @property
     def origin(self) -> str:
@@ -66,4 +67,15 @@ def parse_absolute(url: str) -> ParsedURL:
         raise URLProblem("it has no host name")
     scheme = parts.scheme.lower()
     return ParsedURL(scheme=scheme, host=host, port=port if port is not None else DEFAULT_PORTS.get(scheme),
-                     path=parts.path, query=parts.query, fragment=parts.fragment)
+                     path=parts.path, query=parts.query, fragment=parts.fragment,
+                     explicit_port=port is not None)
+
+
+def same_host_and_port(a: ParsedURL, b: ParsedURL) -> bool:
+    """Same host, and the same port where that is comparable: across different schemes the
+    default ports differ by definition, so only explicit ports are compared then."""
+    if a.host != b.host:
+        return False
+    if a.scheme == b.scheme:
+        return a.port == b.port
+    return not (a.explicit_port and b.explicit_port) or a.port == b.port
