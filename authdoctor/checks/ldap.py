@@ -259,7 +259,7 @@ def _missing(env: EnvSource, var: str, title: str, why: str, example: str, *,
              mask(value) if "PASSWORD" in var else value)
     return finding(
         "ldap.setting-missing", title,
-        detail=why + ".", fix=f"Set {example}.{PERSISTED}",
+        detail=why if why.endswith((".", ".'")) else why + ".", fix=f"Set {example}.{PERSISTED}",
         evidence={var: shown}, subject=var, location=env.location(var), severity=severity,
     )
 
