@@ -1,10 +1,191 @@
-"""Text output (placeholder until the renderer work lands)."""
+"""Text output for a person at a terminal: findings grouped by area, worst area first.
+
+Each finding shows a severity label, its code and title, then what was seen (`seen:` detail and
+evidence), where the setting was read (`at:` file:line) and the fix (`fix:`). Areas with nothing
+to report take one line each (in full with `--verbose`). The last line is a one-line summary with
+the exit code, so a CI log's tail says what happened.
+
+Rendered with rich into a string of `options.width` columns. Colour only when `options.color`
+(the CLI decides: a terminal, no `NO_COLOR`, no `--no-color`); otherwise not a single escape
+code. Labels are plain ASCII words, so the output reads the same without colour or emoji.
+"""
 
 from __future__ import annotations
 
-from authdoctor.findings import Report
+import io
+
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from authdoctor.exitcodes import exit_code_for
+from authdoctor.findings import CheckStatus, Finding, Report, Severity
 from authdoctor.render import RenderOptions
+from authdoctor.render._common import (
+    AreaGroup,
+    group_by_area,
+    plural,
+    problem_counts,
+    safe_text,
+    seconds,
+)
+
+LABELS: dict[Severity, str] = {
+    Severity.ERROR: "ERROR",
+    Severity.WARNING: "WARNING",
+    Severity.INFO: "INFO",
+    Severity.OK: "OK",
+    Severity.SKIPPED: "SKIPPED",
+}
+STYLES: dict[Severity, str] = {
+    Severity.ERROR: "bold red",
+    Severity.WARNING: "bold yellow",
+    Severity.INFO: "cyan",
+    Severity.OK: "green",
+    Severity.SKIPPED: "dim",
+}
+LABEL_WIDTH = max(len(label) for label in LABELS.values())
+STATUS_NOTES = {
+    CheckStatus.CRASHED: "check crashed",
+    CheckStatus.TIMED_OUT: "check timed out",
+    CheckStatus.SKIPPED: "check skipped",
+}
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    return "\n".join(f"{f.severity.value:8} {f.code}: {f.title}" for f in report.findings)
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=max(options.width, 40),
+        color_system="standard" if options.color else None,
+        force_terminal=options.color,
+        no_color=not options.color,
+        highlight=False,
+        emoji=False,
+        markup=False,
+        legacy_windows=False,
+        soft_wrap=False,
+    )
+    console.print(_header(report))
+    groups = group_by_area(report)
+    compact = [g for g in groups if not g.problems and not options.verbose]
+    for group in groups:
+        if group in compact:
+            continue
+        console.print()
+        console.print(_area(group, options))
+    if compact:
+        console.print()
+        grid = _grid()
+        for group in compact:
+            grid.add_row(_label(group.worst or Severity.OK), _compact_line(group))
+        console.print(grid)
+    console.print()
+    # One line even on a narrow terminal: CI logs show the tail.
+    console.print(Text(summary_line(report), style="bold"), soft_wrap=True)
+    # rich pads table cells to the column width: drop the trailing blanks it leaves.
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines())
+
+
+def summary_line(report: Report) -> str:
+    """'2 errors, 1 warning, 3 info · 8 areas checked · exit 1 (fail-on error)'."""
+    counts = report.summary()
+    problems = problem_counts(report.findings) or "no problems found"
+    parts = [problems]
+    if counts[Severity.SKIPPED.value]:
+        parts[0] += f", {counts[Severity.SKIPPED.value]} skipped"
+    parts.append(f"{plural(len(report.checks), 'area')} checked")
+    code = exit_code_for(report)
+    if report.incomplete:
+        parts.append(f"exit {int(code)} (a check did not complete)")
+    else:
+        parts.append(f"exit {int(code)} (fail-on {report.fail_on.value})")
+    return " · ".join(parts)
+
+
+def _header(report: Report) -> Text:
+    text = Text()
+    text.append(f"authdoctor {report.tool_version}", style="bold")
+    text.append(f" {report.command}: {safe_text(report.target)}")
+    if report.sources:
+        text.append("\nsettings from: " + ", ".join(safe_text(s) for s in report.sources), style="dim")
+    return text
+
+
+def _grid() -> Table:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True, min_width=LABEL_WIDTH + 1)
+    grid.add_column(overflow="fold")
+    return grid
+
+
+def _label(severity: Severity) -> Text:
+    return Text(LABELS[severity], style=STYLES[severity])
+
+
+def _area(group: AreaGroup, options: RenderOptions) -> RenderableType:
+    heading = Text()
+    heading.append(group.title, style="bold underline")
+    notes = []
+    if group.problems:
+        notes.append(problem_counts(group.problems))
+    if group.status is not None and group.status in STATUS_NOTES:
+        notes.append(STATUS_NOTES[group.status])
+    if options.verbose and group.outcome is not None:
+        notes.append(f"{seconds(group.outcome.duration_s)} s")
+    if notes:
+        heading.append(" · " + " · ".join(notes), style="bold")
+    grid = _grid()
+    if not group.findings:
+        grid.add_row(_label(Severity.OK), Text("no findings reported"))
+    for finding in group.problems:
+        grid.add_row(_label(finding.severity), _finding(finding))
+    if options.verbose:
+        for finding in group.others:
+            grid.add_row(_label(finding.severity), _finding(finding))
+    elif group.others:
+        worst_other = max((f.severity for f in group.others), key=lambda s: s.rank)
+        grid.add_row(_label(worst_other), Text(_other_summary(group)))
+    return Group(heading, Padding(grid, (0, 0, 0, 2)))
+
+
+def _finding(finding: Finding) -> RenderableType:
+    head = Text()
+    head.append(finding.code, style="bold")
+    head.append("  " + safe_text(finding.title))
+    rows = Table.grid(padding=(0, 1))
+    rows.add_column(no_wrap=True, style="dim")
+    rows.add_column(overflow="fold")
+    seen = [safe_text(finding.detail)] if finding.detail else []
+    seen += [f"{safe_text(key)}: {safe_text(value)}" for key, value in finding.evidence.items()]
+    for index, line in enumerate(seen):
+        rows.add_row("seen:" if index == 0 else "", Text(line))
+    if finding.location is not None:
+        rows.add_row("at:", Text(safe_text(str(finding.location))))
+    if finding.fix:
+        rows.add_row("fix:", Text(safe_text(finding.fix), style="bold"))
+    return Group(head, rows) if rows.row_count else head
+
+
+def _strip_title(text: str, title: str) -> str:
+    """Drop a leading 'Area title: ' that the runner's ok/skipped titles repeat."""
+    prefix = f"{title}: "
+    return text[len(prefix):] if text.startswith(prefix) else text
+
+
+def _other_summary(group: AreaGroup) -> str:
+    """The reasons an area was skipped, or 'no problems found'."""
+    reasons = []
+    for finding in group.others:
+        if finding.severity is Severity.SKIPPED:
+            reason = safe_text(_strip_title(finding.detail or finding.title, group.title))
+            if reason not in reasons:
+                reasons.append(reason)
+    return "; ".join(reasons) if reasons else "no problems found"
+
+
+def _compact_line(group: AreaGroup) -> Text:
+    text = Text(group.title, style="bold")
+    text.append(": " + _other_summary(group) if group.findings else ": no findings reported")
+    return text
