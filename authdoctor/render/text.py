@@ -13,6 +13,7 @@ code. Labels are plain ASCII words, so the output reads the same without colour 
 from __future__ import annotations
 
 import io
+import re
 
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
@@ -46,6 +47,7 @@ STYLES: dict[Severity, str] = {
     Severity.SKIPPED: "dim",
 }
 LABEL_WIDTH = max(len(label) for label in LABELS.values())
+_TRAILING_BLANKS = re.compile(r"\s+((?:\x1b\[[0-9;]*m)*)$")
 STATUS_NOTES = {
     CheckStatus.CRASHED: "check crashed",
     CheckStatus.TIMED_OUT: "check timed out",
@@ -84,8 +86,9 @@ def render(report: Report, options: RenderOptions) -> str:
     console.print()
     # One line even on a narrow terminal: CI logs show the tail.
     console.print(Text(summary_line(report), style="bold"), soft_wrap=True)
-    # rich pads table cells to the column width: drop the trailing blanks it leaves.
-    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines())
+    # rich pads table cells to the column width: drop the trailing blanks it leaves (also those
+    # followed only by a colour reset).
+    return "\n".join(_TRAILING_BLANKS.sub(r"\1", line) for line in buffer.getvalue().splitlines())
 
 
 def summary_line(report: Report) -> str:
