@@ -135,3 +135,16 @@ def test_area_without_findings_left_says_so() -> None:
     report = dataclasses.replace(shared_report(), checks=(
         CheckOutcome("redis", "Redis", CheckStatus.COMPLETED, 0.0, ()),))
     assert "OK       Redis and token revocation: no findings reported" in lines_of(report)
+
+
+def test_a_timed_out_area_is_never_shown_as_fine() -> None:
+    """Even when --ignore removed its deadline finding, the area did not run to the end."""
+    report = dataclasses.replace(shared_report(), checks=(
+        CheckOutcome("config", "Settings", CheckStatus.COMPLETED, 0.0,
+                     (Finding("config.ok", Severity.OK, "Settings: no problems found"),)),
+        CheckOutcome("redis", "Redis", CheckStatus.TIMED_OUT, 30.0, ()),))
+    text = render(report, RenderOptions())
+    assert area_headings(text) == ["Redis and token revocation"]
+    assert "Redis and token revocation · check timed out" in text
+    assert "  ERROR    this area was not diagnosed" in text
+    assert text.splitlines()[-1].endswith("exit 3 (a check did not complete)")

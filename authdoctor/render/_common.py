@@ -67,6 +67,11 @@ class AreaGroup:
     def status(self) -> CheckStatus | None:
         return self.outcome.status if self.outcome is not None else None
 
+    @property
+    def incomplete(self) -> bool:
+        """The check crashed or ran out of time: never shown as fine."""
+        return self.status in (CheckStatus.CRASHED, CheckStatus.TIMED_OUT)
+
 
 def group_by_area(report: Report) -> list[AreaGroup]:
     """One group per area that ran or produced a finding: worst area first, then catalog order;
@@ -89,8 +94,10 @@ def group_by_area(report: Report) -> list[AreaGroup]:
 
     def key(group: AreaGroup) -> tuple[int, int, int, str]:
         worst = group.worst
-        # A crashed or timed-out check is never "fine", even when its area had no other finding.
         rank = worst.rank if worst is not None else Severity.OK.rank
+        if group.incomplete:
+            # A crashed or timed-out check is never "fine", even when --ignore hid its finding.
+            rank = max(rank, Severity.ERROR.rank)
         count = sum(1 for f in group.findings if worst is not None and f.severity is worst)
         return (-rank, -count, area_rank(group.area), group.area)
 

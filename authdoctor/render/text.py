@@ -71,9 +71,9 @@ def render(report: Report, options: RenderOptions) -> str:
     )
     console.print(_header(report))
     groups = group_by_area(report)
-    compact = [g for g in groups if not g.problems and not options.verbose]
+    compact = [g for g in groups if not g.problems and not g.incomplete and not options.verbose]
     for group in groups:
-        if group in compact:
+        if any(group is g for g in compact):
             continue
         console.print()
         console.print(_area(group, options))
@@ -141,7 +141,10 @@ def _area(group: AreaGroup, options: RenderOptions) -> RenderableType:
         heading.append(" · " + " · ".join(notes), style="bold")
     grid = _grid()
     if not group.findings:
-        grid.add_row(_label(Severity.OK), Text("no findings reported"))
+        if group.incomplete:
+            grid.add_row(_label(Severity.ERROR), Text("this area was not diagnosed"))
+        else:
+            grid.add_row(_label(Severity.OK), Text("no findings reported"))
     for finding in group.problems:
         grid.add_row(_label(finding.severity), _finding(finding))
     if options.verbose:
