@@ -321,3 +321,12 @@ def test_no_secret_in_any_finding() -> None:
     findings = run(CHECK, env)
     assert len(problems(findings)) >= 8
     assert SECRET not in rendered(findings)
+
+
+def test_runtime_keys_mention_the_database_copy_when_oauth_config_persists() -> None:
+    env = {**OIDC, "ENABLE_OAUTH_SIGNUP": "false", "ENABLE_OAUTH_PERSISTENT_CONFIG": "true"}
+    finding = next(f for f in run(CHECK, env) if f.code == "oauth.signup-disabled")
+    assert "ENABLE_OAUTH_PERSISTENT_CONFIG=true" in finding.detail
+    plain = next(f for f in run(CHECK, {**OIDC, "ENABLE_OAUTH_SIGNUP": "false"})
+                 if f.code == "oauth.signup-disabled")
+    assert "database" not in plain.detail

@@ -32,6 +32,7 @@ Source of every rule: Open WebUI 0.12.4 `config.py` (variables, `load_oauth_prov
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 from authdoctor.checks._urls import (
@@ -518,10 +519,21 @@ def check_settings(ctx: CheckContext) -> list[Finding]:
     for provider in providers.values():
         findings.extend(redirect_uri_findings(provider, public_url, env))
         findings.extend(scope_findings(provider, env))
-    findings.extend(allowed_domains_findings(env))
-    findings.extend(role_mapping_findings(env))
-    findings.extend(account_policy_findings(env, providers))
+    runtime = [*allowed_domains_findings(env), *role_mapping_findings(env),
+               *account_policy_findings(env, providers)]
+    findings.extend(_with_persistence_note(env, runtime))
     return findings
+
+
+#: Runtime OAuth keys (`utils/oauth.OAUTH_RUNTIME_CONFIG`): read from env on every start unless
+#: ENABLE_OAUTH_PERSISTENT_CONFIG (and ENABLE_PERSISTENT_CONFIG) make the database copy win.
+def _with_persistence_note(env: EnvSource, findings: list[Finding]) -> list[Finding]:
+    if not (env_true(env, "ENABLE_OAUTH_PERSISTENT_CONFIG", "False")
+            and env_true(env, "ENABLE_PERSISTENT_CONFIG", "True")):
+        return findings
+    note = (" Note: ENABLE_OAUTH_PERSISTENT_CONFIG=true, so after the first start the app uses the "
+            "value stored in its database (Admin > Settings), which may differ from this env value.")
+    return [dataclasses.replace(f, detail=f.detail + note) for f in findings]
 
 
 CHECK = CheckSpec(area=AREA, title="OAuth clients and redirect URIs", settings=check_settings)
