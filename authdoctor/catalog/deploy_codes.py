@@ -1,6 +1,87 @@
-"""Catalog entries for the 'deploy' area."""
+"""Catalog entries for the 'deploy' area: the live application at its public URL."""
 
 from authdoctor.catalog import CodeInfo
-from authdoctor.findings import Severity  # noqa: F401
+from authdoctor.findings import Severity
 
-ENTRIES: tuple[CodeInfo, ...] = ()
+ENTRIES: tuple[CodeInfo, ...] = (
+    CodeInfo(
+        code="deploy.unreachable",
+        severity=Severity.ERROR,
+        summary="the public URL does not answer (DNS, TCP, TLS or HTTP failure; the finding says which)",
+        explanation=(
+            "authdoctor could not get an answer from the public URL at the layer the finding names: "
+            "the name does not resolve, the port refuses or drops the connection, the TLS handshake "
+            "or certificate check fails, or the proxy answers 502/503/504 because Open WebUI is "
+            "down or still starting (11-16 s on 0.12.4). Nobody can sign in, and the live checks "
+            "of the other areas cannot run. The layer tells where to look: DNS, the firewall, "
+            "certificates or the container."
+        ),
+        fix="Check DNS, the proxy and the container (docker logs: a setting may stop startup), and "
+            "that GET /health answers {\"status\":true}.",
+        references=("openwebui-live-0.12.4 §3.1",),
+    ),
+    CodeInfo(
+        code="deploy.signin-failed",
+        severity=Severity.ERROR,
+        summary="live sign-in with the test account fails (the finding gives the app's answer)",
+        explanation=(
+            "authdoctor signed in with the test account at POST /api/v1/auths/signin (or /ldap) "
+            "and did not get 200 with a token. The app's answer says why: 400 'The email or "
+            "password provided is incorrect…' (wrong credentials, or an SSO-only account), 403 "
+            "'The requested action has been restricted…' (ENABLE_PASSWORD_AUTH=false), 429 'API "
+            "rate limit exceeded' (15 attempts per email per 3 minutes, successful ones included), "
+            "or 500 (often an unparsable JWT_EXPIRES_IN or an invalid SameSite value). Users see "
+            "the same message under the sign-in form."
+        ),
+        fix="Act on the status and message the finding quotes; the related settings finding (e.g. "
+            "jwt.expires-in-invalid, cookie.samesite-invalid) names the setting to change.",
+        references=("openwebui-live-0.12.4 §3.2", "openwebui-live-0.12.4 §3.5"),
+    ),
+    CodeInfo(
+        code="deploy.signout-not-revoking",
+        severity=Severity.ERROR,
+        summary="after sign-out the old token is still accepted",
+        explanation=(
+            "authdoctor signed in, signed out with POST /api/v1/auths/signout and then called GET "
+            "/api/v1/auths/ with the old token, which still answered 200 instead of 401 'Invalid "
+            "token'. A copied or stolen token therefore survives sign-out until its exp. Without "
+            "Redis this is Open WebUI's documented behaviour and redis.not-configured is the root "
+            "cause; with Redis configured it means the app cannot write or read the revocation key "
+            "(Redis down or refusing credentials, a different REDIS_KEY_PREFIX per replica, or a "
+            "token without exp)."
+        ),
+        fix="Configure a reachable REDIS_URL and the same REDIS_KEY_PREFIX on every replica, keep "
+            "JWT_EXPIRES_IN finite, and see the redis findings for the exact cause.",
+        references=("openwebui-live-0.12.4 §3.7", "Open WebUI utils/auth.py invalidate_token"),
+    ),
+    CodeInfo(
+        code="deploy.not-openwebui",
+        severity=Severity.WARNING,
+        summary="the public URL answers, but not like Open WebUI (/api/config missing or not JSON)",
+        explanation=(
+            "Every Open WebUI answers GET /api/config without authentication with JSON holding "
+            "name, version, features.auth and oauth.providers; this URL answered with HTML, a "
+            "404 or something else. The URL may point at another app, a login portal of an "
+            "authenticating proxy, or a sub-path deployment whose prefix is missing. The live "
+            "checks cannot trust anything else this URL says."
+        ),
+        fix="Give authdoctor the URL users open for Open WebUI (including any path prefix), or "
+            "exempt /api/config from the authenticating proxy.",
+        references=("openwebui-live-0.12.4 §3.1",),
+    ),
+    CodeInfo(
+        code="deploy.signout-get-noop",
+        severity=Severity.WARNING,
+        summary="GET on the sign-out URL answers 200 HTML and does nothing; clients must POST",
+        explanation=(
+            "In Open WebUI 0.12.4 sign-out is POST /api/v1/auths/signout. A GET on that path is "
+            "answered by the frontend catch-all with 200 text/html (the SPA's index.html): no "
+            "revocation key is written and the token stays valid (recorded live). A client, script "
+            "or proxy-logout link that uses GET and only checks for a 2xx believes it signed out; "
+            "older versions used GET, so old scripts do this."
+        ),
+        fix="Sign out with POST /api/v1/auths/signout (falling back to GET only on 405), sending "
+            "the token as Bearer or cookie; expect {\"status\":true}.",
+        references=("openwebui-live-0.12.4 §3.7",),
+    ),
+)

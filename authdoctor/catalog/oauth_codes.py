@@ -1,6 +1,293 @@
-"""Catalog entries for the 'oauth' area."""
+"""Catalog entries for the 'oauth' area: client side (redirect URIs, registration, credentials)."""
 
 from authdoctor.catalog import CodeInfo
-from authdoctor.findings import Severity  # noqa: F401
+from authdoctor.findings import Severity
 
-ENTRIES: tuple[CodeInfo, ...] = ()
+_FAILED = "/auth?error=Sign-in with your identity provider failed…"
+_EXACT = ("IdPs compare redirect URIs with the registered ones by exact string (RFC 9700 §2.1, "
+          "rule O1)")
+_STATE = ("Open WebUI keeps the OAuth state in the host-only owui-session cookie of the site the "
+          "login started on")
+
+ENTRIES: tuple[CodeInfo, ...] = (
+    CodeInfo(
+        code="oauth.redirect-uri-scheme-mismatch",
+        severity=Severity.ERROR,
+        summary="the OAuth redirect URI uses http where the public URL is https (or the reverse)",
+        explanation=(
+            "The redirect URI sent to the IdP is the provider's *_REDIRECT_URI when set, otherwise "
+            "built from the incoming request. If its scheme differs from the public URL, either the "
+            "IdP refuses it because only the https URI is registered (" + _EXACT + "), or the "
+            "browser returns to the other scheme, where the state cookie of the login does not "
+            "exist. " + _STATE + ", so the callback fails and users land on " + _FAILED + ". "
+            "Behind a TLS-terminating proxy the cause is usually a pinned http:// URI or missing "
+            "X-Forwarded-Proto."
+        ),
+        fix="Set the provider's *_REDIRECT_URI (OPENID_REDIRECT_URI, GOOGLE_REDIRECT_URI, "
+            "MICROSOFT_REDIRECT_URI, GITHUB_CLIENT_REDIRECT_URI, FEISHU_REDIRECT_URI) to "
+            "https://<public host>/oauth/<provider>/callback and register exactly that URI at the IdP.",
+        references=("RFC 9700 §2.1 (O1)", "Open WebUI utils/oauth.py handle_login"),
+    ),
+    CodeInfo(
+        code="oauth.redirect-uri-host-mismatch",
+        severity=Severity.ERROR,
+        summary="the OAuth redirect URI's host or port differs from the public URL",
+        explanation=(
+            "The IdP sends the browser back to the redirect URI, so it must name the same host and "
+            "port users sign in at. " + _STATE + " (no Domain attribute), so a callback on another "
+            "host or port (an internal name, a different port, www vs bare domain) has no state "
+            "and fails with " + _FAILED + ". If that other URI is not registered the IdP refuses "
+            "the login before that (" + _EXACT + ")."
+        ),
+        fix="Set the provider's *_REDIRECT_URI to https://<public host>/oauth/<provider>/callback "
+            "(the finding gives it) and register exactly that URI at the IdP.",
+        references=("RFC 9700 §2.1 (O1)", "RFC 6265bis C6", "Open WebUI utils/oauth.py handle_login"),
+    ),
+    CodeInfo(
+        code="oauth.redirect-uri-path-invalid",
+        severity=Severity.ERROR,
+        summary="the OAuth redirect URI's path is not the app's callback route /oauth/{provider}/callback",
+        explanation=(
+            "Open WebUI serves the OAuth callback at /oauth/{provider}/callback (and "
+            "/oauth/{provider}/login/callback), with {provider} one of google, microsoft, github, "
+            "oidc, feishu. A redirect URI with another path (/auth, /oauth/callback, "
+            "/oauth/keycloak/callback, a path prefix the site does not have) sends the "
+            "authorization code where the app does not read it: the SPA or a 404 answers and "
+            "sign-in never completes. A redirect URI must also be absolute and without a fragment "
+            "(RFC 6749 §3.1.2, rule O1), or the IdP rejects it."
+        ),
+        fix="Set the provider's *_REDIRECT_URI to https://<public host>/oauth/<provider>/callback "
+            "(e.g. /oauth/oidc/callback for the generic OIDC provider) and register the same URI "
+            "at the IdP.",
+        references=("RFC 6749 §3.1.2 (O1)", "Open WebUI main.py OAuth routes"),
+    ),
+    CodeInfo(
+        code="oauth.redirect-uri-trailing-slash",
+        severity=Severity.ERROR,
+        summary="the OAuth redirect URI differs from the expected one only by a trailing slash",
+        explanation=(
+            "Redirect URIs are compared by exact string (RFC 9700 §2.1, rule O1), so "
+            "…/oauth/oidc/callback/ and …/oauth/oidc/callback are different URIs to the IdP. Open "
+            "WebUI's callback route has no trailing slash: with one, the browser comes back to a "
+            "path the frontend catch-all answers, the code is never exchanged and sign-in never "
+            "completes. If the slash differs between the app and the IdP registration, the IdP "
+            "refuses the login with a redirect_uri mismatch."
+        ),
+        fix="Remove the trailing slash from the provider's *_REDIRECT_URI and register the same URI, "
+            "without the slash, at the IdP.",
+        references=("RFC 9700 §2.1 (O1)", "Open WebUI main.py OAuth routes"),
+    ),
+    CodeInfo(
+        code="oauth.redirect-uri-not-registered",
+        severity=Severity.ERROR,
+        summary="live: the IdP rejects the redirect URI the app sends",
+        explanation=(
+            "authdoctor followed GET /oauth/{provider}/login to the IdP and the IdP refused the "
+            "redirect_uri (Keycloak 'Invalid parameter: redirect_uri', Entra AADSTS50011, Google "
+            "'Error 400: redirect_uri_mismatch'). The authorization server must compare it with "
+            "the registered URIs by exact string (RFC 9700 §2.1, rule O1), so scheme, host, port, "
+            "path and trailing slash must all match. Users see the IdP's error page and never get "
+            "back to Open WebUI."
+        ),
+        fix="Register the exact redirect URI the finding shows at the IdP, or set the provider's "
+            "*_REDIRECT_URI to the URI that is registered.",
+        references=("RFC 9700 §2.1 (O1)", "RFC 8252 §7.3 (O1)"),
+    ),
+    CodeInfo(
+        code="oauth.provider-incomplete",
+        severity=Severity.ERROR,
+        summary="some of a provider's variables are set but not all: the app silently skips it",
+        explanation=(
+            "Open WebUI's load_oauth_providers() registers a provider only when all of its "
+            "variables are non-empty: Google needs client id and secret; Microsoft also needs "
+            "MICROSOFT_CLIENT_TENANT_ID; the generic OIDC provider needs OAUTH_CLIENT_ID, "
+            "OPENID_PROVIDER_URL and OAUTH_CLIENT_SECRET or OAUTH_CODE_CHALLENGE_METHOD. Otherwise "
+            "it skips the provider without a log line: the login page has no button for it, "
+            "/api/config does not list it and /oauth/microsoft/login (for example) returns 404. "
+            "This is the classic 'the Microsoft button is gone' report, e.g. after "
+            "MICROSOFT_CLIENT_TENANT_ID was left out of a new .env."
+        ),
+        fix="Set the missing variable(s) the finding names (non-empty) and restart, or remove the "
+            "provider's variables if it is not used.",
+        references=("Open WebUI config.py load_oauth_providers",),
+    ),
+    CodeInfo(
+        code="oauth.provider-not-registered",
+        severity=Severity.ERROR,
+        summary="live: the app does not offer a provider the settings configure",
+        explanation=(
+            "The settings configure this provider, but the running app does not list it in "
+            "/api/config `oauth.providers` and /oauth/{provider}/login answers 404. Either the "
+            "running container has other settings than the ones checked (an old container, a "
+            "missing env_file), ENABLE_OAUTH is false, a variable is empty in the container (see "
+            "oauth.provider-incomplete), or ENABLE_OAUTH_PERSISTENT_CONFIG=true makes the app use "
+            "the database copy of the oauth.* settings instead of env. Users see no button for "
+            "the provider on the sign-in page."
+        ),
+        fix="Compare the container's environment with the checked settings (docker inspect / "
+            "kubectl describe pod), set the provider's variables there and restart.",
+        references=("Open WebUI config.py load_oauth_providers", "Open WebUI main.py /api/config"),
+    ),
+    CodeInfo(
+        code="oauth.invalid-client",
+        severity=Severity.ERROR,
+        summary="live: the IdP's token endpoint rejects the client id or secret",
+        explanation=(
+            "After the user authenticates, Open WebUI exchanges the code at the token endpoint "
+            "with its client id and secret; the IdP answered invalid_client (or "
+            "unauthorized_client). Open WebUI logs 'OAuth callback error during "
+            "authorize_access_token … invalid_client' and users land on " + _FAILED + ". Common "
+            "causes: an expired or rotated secret (Entra AADSTS7000215/7000222), whitespace or "
+            "quotes kept in the value, a secret from another client or realm, or a client that "
+            "expects client_secret_post while the app sends client_secret_basic."
+        ),
+        fix="Copy the current secret into the provider's *_CLIENT_SECRET without quotes or "
+            "whitespace; if the IdP requires it, set OAUTH_TOKEN_ENDPOINT_AUTH_METHOD="
+            "client_secret_post (OIDC provider).",
+        references=("RFC 6749 §5.2", "Open WebUI utils/oauth.py handle_callback"),
+    ),
+    CodeInfo(
+        code="oauth.scope-missing",
+        severity=Severity.ERROR,
+        summary="a needed OAuth scope is missing (openid, email; GitHub user:email)",
+        explanation=(
+            "Google, Microsoft and the OIDC provider need 'openid' to get an ID token and 'email' to "
+            "get the email claim Open WebUI keys accounts on (OAUTH_EMAIL_CLAIM, default email); "
+            "GitHub needs 'user:email' to read a private primary address from /user/emails. "
+            "Without them the callback has no email and fails with " + _FAILED + " unless "
+            "ENABLE_OAUTH_EMAIL_FALLBACK is on. Scopes are separated by spaces, not commas."
+        ),
+        fix='Set the provider\'s scope variable (OAUTH_SCOPES, GOOGLE_OAUTH_SCOPE, '
+            'MICROSOFT_OAUTH_SCOPE, GITHUB_CLIENT_SCOPE), e.g. OAUTH_SCOPES="openid email profile".',
+        references=("OIDC Core §2 (K1)", "Open WebUI config.py load_oauth_providers"),
+    ),
+    CodeInfo(
+        code="oauth.pkce-method-unsupported",
+        severity=Severity.ERROR,
+        summary="OAUTH_CODE_CHALLENGE_METHOD is not exactly S256: Open WebUI does not start",
+        explanation=(
+            "Open WebUI passes OAUTH_CODE_CHALLENGE_METHOD to authlib when Google, Microsoft, GitHub "
+            "or the OIDC provider registers at import, and any value other than exactly 'S256' "
+            "raises 'Code challenge methods other than \"S256\" not supported'. The app therefore "
+            "fails to start (the container restarts in a loop), also for 'plain' and 's256'. RFC "
+            "7636 §4.2 requires S256 from any client that can do it (rule O2)."
+        ),
+        fix="Set OAUTH_CODE_CHALLENGE_METHOD=S256, or remove it to use no PKCE (the OIDC provider "
+            "then needs OAUTH_CLIENT_SECRET).",
+        references=("RFC 7636 §4.2 (O2)", "Open WebUI config.py oauth_client_kwargs"),
+    ),
+    CodeInfo(
+        code="oauth.proxy-headers-not-forwarded",
+        severity=Severity.ERROR,
+        summary="live: the app's login redirect carries an http or internal callback URL",
+        explanation=(
+            "authdoctor requested GET /oauth/{provider}/login at the https public URL and the "
+            "redirect to the IdP carried redirect_uri=http://… or an internal host. Without a "
+            "pinned *_REDIRECT_URI Open WebUI builds the callback with request.url_for, from the "
+            "scheme and host it sees, so the reverse proxy does not send X-Forwarded-Proto / Host "
+            "or uvicorn does not trust them (FORWARDED_ALLOW_IPS; `open-webui serve` trusts any "
+            "address by default). The IdP then rejects the redirect URI, or sends users to a URL "
+            "where their state cookie does not exist."
+        ),
+        fix="Make the proxy send X-Forwarded-Proto and Host (nginx: proxy_set_header "
+            "X-Forwarded-Proto $scheme; proxy_set_header Host $host), or pin the provider's "
+            "*_REDIRECT_URI to https://<public host>/oauth/<provider>/callback.",
+        references=("RFC 9700 §2.1 (O1)", "Open WebUI utils/oauth.py handle_login",
+                    "Open WebUI __init__.py FORWARDED_ALLOW_IPS"),
+    ),
+    CodeInfo(
+        code="oauth.allowed-domains-case",
+        severity=Severity.WARNING,
+        summary="an OAUTH_ALLOWED_DOMAINS entry with upper case never matches",
+        explanation=(
+            "Open WebUI lower-cases the user's email before comparing its domain with each "
+            "OAUTH_ALLOWED_DOMAINS entry, but keeps the entries as written (it only strips them), "
+            "and compares by exact string. An entry such as Example.com therefore never matches, "
+            "and users of that domain are refused with " + _FAILED + ". If no other entry can "
+            "match, every OAuth sign-in is refused and the finding is an error."
+        ),
+        fix="Write the domains in lower case, e.g. OAUTH_ALLOWED_DOMAINS=example.com,example.org.",
+        references=("Open WebUI utils/oauth.py handle_callback",),
+    ),
+    CodeInfo(
+        code="oauth.allowed-domains-never-match",
+        severity=Severity.WARNING,
+        summary="an OAUTH_ALLOWED_DOMAINS entry can never match an email domain",
+        explanation=(
+            "The email domain (after the last '@', lower-cased) must equal an OAUTH_ALLOWED_DOMAINS "
+            "entry exactly; the only wildcard is an entry that is exactly '*'. Entries with an '@' "
+            "or leading dot, a URL, a port, spaces or a pattern such as *.example.com match "
+            "nothing, so users of those domains are refused with " + _FAILED + ". When no entry "
+            "can match (or the list is empty), every OAuth sign-in is refused and the finding is "
+            "an error."
+        ),
+        fix="List bare domains separated by commas, e.g. OAUTH_ALLOWED_DOMAINS=example.com,"
+            "example.org, or '*' to allow any domain.",
+        references=("Open WebUI utils/oauth.py handle_callback",),
+    ),
+    CodeInfo(
+        code="oauth.role-mapping-incomplete",
+        severity=Severity.WARNING,
+        summary="OAuth role management is on but the roles claim, allowed or admin roles are empty",
+        explanation=(
+            "With ENABLE_OAUTH_ROLE_MANAGEMENT=true Open WebUI reads roles only when "
+            "OAUTH_ROLES_CLAIM, OAUTH_ALLOWED_ROLES and OAUTH_ADMIN_ROLES are all non-empty. An "
+            "empty claim means roles are never read and everyone gets DEFAULT_USER_ROLE. Empty "
+            "allowed roles refuse users whose roles match no admin role with 403 'You do not have "
+            "permission to access this resource…'. Empty admin roles mean nobody becomes admin "
+            "through the IdP, and an existing admin is demoted at the next sign-in."
+        ),
+        fix="Set OAUTH_ROLES_CLAIM (e.g. roles or realm_access.roles), OAUTH_ALLOWED_ROLES (e.g. "
+            "user,admin) and OAUTH_ADMIN_ROLES (e.g. admin) to values the IdP sends, or turn "
+            "ENABLE_OAUTH_ROLE_MANAGEMENT off.",
+        references=("Open WebUI utils/oauth.py get_user_role",),
+    ),
+    CodeInfo(
+        code="oauth.redirect-uri-depends-on-proxy",
+        severity=Severity.WARNING,
+        summary="no *_REDIRECT_URI is pinned on an https site: the callback URL depends on proxy headers",
+        explanation=(
+            "Without the provider's *_REDIRECT_URI Open WebUI sends the IdP "
+            "request.url_for('oauth_login_callback'), built from the scheme and host of the request "
+            "it receives (WEBUI_URL is not used here). Behind a TLS-terminating proxy that is "
+            "https only if the proxy sends X-Forwarded-Proto and uvicorn trusts it "
+            "(FORWARDED_ALLOW_IPS, default '*' with `open-webui serve`). It works today if the "
+            "proxy is right, but a proxy change or a new replica without those headers turns every "
+            "OAuth sign-in into a redirect_uri mismatch (RFC 9700 §2.1, rule O1)."
+        ),
+        fix="Pin the provider's *_REDIRECT_URI to https://<public host>/oauth/<provider>/callback "
+            "and register exactly that URI at the IdP.",
+        references=("RFC 9700 §2.1 (O1)", "Open WebUI utils/oauth.py handle_login"),
+    ),
+    CodeInfo(
+        code="oauth.signup-disabled",
+        severity=Severity.INFO,
+        summary="ENABLE_OAUTH_SIGNUP is off: new SSO users are refused until an account exists",
+        explanation=(
+            "OAuth sign-up is controlled by ENABLE_OAUTH_SIGNUP (default false), not by "
+            "ENABLE_SIGNUP. A user with no account linked to the provider is refused with 403 "
+            "ACCESS_PROHIBITED, shown as /auth?error=You do not have permission to access this "
+            "resource. Please contact your administrator for assistance. An existing local account "
+            "with the same email is not linked either unless OAUTH_MERGE_ACCOUNTS_BY_EMAIL is on. "
+            "This is a valid policy (accounts created by an admin or SCIM), hence info."
+        ),
+        fix="Set ENABLE_OAUTH_SIGNUP=true if SSO users should get an account on first sign-in; "
+            "otherwise create their accounts first.",
+        references=("Open WebUI utils/oauth.py handle_callback",),
+    ),
+    CodeInfo(
+        code="oauth.merge-accounts-by-email",
+        severity=Severity.WARNING,
+        summary="OAUTH_MERGE_ACCOUNTS_BY_EMAIL=true lets an OAuth sign-in take over a local account",
+        explanation=(
+            "With OAUTH_MERGE_ACCOUNTS_BY_EMAIL=true the first OAuth sign-in whose email equals an "
+            "existing account's (the admin's included) is linked to that account. Open WebUI does "
+            "not check email_verified, so anyone who can get an account with that address at any "
+            "configured IdP (self-registration, an IdP that does not verify emails) signs in as "
+            "that user. Open WebUI's documentation marks the option as insecure."
+        ),
+        fix="Set OAUTH_MERGE_ACCOUNTS_BY_EMAIL=false unless every configured IdP only issues "
+            "verified addresses of domains you control.",
+        references=("Open WebUI utils/oauth.py handle_callback",),
+    ),
+)
