@@ -1,8 +1,17 @@
 """docker-compose files: the Open WebUI service's `environment:` (list and map forms),
-`env_file:` and volumes (to judge whether a generated secret key survives a recreate)."""
+`env_file:` and volumes (to judge whether a generated secret key survives a recreate).
+
+Values are read the way `docker compose` hands them to the container, not the way a YAML 1.1
+parser would: compose parses YAML 1.2, so in `environment:` a bare `yes`/`on` stays the string
+`yes` (which Open WebUI reads as false), `0636` stays `0636`, and only `true`/`false` become
+booleans (passed as `true`/`false`). `${VAR}` / `${VAR:-default}` resolve from the process
+environment, then from the `.env` file next to the compose file (compose's own rule); `$$` is a
+literal `$`. Line numbers come from the YAML nodes, so findings point at the exact line.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,17 +24,38 @@ from authdoctor.settings.interpolate import interpolate
 from authdoctor.settings.model import ComposeService, EnvSource, EnvVar
 
 OPENWEBUI_IMAGE_HINTS = ("open-webui", "openwebui")
+_YAML12_BOOL = re.compile(r"^(true|True|TRUE|false|False|FALSE)$")
+_DOLLAR = "\x00dollar\x00"
 
 
 def _services(data: Any, path: str) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("services"), dict):
         raise ConfigError("no 'services:' mapping found; is this a docker-compose file?", path=path)
-    return data["services"]
+    services: dict[str, Any] = data["services"]
+    return services
 
 
 def _is_openwebui(service: Mapping[str, Any]) -> bool:
     image = str(service.get("image") or "")
     return any(hint in image.lower() for hint in OPENWEBUI_IMAGE_HINTS)
+
+
+def _project_env(path: str, environ: Mapping[str, str]) -> dict[str, str]:
+    """Interpolation variables: the project's `.env` (next to the compose file), overridden by the
+    process environment, as `docker compose` does."""
+    lookup: dict[str, str] = {}
+    dot_env = Path(path).parent / ".env"
+    if dot_env.is_file():
+        lookup.update({k: v.value for k, v in parse_env_text(read_text(dot_env, "env file"),
+                                                             str(dot_env), environ).items()})
+    lookup.update(environ)
+    return lookup
+
+
+def _interpolate(value: str, lookup: Mapping[str, str]) -> str:
+    escaped = value.replace("$$", _DOLLAR)
+    resolved, _missing = interpolate(escaped, lookup)
+    return resolved.replace(_DOLLAR, "$")
 
 
 def load_compose(path: str, service_names: Sequence[str], environ: Mapping[str, str]) -> list[EnvSource]:
@@ -36,6 +66,7 @@ def load_compose(path: str, service_names: Sequence[str], environ: Mapping[str, 
     text = read_text(path, "compose file")
     try:
         data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}", path=path,
@@ -52,19 +83,86 @@ def load_compose(path: str, service_names: Sequence[str], environ: Mapping[str, 
         if not selected:
             raise ConfigError("no service runs an Open WebUI image; name one with --service "
                               f"(services here: {', '.join(services)})", path=path)
+    lookup = _project_env(path, environ)
     lines = text.splitlines()
-    return [_service_source(path, name, services[name], environ, lines) for name in selected]
+    service_nodes = _mapping_get(_mapping_get(root, "services"), None)
+    return [_service_source(path, name, services[name], lookup, lines=lines,
+                            node=service_nodes.get(name))
+            for name in selected]
 
 
-def _line_of(lines: list[str], needle: str) -> int | None:
-    for number, line in enumerate(lines, start=1):
-        if needle in line:
-            return number
-    return None
+def _mapping_get(node: Any, key: str | None) -> Any:
+    """The value node under `key` of a mapping node (merge keys followed), or for key=None a dict
+    of all key → value nodes."""
+    import yaml
+
+    if not isinstance(node, yaml.MappingNode):
+        return {} if key is None else None
+    pairs: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        if key_node.value == "<<":
+            merged = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for source in merged:
+                for k, v in _mapping_get(source, None).items():
+                    pairs.setdefault(k, v)
+            continue
+        pairs[str(key_node.value)] = value_node
+    return pairs if key is None else pairs.get(key)
 
 
-def _service_source(path: str, name: str, service: Any, environ: Mapping[str, str],
-                    lines: list[str]) -> EnvSource:
+def _scalar_text(node: Any) -> str | None:
+    """A mapping value as compose passes it: None for null (pass-through), `true`/`false` for
+    YAML 1.2 booleans, otherwise the scalar's own text."""
+    import yaml
+
+    if not isinstance(node, yaml.ScalarNode):
+        return None
+    if node.style is None or node.style == "":
+        if node.value in ("", "~", "null", "Null", "NULL"):
+            return None
+        if _YAML12_BOOL.match(node.value):
+            return str(node.value).lower()
+    return str(node.value)
+
+
+def _environment(path: str, name: str, service: Mapping[str, Any], node: Any,
+                 lines: list[str]) -> list[tuple[str, str | None, int | None, str | None]]:
+    """(name, value or None for pass-through, line, raw line) for each `environment:` entry."""
+    import yaml
+
+    environment = service.get("environment") or {}
+    env_node = _mapping_get(node, "environment")
+    items: list[tuple[str, str | None, int | None, str | None]] = []
+
+    def raw(line: int | None) -> str | None:
+        return lines[line - 1] if line and line <= len(lines) else None
+
+    if isinstance(environment, dict):
+        nodes = _mapping_get(env_node, None) if env_node is not None else {}
+        for key in environment:
+            value_node = nodes.get(str(key))
+            if value_node is not None:
+                line = value_node.start_mark.line + 1
+                items.append((str(key), _scalar_text(value_node), line, raw(line)))
+            else:
+                value = environment[key]
+                text = (None if value is None else
+                        str(value).lower() if isinstance(value, bool) else str(value))
+                items.append((str(key), text, None, None))
+    elif isinstance(environment, list):
+        entry_nodes = env_node.value if isinstance(env_node, yaml.SequenceNode) else []
+        for index, entry in enumerate(environment):
+            entry_node = entry_nodes[index] if index < len(entry_nodes) else None
+            line = entry_node.start_mark.line + 1 if entry_node is not None else None
+            key, sep, value = str(entry).partition("=")
+            items.append((key, value if sep else None, line, raw(line)))
+    else:
+        raise ConfigError(f"service '{name}': 'environment' must be a list or a mapping", path=path)
+    return items
+
+
+def _service_source(path: str, name: str, service: Any, lookup: Mapping[str, str], *,
+                    lines: list[str], node: Any) -> EnvSource:
     if not isinstance(service, dict):
         raise ConfigError(f"service '{name}' is not a mapping", path=path)
     base = Path(path).parent
@@ -78,34 +176,33 @@ def _service_source(path: str, name: str, service: Any, environ: Mapping[str, st
         full = base / str(file_path)
         if not full.exists() and not required:
             continue
-        variables.update(parse_env_text(read_text(full, "env file"), str(full), environ))
-    environment = service.get("environment") or {}
-    items: list[tuple[str, str | None]] = []
-    if isinstance(environment, dict):
-        items = [(str(k), None if v is None else str(v).lower() if isinstance(v, bool) else str(v))
-                 for k, v in environment.items()]
-    elif isinstance(environment, list):
-        for entry in environment:
-            key, sep, value = str(entry).partition("=")
-            items.append((key, value if sep else None))
-    else:
-        raise ConfigError(f"service '{name}': 'environment' must be a list or a mapping", path=path)
-    for key, value in items:
-        if value is None:  # `- NAME` passes the variable through from the host environment
-            if key not in environ:
+        variables.update(parse_env_text(read_text(full, "env file"), str(full), lookup))
+    for key, text, line, raw in _environment(path, name, service, node, lines):
+        if text is None:  # `- NAME` / `NAME:` passes the variable through from the host
+            if key not in lookup:
                 continue
-            value = environ[key]
-        resolved, _missing = interpolate(value, environ)
-        line = _line_of(lines, key)
-        variables[key] = EnvVar(key, resolved, SourceLocation(path, line, key),
-                                raw=lines[line - 1] if line else None)
+            value = lookup[key]
+        else:
+            value = _interpolate(text, lookup)
+        variables[key] = EnvVar(key, value, SourceLocation(path, line, key), raw=raw)
     volumes = []
     for volume in service.get("volumes") or []:
         if isinstance(volume, dict):
             volumes.append(str(volume.get("target", "")))
         else:
-            parts = str(volume).split(":")
-            volumes.append(parts[1] if len(parts) > 1 else parts[0])
-    compose = ComposeService(name=name, image=service.get("image"), volume_targets=tuple(volumes),
-                             path=path)
+            volumes.append(_volume_target(_interpolate(str(volume), lookup)))
+    image = service.get("image")
+    compose = ComposeService(name=name, image=str(image) if image is not None else None,
+                             volume_targets=tuple(volumes), path=path)
     return EnvSource(label=f"{path}:{name}", vars=variables, compose=compose)
+
+
+def _volume_target(spec: str) -> str:
+    """The container path of a short-syntax volume: `src:target[:mode]` or just `target`
+    (a Windows drive letter in the source, `C:\\x:/app`, is skipped)."""
+    parts = spec.split(":")
+    if len(parts) >= 2 and len(parts[0]) == 1 and parts[0].isalpha() and parts[1].startswith("\\"):
+        parts = [parts[0] + ":" + parts[1], *parts[2:]]
+    if len(parts) == 1:
+        return parts[0]
+    return parts[1]
