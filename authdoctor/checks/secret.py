@@ -167,8 +167,8 @@ def strength_findings(env: EnvSource) -> list[Finding]:
             "secret.default",
             f"{name} is a well-known default or placeholder value",
             detail=("The key signs every sign-in token (HS256). It is a published default or a "
-                    "placeholder from an example file (the list includes 't0p-s3cr3t', the "
-                    "fallback of Open WebUI ≤ 0.10), so anyone can sign a token for any user id, "
+                    "placeholder from an example file (or the built-in fallback of Open WebUI "
+                    "≤ 0.10), so anyone can sign a token for any user id, "
                     "including the admin's, and Open WebUI will accept it" + off + "."),
             fix=_FIX_SET_KEY,
             evidence=evidence, subject=name, location=location,
