@@ -73,11 +73,16 @@ def build_app() -> typer.Typer:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point and the single error boundary."""
+    from authdoctor.cli.jwt_cmd import fast_command
     from authdoctor.errors import AuthdoctorError
 
-    app = build_app()
+    args = sys.argv[1:] if argv is None else list(argv)
+    fast = fast_command(args)  # `jwt decode` without typer's pydantic start-up cost
     try:
-        result = app(args=argv, prog_name="authdoctor", standalone_mode=False)
+        if fast is not None:
+            result = fast()
+        else:
+            result = build_app()(args=args, prog_name="authdoctor", standalone_mode=False)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:

@@ -1,0 +1,236 @@
+"""`authdoctor jwt decode` and `jwt verify`: read the token, analyse it, emit, return the exit code
+(0 nothing at or above --fail-on, 1 findings at or above it, 2 usage errors via the CLI boundary).
+
+Secrets: the token, its signature segment, the secret and any key file's text go to a `Redactor`
+that runs over the whole document before it is rendered and over the rendered text after; the
+token itself is shown only as `mask_token()`. Claims are shown: they are not secret.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
+
+from authdoctor.errors import UsageError
+from authdoctor.findings import Finding, Severity
+from authdoctor.jwt.report import JwtReport
+from authdoctor.jwt.tokens import DecodedToken
+
+if TYPE_CHECKING:
+    from authdoctor.jwt.verify import KeySet, Verification
+
+MAX_STDIN_BYTES = 1024 * 1024
+
+
+class Analysis(NamedTuple):
+    report: JwtReport
+    token: DecodedToken | None
+    secrets: tuple[str, ...]
+
+
+def read_token_argument(value: str, stdin: BinaryIO | None = None) -> str:
+    """The TOKEN argument, or stdin for `-`. Bytes that are not text are a usage error."""
+    if value.strip() != "-":
+        return value
+    stream = stdin if stdin is not None else sys.stdin.buffer
+    data = stream.read(MAX_STDIN_BYTES + 1)
+    if len(data) > MAX_STDIN_BYTES:
+        raise UsageError("stdin holds more than 1 MiB: give one token, not a file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"stdin is not text (byte 0x{data[exc.start]:02x} at offset {exc.start}): "
+                         "give the token itself") from None
+
+
+def masked(text: str) -> str:
+    """The token as it may be shown: its shape only. Input that does not even start like a JWT
+    header (a pasted password, say) is shown by its length alone."""
+    from authdoctor.masking import mask_token
+
+    return mask_token(text) if text.startswith("eyJ") else f"<input, {len(text)} chars>"
+
+
+def analyse(text: str, *, command: str, now: datetime, leeway_s: float, fail_on: Severity) -> Analysis:
+    """Decode and run every check that needs no key."""
+    from authdoctor.jwt.claims import alg_findings, claim_hints, malformed_finding, time_findings, token_times
+    from authdoctor.jwt.tokens import MalformedTokenError, decode_token
+    from authdoctor.jwt.weak_secrets import weak_secret_findings
+
+    secrets = (text,)
+    try:
+        token = decode_token(text)
+    except MalformedTokenError as error:
+        report = JwtReport(command=command, token=masked(text), fail_on=fail_on,
+                           findings=(malformed_finding(error),))
+        return Analysis(report, None, secrets)
+    times = token_times(token, now, leeway_s)
+    findings = [*alg_findings(token), *time_findings(token, times), *weak_secret_findings(token)]
+    report = JwtReport(command=command, token=masked(text), fail_on=fail_on, header=token.header,
+                       payload=token.payload, times=times, hints=tuple(claim_hints(token, times)),
+                       findings=tuple(findings))
+    return Analysis(report, token, (*secrets, token.signature_b64))
+
+
+def emit(report: JwtReport, secrets: Sequence[str], *, as_json: bool) -> None:
+    from authdoctor.cli.common import GlobalState, color_enabled, terminal_width, write_output
+    from authdoctor.jwt.report import redact_document, render_json, render_text
+    from authdoctor.masking import Redactor
+
+    redactor = Redactor(secrets)
+    document = redact_document(report.to_dict(), redactor)
+    if as_json:
+        text = render_json(document)
+    else:
+        text = render_text(document, color=color_enabled(sys.stdout, GlobalState.no_color),
+                           width=terminal_width())
+    write_output(redactor(text), None)
+
+
+def _common(token_arg: str, now: str | None, fail_on: str) -> tuple[str, datetime, Severity]:
+    from authdoctor.clock import parse_now, utcnow
+    from authdoctor.commands.common import parse_fail_on
+    from authdoctor.jwt.tokens import extract_token
+
+    threshold = parse_fail_on(fail_on)
+    moment = parse_now(now) if now else utcnow()
+    return extract_token(read_token_argument(token_arg)), moment, threshold
+
+
+def run_jwt_decode(*, token: str, as_json: bool, now: str | None, fail_on: str, leeway: float) -> int:
+    text, moment, threshold = _common(token, now, fail_on)
+    analysis = analyse(text, command="decode", now=moment, leeway_s=leeway, fail_on=threshold)
+    emit(analysis.report, analysis.secrets, as_json=as_json)
+    return int(analysis.report.exit_code)
+
+
+# --------------------------------------------------------------------------- verify
+
+
+class KeyOptions(NamedTuple):
+    secret_env: str | None = None
+    secret_file: str | None = None
+    key: str | None = None
+    jwks: str | None = None
+    ca_file: str | None = None
+    timeout_s: float = 5.0
+
+
+def _load_keys(options: KeyOptions) -> tuple[KeySet | None, list[Finding], list[str]]:
+    """(KeySet or None, findings about the key source, secret values for the redactor)."""
+    from authdoctor.jwt.verify import jwks_keyset, load_key_file, read_key_file, secret_keyset
+
+    sources = (("--secret-env", options.secret_env), ("--secret-file", options.secret_file),
+               ("--key", options.key), ("--jwks", options.jwks))
+    given = [name for name, value in sources if value]
+    if len(given) != 1:
+        raise UsageError("give exactly one key: --secret-env NAME, --secret-file FILE, --key FILE (PEM, JWK) "
+                         f"or --jwks URL|FILE{' (got ' + ', '.join(given) + ')' if given else ''}")
+    if options.secret_env:
+        value = os.environ.get(options.secret_env)
+        if value is None:
+            raise UsageError(f"--secret-env {options.secret_env}: that environment variable is not set")
+        return secret_keyset(value.encode("utf-8"), options.secret_env), [], [value]
+    if options.secret_file:
+        data = read_key_file(options.secret_file, "--secret-file")
+        # Like the shell's $(cat FILE), which is how start.sh loads .webui_secret_key.
+        secret = data.rstrip(b"\r\n")
+        text = secret.decode("utf-8", errors="replace")
+        return secret_keyset(secret, options.secret_file), [], [text]
+    if options.key:
+        keyset, data = load_key_file(options.key)
+        return keyset, [], [data.decode("utf-8", errors="replace")]
+    assert options.jwks is not None
+    from authdoctor.jwt.jwks import is_url
+
+    if is_url(options.jwks):
+        return _jwks_from_url(options)
+    import json
+
+    data = read_key_file(options.jwks, "--jwks")
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise UsageError(f"--jwks {options.jwks}: not a JSON document") from None
+    keyset, _ = jwks_keyset(document, options.jwks, strict=True)
+    return keyset, [], [data.decode("utf-8", errors="replace")]
+
+
+def _jwks_from_url(options: KeyOptions) -> tuple[KeySet | None, list[Finding], list[str]]:
+    import json
+
+    from authdoctor.errors import ProbeError
+    from authdoctor.jwt.codes import make_finding
+    from authdoctor.jwt.jwks import fetch_jwks, is_loopback_url
+    from authdoctor.jwt.verify import jwks_keyset
+    from authdoctor.masking import mask_url
+
+    url = options.jwks or ""
+    shown = mask_url(url)
+    findings: list[Finding] = []
+    if url.lower().startswith("http://") and not is_loopback_url(url):
+        findings.append(make_finding(
+            "oidc.insecure-endpoint", f"The JWKS is fetched over plain http: {shown}",
+            detail=("Anyone on the network path can replace the keys and so get their own tokens "
+                    "accepted. OpenID Connect requires TLS for every endpoint."),
+            fix="Use the https jwks_uri from the provider's discovery document.",
+            evidence={"url": shown}, subject=shown))
+    try:
+        body = fetch_jwks(url, timeout_s=options.timeout_s, ca_file=options.ca_file)
+    except ProbeError as error:
+        findings.append(make_finding(
+            "oidc.jwks-unreachable", f"The JWKS at {shown} cannot be fetched: {error}",
+            detail=(f"Failed at the {error.stage} stage, so no signature could be checked. An app that "
+                    "verifies tokens from this provider fails the same way."),
+            fix=("Check the URL (the provider's discovery document names it as jwks_uri), that this "
+                 "machine can reach it, and for TLS errors the CA (--ca-file)."),
+            evidence={"url": shown, "stage": error.stage}, subject=shown))
+        return None, findings, []
+    problems: list[str] = []
+    keyset = None
+    try:
+        document = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        problems.append("the answer is not JSON")
+    else:
+        keyset, problems = jwks_keyset(document, shown, strict=False)
+    if problems:
+        findings.append(make_finding(
+            "oidc.jwks-invalid", f"The JWKS at {shown} is not usable: {'; '.join(problems)}",
+            detail="Verifiers cannot pick a signing key from it, so tokens from this provider fail.",
+            fix="Point at the provider's real jwks_uri (from its discovery document) and check its keys.",
+            evidence={"url": shown}, subject=shown))
+    return keyset, findings, []
+
+
+def run_jwt_verify(*, token: str, keys: KeyOptions, algorithms: Sequence[str], leeway: float,
+                   issuer: str | None, audience: str | None, as_json: bool, now: str | None,
+                   fail_on: str) -> int:
+    from dataclasses import replace
+
+    from authdoctor.jwt.verify import Verification, expectation_findings, parse_algorithms, verify_signature
+
+    text, moment, threshold = _common(token, now, fail_on)
+    allowed = parse_algorithms(algorithms)
+    keyset, key_findings, key_secrets = _load_keys(keys)
+    analysis = analyse(text, command="verify", now=moment, leeway_s=leeway, fail_on=threshold)
+    report = analysis.report
+    findings = [*report.findings, *key_findings]
+    verification: Verification | None = None
+    if analysis.token is not None:
+        if keyset is not None:
+            verification, signature_findings = verify_signature(analysis.token, keyset, allowed)
+            findings += signature_findings
+        else:
+            verification = Verification(verified=False, algorithm=analysis.token.alg,
+                                        allowed_algorithms=allowed, key_source=keys.jwks or "",
+                                        note="no key could be loaded (see the findings)")
+        verification = replace(verification, issuer=issuer, audience=audience)
+        findings += expectation_findings(analysis.token, issuer, audience)
+    report.findings = tuple(findings)
+    report.verification = verification
+    emit(report, [*analysis.secrets, *key_secrets], as_json=as_json)
+    return int(report.exit_code)
