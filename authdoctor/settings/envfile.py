@@ -34,7 +34,12 @@ def parse_env_text(text: str, path: str, environ: Mapping[str, str] | None = Non
         if binding.key is None:
             continue
         value = binding.value if binding.value is not None else ""
-        raw = binding.original.string.rstrip("\n")
+        # dotenv attaches preceding blank lines to a binding: point at the key's own line
+        original = binding.original.string
+        start = original.find(binding.key)
+        start = 0 if start < 0 else original.rfind("\n", 0, start) + 1
+        line += original[:start].count("\n")
+        raw = original[start:].rstrip("\n")
         after_eq = raw.split("=", 1)[1].lstrip() if "=" in raw else ""
         if not after_eq.startswith("'"):
             lookup = {**environ, **{k: v.value for k, v in result.items()}}
