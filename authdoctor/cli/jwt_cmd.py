@@ -31,12 +31,14 @@ signed with a known default or example secret. The signature is not checked: use
 The token is never printed, only its shape.
 
 \b
-TOKEN             {TOKEN_HELP}
+Arguments:
+  TOKEN             the JWT, 'Bearer <JWT>', a Cookie header value ('token=<JWT>; ...'),
+                    or - to read it from stdin (keeps it out of your shell history)
 Options:
-  --json            Machine-readable output (a stable JSON document).
-  --now TIME        Fixed clock for reproducible output (ISO 8601 or Unix seconds).
-  --fail-on LEVEL   Exit 1 when a finding is at or above: error (default), warning or info.
-  --leeway SECONDS  Clock leeway for exp/nbf/iat (default 0, as Open WebUI; always reported).
+  --json            machine-readable output (a stable JSON document)
+  --now TIME        fixed clock for reproducible output (ISO 8601 or Unix seconds)
+  --fail-on LEVEL   exit 1 when a finding is at or above: error (default), warning or info
+  --leeway SECONDS  clock leeway for exp/nbf/iat (default 0, as Open WebUI; always reported)
 
 Examples:
 
