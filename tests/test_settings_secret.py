@@ -30,7 +30,7 @@ def codes_of(env: dict[str, str]) -> list[tuple[str, Severity]]:
     ({"WEBUI_SECRET_KEY": "", "WEBUI_JWT_SECRET_KEY": STRONG}, [("secret.missing", E)]),
     ({"WEBUI_SECRET_KEY_FILE": "/app/backend/data/.webui_secret_key"}, []),
     ({"WEBUI_SECRET_KEY_FILE": "/tmp/key"}, [("secret.not-persisted", W)]),
-    ({"WEBUI_AUTH": "false"}, [("secret.not-persisted", W)]),
+    ({"WEBUI_AUTH": "false"}, []),
     ({"WEBUI_SECRET_KEY": STRONG}, []),
 ])
 def test_missing_and_generated_key(env: dict[str, str], expected: list[tuple[str, Severity]]) -> None:

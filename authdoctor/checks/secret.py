@@ -14,6 +14,7 @@ Failure modes named here, with the app behaviour each rests on (Open WebUI 0.12.
 - `secret.not-persisted`: the generated key file lives at `/app/backend/.webui_secret_key`, outside
   the usual `/app/backend/data` volume, so recreating the container makes a new key: every token
   and `owui-session` cookie becomes invalid and stored OAuth sessions can no longer be decrypted.
+  (Not reported with WEBUI_AUTH=false: there are no sessions to lose.)
 - `secret.default` / `secret.weak`: the key is the HS256 key (`utils/auth.py SESSION_SECRET`); a
   published default or a short/low-entropy key lets anyone who guesses it forge any user's token
   (RFC 7518 §3.2: an HS256 key of at least 256 bits; RFC 8725 §3.5: no human-memorable keys).
@@ -117,7 +118,7 @@ def persistence_findings(env: EnvSource) -> list[Finding]:
     """`secret.not-persisted`: a generated key whose file a container recreate loses. Judged from
     the compose service's volumes when known, else against the usual /app/backend/data volume."""
     key = secret_key(env)
-    if not key.start_script_generates:
+    if not key.start_script_generates or not webui_auth(env):
         return []
     path = key_file_path(env)
     configured = env.get(SECRET_FILE_VAR) or None
