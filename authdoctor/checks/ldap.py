@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from authdoctor.checks._urls import is_loopback_host
 from authdoctor.checks.base import CheckContext, CheckSpec, finding, skipped
 from authdoctor.findings import Finding, Severity
-from authdoctor.masking import mask
+from authdoctor.masking import mask, mask_url
 from authdoctor.openwebui.envread import env_true, getenv, int_or_none
 from authdoctor.settings.model import EnvSource
 
@@ -167,7 +167,7 @@ def endpoint_findings(env: EnvSource, s: LdapSettings, port: int) -> list[Findin
         ep = effective_endpoint(s.host, port, s.use_tls)
     except EndpointProblem as problem:
         findings.append(_missing(env, "LDAP_SERVER_HOST",
-                                 f"LDAP_SERVER_HOST={s.host!r} is not a usable server address",
+                                 f"LDAP_SERVER_HOST={mask_url(s.host)!r} is not a usable server address",
                                  f"ldap3 refuses it ({problem}), so every LDAP sign-in fails with "
                                  "'LDAP authentication failed.'",
                                  "LDAP_SERVER_HOST=ldap.example.com (host name only; the port goes "
@@ -181,13 +181,13 @@ def endpoint_findings(env: EnvSource, s: LdapSettings, port: int) -> list[Findin
             severity=Severity.WARNING))
     elif "/" in ep.host or " " in ep.host:
         findings.append(_missing(
-            env, "LDAP_SERVER_HOST", f"LDAP_SERVER_HOST={s.host!r} is not a bare host name",
+            env, "LDAP_SERVER_HOST", f"LDAP_SERVER_HOST={mask_url(s.host)!r} is not a bare host name",
             f"ldap3 keeps {ep.host!r} as the host to resolve, which no DNS server knows, so every "
             "LDAP sign-in fails with 'LDAP authentication failed.'",
             "LDAP_SERVER_HOST=ldap.example.com (no path, no trailing slash)"))
 
     tls_var = env.get("LDAP_USE_TLS")
-    evidence = {"LDAP_SERVER_HOST": s.host, "LDAP_SERVER_PORT": s.port_raw,
+    evidence = {"LDAP_SERVER_HOST": mask_url(s.host), "LDAP_SERVER_PORT": s.port_raw,
                 "LDAP_USE_TLS": "<unset> (default True)" if tls_var is None else tls_var,
                 "connects to": f"{'ldaps' if ep.tls else 'ldap'}://{ep.host}:{ep.port}"}
     if ep.url_in_host and (ep.tls != s.use_tls or ep.port != port):
@@ -196,7 +196,7 @@ def endpoint_findings(env: EnvSource, s: LdapSettings, port: int) -> list[Findin
         findings.append(_missing(
             env, "LDAP_SERVER_HOST",
             f"LDAP_SERVER_HOST is a URL that overrides {' and '.join(overridden)}",
-            f"ldap3 reads the scheme and port in LDAP_SERVER_HOST={s.host!r} and ignores "
+            f"ldap3 reads the scheme and port in LDAP_SERVER_HOST={mask_url(s.host)!r} and ignores "
             f"{' and '.join(overridden)}: it connects to {evidence['connects to']}.",
             f"LDAP_SERVER_HOST={ep.host} with LDAP_SERVER_PORT={ep.port} and "
             f"LDAP_USE_TLS={'true' if ep.tls else 'false'}", severity=Severity.INFO))
@@ -256,7 +256,7 @@ def _missing(env: EnvSource, var: str, title: str, why: str, example: str, *,
              severity: Severity | None = None) -> Finding:
     value = env.get(var)
     shown = ("<unset>" if value is None else "<empty>" if value == "" else
-             mask(value) if "PASSWORD" in var else value)
+             mask(value) if "PASSWORD" in var else mask_url(value))
     return finding(
         "ldap.setting-missing", title,
         detail=why if why.endswith((".", ".'")) else why + ".", fix=f"Set {example}.{PERSISTED}",

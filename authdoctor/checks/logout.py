@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from authdoctor.checks.base import CheckContext, CheckSpec, finding, skipped
 from authdoctor.findings import Finding, Severity
+from authdoctor.masking import mask_url
 from authdoctor.openwebui.envread import getenv
 from authdoctor.openwebui.oauth import PROVIDERS, configured_providers, logout_warning_providers
 from authdoctor.settings.model import EnvSource
@@ -64,9 +65,9 @@ def idp_logout_findings(env: EnvSource) -> list[Finding]:
              "end-session endpoint: consider a shorter JWT_EXPIRES_IN and "
              "WEBUI_AUTH_SIGNOUT_REDIRECT_URL to a page that explains it."),
         evidence={"providers": ", ".join(warned),
-                  "OPENID_PROVIDER_URL": getenv(env, "OPENID_PROVIDER_URL") or "<unset>",
-                  "OPENID_END_SESSION_ENDPOINT": getenv(env, "OPENID_END_SESSION_ENDPOINT")
-                  or "<unset>"},
+                  "OPENID_PROVIDER_URL": mask_url(getenv(env, "OPENID_PROVIDER_URL") or "<unset>"),
+                  "OPENID_END_SESSION_ENDPOINT":
+                      mask_url(getenv(env, "OPENID_END_SESSION_ENDPOINT") or "<unset>")},
         subject="OPENID_END_SESSION_ENDPOINT",
         severity=severity,
     )]
