@@ -9,6 +9,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jwt_factory import EXPIRES, NOW, SECRET, b64, hs_token, owui_payload, run_cli, run_json, stdin_bytes
 
 from authdoctor.cli import build_app
@@ -255,3 +257,21 @@ def test_main_as_a_subprocess_never_shows_a_traceback() -> None:
         assert result.returncode in (1, 2), (args, result)
         assert "Traceback" not in result.stderr
 
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(raw=st.text(max_size=200) | st.sampled_from([TOKEN[:n] for n in range(0, len(TOKEN), 7)]),
+       as_json=st.booleans())
+def test_any_argument_ends_in_a_report_or_a_one_line_error(capsys: Capsys, raw: str, as_json: bool) -> None:
+    if raw.startswith("-") and raw != "-":
+        raw = " " + raw  # an option, not a token: covered by the usage-error tests
+    if raw.strip() == "-":
+        return
+    code, out, err = run_cli(capsys, "jwt", "decode", raw, "--now", NOW, *(["--json"] if as_json else []))
+    assert code in (0, 1, 2)
+    assert "Traceback" not in err and "internal error" not in err
+    if code == 2:
+        assert out == "" and err.startswith("authdoctor: error: ") and err.count("\n") == 1
+    elif as_json:
+        assert json.loads(out)["exit_code"] == code

@@ -520,3 +520,16 @@ def test_other_rsa_key_is_a_bad_signature(capsys: Capsys, tmp_path: Path, rsa_ke
     code, doc = verify(capsys, signed_token(CLAIMS, rsa_key, "RS256"), "--key", path)
     finding = by_code(doc, "jwt.bad-signature")
     assert code == 1 and "jwks_uri" in finding["fix"]
+
+
+def test_jwks_url_credentials_are_masked(capsys: Capsys, server: tuple[str, dict[str, Route]],
+                                         jwks_keys: dict[str, Any]) -> None:
+    base, routes = server
+    routes["/certs"] = (200, {}, json.dumps(jwks_keys["doc"]).encode(), 0.0)
+    url = base.replace("http://", "http://reader:jwks-pass-7731@") + "/certs"
+    token = signed_token(CLAIMS, jwks_keys["rsa"], "RS256", kid="rsa-1")
+    for extra in ((), ("--json",)):
+        code, out, err = run_cli(capsys, "jwt", "verify", token, "--jwks", url, "--now", NOW, *extra)
+        assert code == 0
+        assert "jwks-pass-7731" not in out + err
+        assert "reader:***@127.0.0.1" in out

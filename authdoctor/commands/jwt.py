@@ -166,10 +166,11 @@ def _jwks_from_url(options: KeyOptions) -> tuple[KeySet | None, list[Finding], l
     from authdoctor.jwt.codes import make_finding
     from authdoctor.jwt.jwks import fetch_jwks, is_loopback_url
     from authdoctor.jwt.verify import jwks_keyset
-    from authdoctor.masking import mask_url
+    from authdoctor.masking import mask_url, url_password
 
     url = options.jwks or ""
     shown = mask_url(url)
+    secrets = [password for password in (url_password(url),) if password]
     findings: list[Finding] = []
     if url.lower().startswith("http://") and not is_loopback_url(url):
         findings.append(make_finding(
@@ -188,7 +189,7 @@ def _jwks_from_url(options: KeyOptions) -> tuple[KeySet | None, list[Finding], l
             fix=("Check the URL (the provider's discovery document names it as jwks_uri), that this "
                  "machine can reach it, and for TLS errors the CA (--ca-file)."),
             evidence={"url": shown, "stage": error.stage}, subject=shown))
-        return None, findings, []
+        return None, findings, secrets
     problems: list[str] = []
     keyset = None
     try:
@@ -203,7 +204,7 @@ def _jwks_from_url(options: KeyOptions) -> tuple[KeySet | None, list[Finding], l
             detail="Verifiers cannot pick a signing key from it, so tokens from this provider fail.",
             fix="Point at the provider's real jwks_uri (from its discovery document) and check its keys.",
             evidence={"url": shown}, subject=shown))
-    return keyset, findings, []
+    return keyset, findings, secrets
 
 
 def run_jwt_verify(*, token: str, keys: KeyOptions, algorithms: Sequence[str], leeway: float,
@@ -225,8 +226,10 @@ def run_jwt_verify(*, token: str, keys: KeyOptions, algorithms: Sequence[str], l
             verification, signature_findings = verify_signature(analysis.token, keyset, allowed)
             findings += signature_findings
         else:
+            from authdoctor.masking import mask_url
+
             verification = Verification(verified=False, algorithm=analysis.token.alg,
-                                        allowed_algorithms=allowed, key_source=keys.jwks or "",
+                                        allowed_algorithms=allowed, key_source=mask_url(keys.jwks or ""),
                                         note="no key could be loaded (see the findings)")
         verification = replace(verification, issuer=issuer, audience=audience)
         findings += expectation_findings(analysis.token, issuer, audience)
