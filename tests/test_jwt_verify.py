@@ -467,8 +467,17 @@ def test_jwks_url_connection_refused(capsys: Capsys) -> None:
     assert code == 1 and finding["evidence"]["stage"] == "tcp" and "refused" in finding["title"]
 
 
-def test_plain_http_off_loopback_is_flagged(capsys: Capsys) -> None:
-    code, doc = verify(capsys, hs_token(), "--jwks", "http://192.0.2.1:9/certs", "--timeout", "0.3")
+def test_plain_http_off_loopback_is_flagged(capsys: Capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tests send traffic to loopback only: the fetch of an off-loopback URL is replaced by the
+    # failure it would meet, and only the plain-http judgement is under test here.
+    import authdoctor.jwt.jwks as jwks_module
+    from authdoctor.errors import ProbeError
+
+    def unreachable(url: str, **kwargs: object) -> bytes:
+        raise ProbeError("connection timed out", stage="timeout")
+
+    monkeypatch.setattr(jwks_module, "fetch_jwks", unreachable)
+    code, doc = verify(capsys, hs_token(), "--jwks", "http://keys.example.com/certs", "--timeout", "0.3")
     assert code == 1
     assert by_code(doc, "oidc.insecure-endpoint")["severity"] == "warning"
     assert "oidc.jwks-unreachable" in codes(doc)
