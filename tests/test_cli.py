@@ -53,10 +53,12 @@ def test_help_teaches_commands_and_exit_codes(capsys: pytest.CaptureFixture[str]
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["check", "--env-file", "/nonexistent/openwebui.env"], "/nonexistent/openwebui.env: env file not found"),
+        (["check", "--env-file", "/nonexistent/openwebui.env"],
+         "/nonexistent/openwebui.env: env file not found"),
         (["check", "--config", "/nonexistent/deploy.yaml"], "deploy.yaml: config file not found"),
         (["check"], "no settings given"),
-        (["check", "--from-env", "--format", "yaml"], "--format 'yaml': choose one of text, json, sarif, junit"),
+        (["check", "--from-env", "--format", "yaml"],
+         "--format 'yaml': choose one of text, json, sarif, junit"),
         (["check", "--from-env", "--fail-on", "panic"], "--fail-on 'panic': choose error, warning or info"),
         (["check", "--from-env", "--ignore", "cookie.secure-on-htp"], "did you mean cookie.secure-on-http"),
         (["check", "--from-env", "--only", "cookies"], "unknown check area 'cookies'"),

@@ -91,7 +91,7 @@ def register(app: typer.Typer) -> None:
                               leeway=args.leeway)
 
     @jwt_app.command("verify", help=VERIFY_HELP)
-    def verify(  # noqa: PLR0917 - typer maps parameters to options
+    def verify(
         token: Annotated[str, typer.Argument(metavar="TOKEN", help=TOKEN_HELP, show_default=False)],
         secret_env: Annotated[str | None, typer.Option(
             "--secret-env", metavar="NAME", help="HMAC secret from this environment variable, "

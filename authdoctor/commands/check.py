@@ -27,7 +27,8 @@ def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str
         now=parse_now(now) if now else None,
     )
     deployment = load_deployment(inputs)
-    with Progress.for_stream(stderr, enabled=not fmt.machine_readable or output not in (None, "-")) as progress:
+    # Progress only for people: a terminal on stderr and the text format (never for CI formats).
+    with Progress.for_stream(stderr, enabled=not fmt.machine_readable) as progress:
         report = run_checks(deployment, replace(options, on_progress=progress.update))
     emit_report(report, fmt, output, deployment.secret_values(), verbose=verbose)
     return int(exit_code_for(report))
