@@ -16,8 +16,9 @@ persisted in the database):
 Browser rules (RFC 6265bis, standards.md C3/C4/C9): a `Secure` cookie from an http:// page is
 dropped (Chrome and Firefox make an exception for http://localhost, Safari does not);
 `SameSite=None` without `Secure` is rejected; a `Strict` cookie is not sent on the cross-site
-redirect back from the IdP, so authlib finds no state ("mismatching_state") and the callback
-answers "The email or password provided is incorrect".
+redirect back from the IdP, so authlib finds no state ("mismatching_state") and 0.12.4 sends the
+user to /auth?error=Sign-in with your identity provider failed… (older releases answered
+"The email or password provided is incorrect").
 
 Failure modes: `cookie.secure-on-http`, `cookie.samesite-none-without-secure`,
 `cookie.missing-secure-on-https`, `cookie.samesite-strict-breaks-oauth`, `cookie.samesite-invalid`.
@@ -187,8 +188,9 @@ def strict_oauth_findings(env: EnvSource, cs: CookieSettings, providers: list[st
         detail=(f"OAuth providers: {', '.join(providers)}. The owui-session cookie holds the OAuth "
                 "state, nonce and PKCE verifier; with SameSite=Strict the browser does not send "
                 "it on the redirect back from the IdP (a cross-site navigation), so authlib "
-                "reports 'mismatching_state' and the user sees 'The email or password provided "
-                "is incorrect'."),
+                "reports 'mismatching_state' and the user lands on the login page with 'Sign-in "
+                "with your identity provider failed' (older releases: 'The email or password "
+                "provided is incorrect')."),
         fix=(f"Set {SESSION_SS}=lax (keep {AUTH_SS}=strict if you want the token cookie strict)."),
         evidence={**_evidence(env, cs), "providers": ", ".join(providers)},
         subject=SESSION_SS, location=env.location(SESSION_SS), severity=Severity.ERROR,
