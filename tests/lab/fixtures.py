@@ -37,7 +37,7 @@ from .certs import LabCerts, make_certs
 from .ldap import LabLdap, start_ldap
 from .oidc import LabOidc, LabOidcSet, start_oidc
 from .paths import LAB_RUN
-from .ports import free_port
+from .ports import free_port, reserve_port
 from .process import ServerProcess, StartError, pid_alive, stop_all
 from .redis_servers import LabRedis, start_redis
 
@@ -99,7 +99,9 @@ class LabSession:
         self._futures: dict[str, Future[Any]] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="lab")
-        self.app_ports = [free_port() for _ in range(APP_PORT_POOL)]
+        # app ports are registered at the IdP before any app runs: hold them until used
+        self._port_holders = dict(reserve_port() for _ in range(APP_PORT_POOL))
+        self.app_ports = list(self._port_holders)
         self._app_ports_free = list(self.app_ports[1:])
         self._apps: dict[tuple[tuple[str, str], ...], LabApp] = {}
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -199,6 +201,9 @@ class LabSession:
                 env.pop(name, None)
             else:
                 env[name] = value
+        holder = self._port_holders.pop(port, None)
+        if holder is not None:
+            holder.close()
         info, proc = start_app(self.run_dir, env, port=port, name=f"app-{port}", redis=redis)
         self.register([proc])
         with self._lock:
@@ -208,6 +213,8 @@ class LabSession:
     def close(self) -> list[ServerProcess]:
         """Stop everything; returns processes still alive afterwards (must be none)."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+        for holder in self._port_holders.values():
+            holder.close()
         left = stop_all(self.processes)
         self._write_record()
         return left

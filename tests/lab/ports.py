@@ -32,6 +32,21 @@ def free_port() -> int:
     raise RuntimeError("no free loopback port after 50 tries")
 
 
+def reserve_port() -> tuple[int, socket.socket]:
+    """A free port held by a bound (not listening) socket until the caller closes it, so no
+    other process gets it from the kernel in the meantime (for ports chosen long before use)."""
+    with _lock:
+        for _ in range(50):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.bind((HOST, 0))
+            port = int(sock.getsockname()[1])
+            if port not in _handed_out:
+                _handed_out.add(port)
+                return port, sock
+            sock.close()
+    raise RuntimeError("no free loopback port after 50 tries")
+
+
 def free_ports(count: int) -> list[int]:
     return [free_port() for _ in range(count)]
 

@@ -99,3 +99,19 @@ def test_scripts_lab_up_status_env_demo_down(cli_env: dict[str, str]) -> None:
     assert f"lab stopped ({len(state['processes'])} processes)" in down.stdout
     assert not any(pid_alive(p["pid"], p["start_time"]) for p in state["processes"])
     assert lab(cli_env, "status").returncode == 1
+
+
+@pytest.mark.realserver
+def test_install_lab_deps_is_a_fast_no_op_when_everything_is_present() -> None:
+    import time
+
+    from .fixtures import need
+
+    need(missing_binaries(), "the whole lab")
+    started = time.monotonic()
+    out = subprocess.run([str(REPO / "scripts" / "install-lab-deps")], capture_output=True, text=True,
+                         timeout=120, check=False)
+    assert out.returncode == 0, out.stderr
+    assert "installing" not in out.stderr and "npm ci" not in out.stderr
+    assert "lab dependencies ready" in out.stderr
+    assert time.monotonic() - started < 3
