@@ -1,3 +1,4 @@
 # tests/ has no __init__.py (its helpers are imported as top-level modules), so pytest imports
 # tests/lab/ as the package `lab`; the lab's plugin is therefore `lab.fixtures`.
-pytest_plugins = ["lab.fixtures"]
+# `catalog_coverage` fails a whole-suite run in which some catalog code is produced by no test.
+pytest_plugins = ["lab.fixtures", "catalog_coverage"]
