@@ -206,3 +206,31 @@ def test_cli_from_env(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Mo
     code, report = run_cli(capsys, "check", "--from-env", "--only", "jwt")
     assert code == 1
     assert finding_codes(report) == {"jwt.expires-in-invalid"}
+
+
+@pytest.mark.parametrize(
+    ("service_extra", "expected"),
+    [("", 1), ("    deploy:\n      replicas: 3\n", 3), ("    scale: 2\n", 2),
+     ("    deploy:\n      replicas: zero\n", 1)],
+)
+def test_compose_replicas_count_as_processes(tmp_path: Path, service_extra: str, expected: int) -> None:
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text(
+        "services:\n  open-webui:\n    image: ghcr.io/open-webui/open-webui:main\n"
+        "    environment:\n      - WEBUI_SECRET_KEY=k\n" + service_extra
+    )
+    deployment = load_deployment(SettingsInputs(compose_files=(str(compose),), environ={}))
+    assert deployment.replica_count == expected
+
+
+def test_compose_replicas_without_redis_warn(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text(
+        "services:\n  open-webui:\n    image: ghcr.io/open-webui/open-webui:main\n"
+        "    environment:\n      - WEBUI_URL=https://chat.example.org\n    deploy:\n      replicas: 2\n"
+    )
+    _code, report = run_cli(capsys, "check", "--compose", str(compose), "--only", "redis")
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    not_configured = next(f for f in findings if f["code"] == "redis.not-configured")
+    assert not_configured["severity"] == "warning"

@@ -193,8 +193,25 @@ def _service_source(path: str, name: str, service: Any, lookup: Mapping[str, str
             volumes.append(_volume_target(_interpolate(str(volume), lookup)))
     image = service.get("image")
     compose = ComposeService(name=name, image=str(image) if image is not None else None,
-                             volume_targets=tuple(volumes), path=path)
+                             volume_targets=tuple(volumes), path=path,
+                             replicas=_service_replicas(service))
     return EnvSource(label=f"{path}:{name}", vars=variables, compose=compose)
+
+
+def _service_replicas(service: dict[str, Any]) -> int:
+    """Containers compose starts for the service: `deploy.replicas`, else the legacy `scale`,
+    else 1. A value compose itself would reject counts as 1 (the file is then not ours to judge)."""
+    deploy = service.get("deploy")
+    value = deploy.get("replicas") if isinstance(deploy, dict) else None
+    if value is None:
+        value = service.get("scale")
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return 1
+    try:
+        count = int(value)
+    except ValueError:
+        return 1
+    return count if count >= 1 else 1
 
 
 def _volume_target(spec: str) -> str:

@@ -36,6 +36,7 @@ class ComposeService:
     image: str | None = None
     volume_targets: tuple[str, ...] = ()
     path: str | None = None
+    replicas: int = 1  # `deploy.replicas` (or `scale`): containers sharing these settings
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,11 @@ class Deployment:
 
     @property
     def replica_count(self) -> int:
-        """How many app processes share the settings: declared in deploy.yaml, else the number of
-        sources given (each --env-file or compose service is one)."""
-        return self.declared_replicas or len(self.replicas)
+        """How many app processes share the settings: declared in deploy.yaml, else one per source
+        given (each --env-file is one; a compose service counts its `deploy.replicas`)."""
+        if self.declared_replicas:
+            return self.declared_replicas
+        return sum(r.compose.replicas if r.compose is not None else 1 for r in self.replicas)
 
     @property
     def env(self) -> EnvSource:
