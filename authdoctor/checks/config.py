@@ -37,7 +37,7 @@ from authdoctor.checks._urls import URLProblem, parse_absolute
 from authdoctor.checks.base import CheckContext, CheckSpec, finding
 from authdoctor.findings import Finding, Severity
 from authdoctor.masking import is_secret_name, mask, mask_url
-from authdoctor.openwebui.envread import getenv
+from authdoctor.openwebui.envread import getenv, int_or_none
 from authdoctor.openwebui.oauth import PROVIDER_VARIABLES, configured_providers
 from authdoctor.openwebui.values import (
     BOOLEAN_FALLBACKS,
@@ -52,7 +52,6 @@ from authdoctor.openwebui.values import (
     int_problem,
     oauth_persistent_config,
     persistent_config,
-    python_int,
     read_bool,
 )
 from authdoctor.openwebui.variables import (
@@ -311,7 +310,7 @@ def startup_findings(env: EnvSource) -> list[Finding]:
     raw = env.get("WEBUI_SECRET_KEY_LENGTH")
     if raw is None or env.get("WEBUI_SECRET_KEY") is not None:
         return []
-    number = python_int(raw)
+    number = int_or_none(raw)
     if number is not None and number >= 1:
         return []
     why = (f"int({raw!r}) raises ValueError" if number is None else

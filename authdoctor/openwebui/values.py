@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlparse
 
-from authdoctor.openwebui.envread import getenv
+from authdoctor.openwebui.envread import getenv, int_or_none
 from authdoctor.settings.model import EnvSource
 
 # --------------------------------------------------------------------------- booleans
@@ -223,14 +223,6 @@ STARTUP_INTS: dict[str, IntSetting] = {
 }
 
 
-def python_int(text: str) -> int | None:
-    """Python's `int(text)` (spaces, `+` and `_` allowed), or None where it raises."""
-    try:
-        return int(text)
-    except ValueError:
-        return None
-
-
 def int_problem(env: EnvSource, setting: IntSetting) -> str | None:
     """Why the app's `int()` of this variable raises at import, or None."""
     raw = env.get(setting.name)
@@ -243,7 +235,7 @@ def int_problem(env: EnvSource, setting: IntSetting) -> str | None:
             return None
     if setting.empty_means_default and text == "":
         return None
-    if python_int(text) is None:
+    if int_or_none(text) is None:
         return f"{raw!r} is not a whole number, and int() raises ValueError while the app starts"
     return None
 
