@@ -277,3 +277,20 @@ def test_equivalent_booleans_are_not_a_mismatch() -> None:
 def test_single_replica_never_mismatches() -> None:
     assert problems([f for f in run(CHECK, {**BASE, "REDIS_URL": "redis://x"})
                      if f.code == "config.replica-mismatch"]) == []
+
+
+def test_cors_entry_urlparse_rejects_is_a_startup_failure_not_a_crash() -> None:
+    # urlparse itself raises on an unclosed IPv6 bracket; the app's import then fails.
+    # (Found by tests/test_fuzz_settings_checks.py.)
+    from datetime import UTC, datetime
+
+    from authdoctor.checks.base import CheckContext
+    from authdoctor.checks.config import CHECK
+    from authdoctor.settings.model import Deployment, EnvSource, EnvVar
+
+    env = EnvSource(label="t.env", vars={"CORS_ALLOW_ORIGIN": EnvVar("CORS_ALLOW_ORIGIN", "https://[::1")})
+    ctx = CheckContext(deployment=Deployment(replicas=(env,)), now=datetime(2026, 1, 1, tzinfo=UTC))
+    assert CHECK.settings is not None
+    found = [f for f in CHECK.settings(ctx) if f.code == "config.cors-origin-invalid"]
+    assert found and found[0].severity.value == "error"
+    assert "refused at start" in found[0].title

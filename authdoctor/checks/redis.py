@@ -69,7 +69,11 @@ def sentinel_url_problem(url: str) -> str | None:
 
 def sentinel_service(url: str) -> str:
     """The Sentinel master (service) name the app takes from the URL's host part."""
-    return urlparse(url).netloc.rpartition("@")[2].split(":")[0] or "mymaster"
+    try:
+        netloc = urlparse(url).netloc
+    except ValueError:
+        netloc = ""
+    return netloc.rpartition("@")[2].split(":")[0] or "mymaster"
 
 
 def standalone_url_problem(url: str) -> str | None:
@@ -82,7 +86,7 @@ def standalone_url_problem(url: str) -> str | None:
     except ValueError as exc:
         text = str(exc)
         if "scheme" in text:
-            scheme = urlparse(url).scheme if "://" in url else ""
+            scheme = url.split("://", 1)[0] if "://" in url else ""
             return (f"the scheme is {scheme + '://' if scheme else 'missing'}; Redis URLs start "
                     "with redis://, rediss:// or unix://")
         if "Port" in text or "port" in text:

@@ -541,7 +541,10 @@ def cors_custom_schemes(env: EnvSource) -> list[str]:
 
 def cors_startup_error(origin: str, custom_schemes: list[str]) -> str | None:
     """The ValueError `validate_cors_origin` (config.py) raises at import, or None."""
-    parsed = urlparse(origin)
+    try:
+        parsed = urlparse(origin)
+    except ValueError as exc:  # urlparse itself raises (e.g. an unclosed '[' IPv6 host)
+        return f"{exc} (urlparse of CORS_ALLOW_ORIGIN entry '{origin}')"
     if parsed.scheme not in ["http", "https", *custom_schemes]:
         return (f"Invalid scheme in CORS_ALLOW_ORIGIN: '{origin}'. Only 'http' and 'https' and "
                 "CORS_ALLOW_CUSTOM_SCHEME are allowed.")
@@ -557,7 +560,10 @@ def cors_never_matches(origin: str) -> str | None:
         return "it has stray whitespace"
     if "," in origin:
         return "it holds a comma: entries are separated by ';', not ','"
-    parsed = urlparse(origin)
+    try:
+        parsed = urlparse(origin)
+    except ValueError:
+        return "it is not a URL"
     if not parsed.scheme:
         return "it has no scheme (an Origin is always scheme://host[:port])"
     if parsed.path or parsed.query or parsed.fragment or origin.endswith("/"):
