@@ -187,3 +187,13 @@ def test_no_color_env_var_even_when_forced(env_file: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "authdoctor", "check", "--env-file", str(env_file),
                              "--offline"], capture_output=True, text=True, check=False, env=env)
     assert "\x1b[" not in result.stdout
+
+
+def test_a_malformed_line_is_located_but_never_echoed(capsys: pytest.CaptureFixture[str],
+                                                       tmp_path: Path) -> None:
+    path = tmp_path / "typo.env"
+    path.write_text("WEBUI_URL=https://chat.example.org\nWEBUI_SECRET_KEY supersecret-typo-value\n")
+    code, out, err = run_cli(capsys, "check", "--env-file", str(path), "--offline")
+    assert code == 2
+    assert ":2: cannot parse line (starts with WEBUI_SECRET_KEY)" in err
+    assert "supersecret-typo-value" not in out + err

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -28,9 +29,11 @@ def parse_env_text(text: str, path: str, environ: Mapping[str, str] | None = Non
     for binding in parse_stream(io.StringIO(text)):
         line = binding.original.line
         if binding.error:
-            snippet = binding.original.string.strip()[:60]
-            raise ConfigError(f"cannot parse line: {snippet!r} (expected NAME=value)", path=path,
-                              line=line)
+            # Never echo the line: a malformed line is often a secret with a typo around it.
+            # Only a leading variable-like name is shown, to help find the line.
+            name = re.match(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)", binding.original.string)
+            what = f" (starts with {name.group(1)})" if name else ""
+            raise ConfigError(f"cannot parse line{what}: expected NAME=value", path=path, line=line)
         if binding.key is None:
             continue
         value = binding.value if binding.value is not None else ""
