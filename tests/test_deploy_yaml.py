@@ -132,3 +132,15 @@ def test_schema_is_valid_and_accepts_the_full_example() -> None:
 def test_odd_yaml_values_are_config_errors(text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
         parse_deploy_yaml(text, "deploy.yaml", {})
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["secret_key: 123456789012\n", "ldap:\n  app_password: [hunter2-secret]\n",
+     "test_account:\n  password: 987654321987\n", "env:\n  OAUTH_CLIENT_SECRET: [topsecret-value]\n"],
+)
+def test_type_errors_never_quote_a_secret(text: str) -> None:
+    with pytest.raises(ConfigError) as excinfo:
+        parse_deploy_yaml(text, "deploy.yaml", {})
+    for secret in ("123456789012", "hunter2-secret", "987654321987", "topsecret-value"):
+        assert secret not in str(excinfo.value)

@@ -19,6 +19,7 @@ from typing import Any
 
 from authdoctor.errors import ConfigError
 from authdoctor.findings import SourceLocation
+from authdoctor.masking import is_secret_name, mask
 from authdoctor.settings.files import read_text
 from authdoctor.settings.interpolate import interpolate
 from authdoctor.settings.model import EnvSource, EnvVar, ProbeOptions, TestAccount
@@ -295,8 +296,20 @@ def _validate(data: Any, lines: Mapping[tuple[str, ...], int], path: str) -> Non
                           line=_nearest_line(lines, (*key_path, unknown)), key=full)
     dotted = ".".join(key_path) or "(top level)"
     expected = _describe_expected(error)
-    raise ConfigError(f"'{dotted}' {expected}, got {_kind(error.instance)}", path=path,
+    got = _kind(error.instance)
+    if _is_secret_path(key_path) and isinstance(error.instance, str | int | float):
+        got = f"{type(error.instance).__name__} {mask(str(error.instance))}"
+    raise ConfigError(f"'{dotted}' {expected}, got {got}", path=path,
                       line=_nearest_line(lines, key_path), key=dotted)
+
+
+def _is_secret_path(key_path: tuple[str, ...]) -> bool:
+    """A field holding a secret: error messages must not quote its value."""
+    node = _lookup(SECTIONS, key_path)
+    if isinstance(node, Field) and node.env is not None and is_secret_name(node.env):
+        return True
+    return any(word in part.lower() for part in key_path
+               for word in ("secret", "password", "token", "key"))
 
 
 def _describe_expected(error: Any) -> str:
