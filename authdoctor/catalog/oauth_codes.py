@@ -230,9 +230,10 @@ ENTRIES: tuple[CodeInfo, ...] = (
         severity=Severity.WARNING,
         summary="OAuth role management is on but the roles claim, allowed or admin roles are empty",
         explanation=(
-            "With ENABLE_OAUTH_ROLE_MANAGEMENT=true Open WebUI reads roles only when "
-            "OAUTH_ROLES_CLAIM, OAUTH_ALLOWED_ROLES and OAUTH_ADMIN_ROLES are all non-empty. An "
-            "empty claim means roles are never read and everyone gets DEFAULT_USER_ROLE. Empty "
+            "With ENABLE_OAUTH_ROLE_MANAGEMENT=true Open WebUI 0.12.4 reads the roles claim whenever "
+            "OAUTH_ROLES_CLAIM is non-empty, and then applies OAUTH_ALLOWED_ROLES and "
+            "OAUTH_ADMIN_ROLES as they are, empty or not. An empty claim means roles are never "
+            "read and everyone gets DEFAULT_USER_ROLE. Empty "
             "allowed roles refuse users whose roles match no admin role with 403 'You do not have "
             "permission to access this resource…'. Empty admin roles mean nobody becomes admin "
             "through the IdP, and an existing admin is demoted at the next sign-in."
