@@ -234,3 +234,15 @@ def test_compose_replicas_without_redis_warn(capsys: pytest.CaptureFixture[str],
     assert isinstance(findings, list)
     not_configured = next(f for f in findings if f["code"] == "redis.not-configured")
     assert not_configured["severity"] == "warning"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [("    env_file: 5\n", "'env_file' must be a path or a list of paths"),
+     ("    volumes: 7\n", "'volumes' must be a list")],
+)
+def test_compose_odd_shapes_are_config_errors(tmp_path: Path, extra: str, message: str) -> None:
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text("services:\n  ow:\n    image: ghcr.io/open-webui/open-webui:main\n" + extra)
+    with pytest.raises(ConfigError, match=message):
+        load_deployment(SettingsInputs(compose_files=(str(compose),), environ={}))

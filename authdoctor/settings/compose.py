@@ -170,6 +170,8 @@ def _service_source(path: str, name: str, service: Any, lookup: Mapping[str, str
     env_files = service.get("env_file") or []
     if isinstance(env_files, str | dict):
         env_files = [env_files]
+    if not isinstance(env_files, list):
+        raise ConfigError(f"service '{name}': 'env_file' must be a path or a list of paths", path=path)
     for entry in env_files:
         file_path = entry.get("path") if isinstance(entry, dict) else entry
         required = entry.get("required", True) if isinstance(entry, dict) else True
@@ -186,7 +188,10 @@ def _service_source(path: str, name: str, service: Any, lookup: Mapping[str, str
             value = _interpolate(text, lookup)
         variables[key] = EnvVar(key, value, SourceLocation(path, line, key), raw=raw)
     volumes = []
-    for volume in service.get("volumes") or []:
+    volume_entries = service.get("volumes") or []
+    if not isinstance(volume_entries, list):
+        raise ConfigError(f"service '{name}': 'volumes' must be a list", path=path)
+    for volume in volume_entries:
         if isinstance(volume, dict):
             volumes.append(str(volume.get("target", "")))
         else:
