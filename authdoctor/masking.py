@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from urllib.parse import urlsplit
 
 # Substrings of variable names that hold secrets. `KEY_PREFIX`, `KEY_FILE` and `*_KEYS` style
 # names are not secret; see `is_secret_name`.
@@ -39,25 +38,33 @@ def mask(value: str | None) -> str:
     return f"<secret, {len(value)} chars>"
 
 
+def _userinfo(url: str) -> tuple[str, str, str] | None:
+    """(scheme://, userinfo, rest) split at '://' and the LAST '@', without URL parsing: a
+    password with '/', '#' or '?' (common in generated passwords) confuses urlsplit."""
+    scheme, sep, remainder = url.partition("://")
+    if not sep or "@" not in remainder:
+        return None
+    userinfo, _, rest = remainder.rpartition("@")
+    return scheme + sep, userinfo, rest
+
+
 def mask_url(url: str) -> str:
     """The URL with any password replaced (redis://:pw@host → redis://:***@host)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
+    split = _userinfo(url)
+    if split is None:
         return url
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)
-    userinfo = netloc[0]
-    user = userinfo.split(":", 1)[0]
-    return parts._replace(netloc=f"{user}:***@{netloc[1]}").geturl()
+    prefix, userinfo, rest = split
+    user, colon, _password = userinfo.partition(":")
+    return f"{prefix}{user}:***@{rest}" if colon else f"{prefix}***@{rest}"
 
 
 def url_password(url: str) -> str | None:
-    try:
-        return urlsplit(url).password
-    except ValueError:
+    """The password in a URL's userinfo (or the whole userinfo when it has no ':')."""
+    split = _userinfo(url)
+    if split is None:
         return None
+    _user, colon, password = split[1].partition(":")
+    return (password if colon else split[1]) or None
 
 
 def mask_token(token: str) -> str:

@@ -197,3 +197,16 @@ def test_a_malformed_line_is_located_but_never_echoed(capsys: pytest.CaptureFixt
     assert code == 2
     assert ":2: cannot parse line (starts with WEBUI_SECRET_KEY)" in err
     assert "supersecret-typo-value" not in out + err
+
+
+def test_url_password_with_slash_is_masked(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "r.env"
+    path.write_text("REDIS_URL=redis://:REDISPW_QQQ/abc@127.0.0.1:6379/0\n")
+    for args in (["check", "--offline"], ["check", "--offline", "--format", "json"], ["config", "show"]):
+        _code, out, err = run_cli(capsys, *args[:1], *args[1:], "--env-file", str(path))
+        assert "REDISPW_QQQ" not in out + err
+
+
+def test_dev_zero_is_refused_not_read(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "check", "--env-file", "/dev/zero", "--offline")
+    assert code == 2 and "is not a regular file" in err

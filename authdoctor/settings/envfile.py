@@ -26,6 +26,7 @@ def parse_env_text(text: str, path: str, environ: Mapping[str, str] | None = Non
     A line dotenv cannot parse is a ConfigError naming the line (compose refuses such files too)."""
     environ = os.environ if environ is None else environ
     result: dict[str, EnvVar] = {}
+    lookup: dict[str, str] = dict(environ)  # earlier lines win over the environment
     for binding in parse_stream(io.StringIO(text)):
         line = binding.original.line
         if binding.error:
@@ -45,7 +46,6 @@ def parse_env_text(text: str, path: str, environ: Mapping[str, str] | None = Non
         raw = original[start:].rstrip("\n")
         after_eq = raw.split("=", 1)[1].lstrip() if "=" in raw else ""
         if not after_eq.startswith("'"):
-            lookup = {**environ, **{k: v.value for k, v in result.items()}}
             value, _missing = interpolate(value, lookup)
         result[binding.key] = EnvVar(
             name=binding.key,
@@ -53,6 +53,7 @@ def parse_env_text(text: str, path: str, environ: Mapping[str, str] | None = Non
             location=SourceLocation(path=path, line=line, key=binding.key),
             raw=raw,
         )
+        lookup[binding.key] = value
     return result
 
 

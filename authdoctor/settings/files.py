@@ -16,11 +16,15 @@ def read_text(path: str | Path, what: str) -> str:
     try:
         if p.is_dir():
             raise ConfigError(f"{what} is a directory, not a file", path=str(p))
-        size = p.stat().st_size
-        if size > MAX_SETTINGS_FILE_BYTES:
-            raise ConfigError(f"{what} is {size} bytes; settings files over "
-                              f"{MAX_SETTINGS_FILE_BYTES} bytes are refused", path=str(p))
-        data = p.read_bytes()
+        p.stat()  # FileNotFoundError / PermissionError first, with their own messages
+        if not p.is_file():
+            # /dev/zero, a FIFO, a socket: reading could block or never end.
+            raise ConfigError(f"{what} is not a regular file", path=str(p))
+        with p.open("rb") as handle:
+            data = handle.read(MAX_SETTINGS_FILE_BYTES + 1)
+        if len(data) > MAX_SETTINGS_FILE_BYTES:
+            raise ConfigError(f"{what} is larger than {MAX_SETTINGS_FILE_BYTES} bytes; "
+                              "settings files that big are refused", path=str(p))
     except FileNotFoundError:
         raise ConfigError(f"{what} not found", path=str(p)) from None
     except PermissionError:
