@@ -144,3 +144,15 @@ def test_type_errors_never_quote_a_secret(text: str) -> None:
         parse_deploy_yaml(text, "deploy.yaml", {})
     for secret in ("123456789012", "hunter2-secret", "987654321987", "topsecret-value"):
         assert secret not in str(excinfo.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("version: 1\ntest_account:\n  password TESTPW_777\n", "'test_account' must be a mapping"),
+     ("version: 1\nx: &a [*a]\n", "an alias refers to itself")],
+)
+def test_review_cases_are_clean_config_errors(text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as excinfo:
+        parse_deploy_yaml(text, "deploy.yaml", {})
+    assert message in str(excinfo.value)
+    assert "TESTPW_777" not in str(excinfo.value)

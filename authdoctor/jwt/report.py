@@ -229,7 +229,8 @@ def _summary_line(document: dict[str, Any]) -> str:
     counts = document["summary"]
     nouns = {Severity.ERROR: ("error", "errors"), Severity.WARNING: ("warning", "warnings"),
              Severity.INFO: ("info", "info")}
-    parts = [f"{counts[s.value]} {nouns[s][counts[s.value] != 1]}" for s in PROBLEMS if counts[s.value]]
+    parts = [f"{counts.get(s.value, 0)} {nouns[s][counts.get(s.value, 0) != 1]}" for s in PROBLEMS
+             if counts.get(s.value, 0)]
     problems = ", ".join(parts) or "no problems found"
     return f"{problems} · exit {document['exit_code']} (fail-on {document['fail_on']})"
 

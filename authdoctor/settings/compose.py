@@ -76,13 +76,13 @@ def load_compose(path: str, service_names: Sequence[str], environ: Mapping[str, 
         missing = [name for name in service_names if name not in services]
         if missing:
             raise ConfigError(f"service '{missing[0]}' not found; services here: "
-                              f"{', '.join(services)}", path=path)
+                              f"{', '.join(map(str, services))}", path=path)
         selected = list(service_names)
     else:
         selected = [name for name, svc in services.items() if isinstance(svc, dict) and _is_openwebui(svc)]
         if not selected:
             raise ConfigError("no service runs an Open WebUI image; name one with --service "
-                              f"(services here: {', '.join(services)})", path=path)
+                              f"(services here: {', '.join(map(str, services))})", path=path)
     lookup = _project_env(path, environ)
     lines = text.splitlines()
     service_nodes = _mapping_get(_mapping_get(root, "services"), None)

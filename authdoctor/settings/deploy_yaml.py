@@ -297,7 +297,10 @@ def _validate(data: Any, lines: Mapping[tuple[str, ...], int], path: str) -> Non
     dotted = ".".join(key_path) or "(top level)"
     expected = _describe_expected(error)
     got = _kind(error.instance)
-    if _is_secret_path(key_path) and isinstance(error.instance, str | int | float):
+    if error.schema.get("type") == "object" and isinstance(error.instance, str):
+        # A section given as text is usually a missing ':' ("password hunter2"): never quote it.
+        got = f"text of {len(error.instance)} chars (a missing ':' after a key?)"
+    elif _is_secret_path(key_path) and isinstance(error.instance, str | int | float):
         got = f"{type(error.instance).__name__} {mask(str(error.instance))}"
     raise ConfigError(f"'{dotted}' {expected}, got {got}", path=path,
                       line=_nearest_line(lines, key_path), key=dotted)
@@ -386,7 +389,10 @@ def _interpolate_all(data: Any, lines: Mapping[tuple[str, ...], int], path: str,
 
 def parse_deploy_yaml(text: str, path: str, environ: Mapping[str, str] | None = None) -> DeployFile:
     environ = os.environ if environ is None else environ
-    data, lines = _yaml_tree(text, path)
+    try:
+        data, lines = _yaml_tree(text, path)
+    except RecursionError:
+        raise ConfigError("invalid YAML: an alias refers to itself or nests too deeply", path=path) from None
     if data is None or data == {}:
         data = {}
     _validate(data, lines, path)

@@ -14,7 +14,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from authdoctor.errors import UsageError
+from authdoctor.errors import ConfigError, UsageError
 from authdoctor.settings.model import Deployment, EnvSource, ProbeOptions
 
 
@@ -51,7 +51,11 @@ def load_deployment(inputs: SettingsInputs) -> Deployment:
         from authdoctor.settings.compose import load_compose
 
         for path in inputs.compose_files:
-            replicas.extend(load_compose(path, list(inputs.compose_services), environ))
+            try:
+                replicas.extend(load_compose(path, list(inputs.compose_services), environ))
+            except RecursionError:
+                raise ConfigError("invalid YAML: an alias refers to itself or nests too deeply",
+                                  path=path) from None
     if inputs.from_env:
         replicas.append(load_process_env(environ))
 
