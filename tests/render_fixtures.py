@@ -144,8 +144,8 @@ def shared_report(*, fail_on: Severity = Severity.WARNING) -> Report:
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
-# The official OASIS schema; CI has the same copy next to the repository.
-SARIF_SCHEMA_PATH = REPO_ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+# The official OASIS schema, kept in the repository (source and version: tests/schemas/README.md).
+SARIF_SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "sarif-schema-2.1.0.json"
 GOLDEN_SUFFIX = {
     OutputFormat.TEXT: "txt",
     OutputFormat.JSON: "json",
