@@ -17,14 +17,16 @@ from dotenv.parser import parse_stream
 from authdoctor.errors import ConfigError
 from authdoctor.findings import SourceLocation
 from authdoctor.settings.files import read_text
-from authdoctor.settings.interpolate import interpolate
+from authdoctor.settings.interpolate import InterpolationBudget, InterpolationError, interpolate
 from authdoctor.settings.model import EnvSource, EnvVar
 
 
 def parse_env_text(text: str, path: str, environ: Mapping[str, str] | None = None) -> dict[str, EnvVar]:
     """Variables of a dotenv text. `${VAR}` resolves from earlier lines, then `environ`.
-    A line dotenv cannot parse is a ConfigError naming the line (compose refuses such files too)."""
+    A line dotenv cannot parse is a ConfigError naming the line (compose refuses such files too),
+    and so are references that together produce more than the file's interpolation budget."""
     environ = os.environ if environ is None else environ
+    budget = InterpolationBudget()
     result: dict[str, EnvVar] = {}
     lookup: dict[str, str] = dict(environ)  # earlier lines win over the environment
     for binding in parse_stream(io.StringIO(text)):
@@ -46,7 +48,11 @@ def parse_env_text(text: str, path: str, environ: Mapping[str, str] | None = Non
         raw = original[start:].rstrip("\n")
         after_eq = raw.split("=", 1)[1].lstrip() if "=" in raw else ""
         if not after_eq.startswith("'"):
-            value, _missing = interpolate(value, lookup)
+            try:
+                value, _missing = interpolate(value, lookup, budget)
+            except InterpolationError as exc:
+                raise ConfigError(f"{binding.key}: {exc}", path=path, line=line,
+                                  key=binding.key) from None
         result[binding.key] = EnvVar(
             name=binding.key,
             value=value,
