@@ -492,6 +492,14 @@ def test_a_duplicate_key_is_a_configuration_error(tmp_path: Path, text: str, mes
     assert f"docker-compose.yml{message}; docker compose refuses the file" in str(excinfo.value)
 
 
+def test_the_open_webui_service_is_found_by_its_interpolated_image(tmp_path: Path) -> None:
+    path = tmp_path / "docker-compose.yml"
+    path.write_text("services:\n  db:\n    image: postgres\n  app:\n    image: ${APP_IMAGE}\n")
+    [service] = load_compose(str(path), [], {"APP_IMAGE": OWUI})
+    assert service.compose is not None
+    assert (service.compose.name, service.compose.image) == ("app", OWUI)
+
+
 def test_to_python_keeps_its_signature_and_types() -> None:
     [node] = compose_documents("a: 1\nb: [x, {c: true}]\n", "f.yaml", what="manifest")
     assert to_python(node, "f.yaml", what="manifest") == {"a": 1, "b": ["x", {"c": True}]}

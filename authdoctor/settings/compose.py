@@ -37,8 +37,12 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 _WHAT = "compose file"
 
 
-def _is_openwebui(service: Mapping[str, Any]) -> bool:
+def _is_openwebui(service: Mapping[str, Any], lookup: Mapping[str, str] | None = None) -> bool:
+    """Whether the service runs an Open WebUI image (`image:` interpolated when `lookup` is
+    given: `image: ${OWUI_IMAGE:-ghcr.io/open-webui/open-webui:main}`)."""
     image = str(service.get("image") or "")
+    if lookup is not None:
+        image = _interpolate(image, lookup)
     return any(hint in image.lower() for hint in OPENWEBUI_IMAGE_HINTS)
 
 
@@ -100,7 +104,8 @@ def load_compose(path: str, service_names: Sequence[str], environ: Mapping[str, 
                               f"{', '.join(services)}", path=path)
         selected = list(dict.fromkeys(service_names))
     else:
-        selected = [name for name, svc in services.items() if isinstance(svc, dict) and _is_openwebui(svc)]
+        selected = [name for name, svc in services.items()
+                    if isinstance(svc, dict) and _is_openwebui(svc, lookup)]
         if not selected:
             raise ConfigError("no service runs an Open WebUI image; name one with --service "
                               f"(services here: {', '.join(services)})", path=path)
