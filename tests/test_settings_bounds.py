@@ -500,6 +500,34 @@ def test_the_open_webui_service_is_found_by_its_interpolated_image(tmp_path: Pat
     assert (service.compose.name, service.compose.image) == ("app", OWUI)
 
 
+def test_an_env_file_shared_by_many_services_is_read_once(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from authdoctor.settings import compose, files
+
+    (tmp_path / "big.env").write_text("WEBUI_SECRET_KEY=" + "S" * 1_000_000 + "\n")
+    services = "".join(f"  s{i}:\n    image: {OWUI}\n    env_file: big.env\n" for i in range(200))
+    path = tmp_path / "docker-compose.yml"
+    path.write_text("services:\n" + services)
+    reads: list[str] = []
+    real = files.read_text
+
+    def counting(file: str | Path, what: str) -> str:
+        reads.append(str(file))
+        return real(file, what)
+
+    monkeypatch.setattr(compose, "read_text", counting)
+    loaded = load_compose(str(path), [], {})
+    assert len(loaded) == 200
+    assert reads.count(str(tmp_path / "big.env")) == 1
+
+
+def test_compose_reset_and_override_tags_are_read_as_compose_does(tmp_path: Path) -> None:
+    path = write_compose(tmp_path, "    environment: !override\n      A: 1\n      B: !reset x\n"
+                                   "      C: !override 'c'\n    volumes: !reset []\n")
+    [service] = load_compose(str(path), [], {"B": "from-host"})
+    assert (service.get("A"), service.get("B"), service.get("C")) == ("1", None, "c")
+
+
 def test_to_python_keeps_its_signature_and_types() -> None:
     [node] = compose_documents("a: 1\nb: [x, {c: true}]\n", "f.yaml", what="manifest")
     assert to_python(node, "f.yaml", what="manifest") == {"a": 1, "b": ["x", {"c": True}]}

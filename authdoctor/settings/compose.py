@@ -93,6 +93,7 @@ def load_compose(path: str, service_names: Sequence[str], environ: Mapping[str, 
     if not isinstance(services_node, yaml.MappingNode):
         raise ConfigError("no 'services:' mapping found; is this a docker-compose file?", path=path)
     service_nodes: dict[str, Any] = _mapping_get(services_node, None)
+    _apply_compose_tags(root)
     lookup = _project_env(path, environ)
     _check_interpolation(root, path, lookup)
     # Service names as compose reads them: the key's text (`1:` is the service "1").
@@ -110,9 +111,39 @@ def load_compose(path: str, service_names: Sequence[str], environ: Mapping[str, 
             raise ConfigError("no service runs an Open WebUI image; name one with --service "
                               f"(services here: {', '.join(services)})", path=path)
     lines = text.splitlines()
+    env_cache: dict[Path, dict[str, EnvVar]] = {}  # one read per env_file, however many services
     return [_service_source(path, name, services[name], lookup, lines=lines,
-                            node=service_nodes.get(name))
+                            node=service_nodes.get(name), env_cache=env_cache)
             for name in selected]
+
+
+def _apply_compose_tags(root: Any) -> None:
+    """Compose's own YAML tags, in place: a value tagged `!reset` is removed (with its key), and
+    `!override` is an ordinary value. They matter when files are merged; in one file these are
+    their effects, and PyYAML's safe loader would otherwise refuse both as unknown tags."""
+    import yaml
+
+    defaults = {yaml.MappingNode: "tag:yaml.org,2002:map", yaml.SequenceNode: "tag:yaml.org,2002:seq"}
+    resolver: Any = yaml.resolver.Resolver()
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.tag == "!override":
+            plain = isinstance(node, yaml.ScalarNode) and node.style in (None, "")
+            node.tag = (defaults.get(type(node)) or
+                        (resolver.resolve(yaml.ScalarNode, node.value, (True, False)) if plain
+                         else "tag:yaml.org,2002:str"))
+        if isinstance(node, yaml.MappingNode):
+            node.value = [(k, v) for k, v in node.value if v.tag != "!reset"]
+            for key_node, value_node in node.value:
+                stack.extend((key_node, value_node))
+        elif isinstance(node, yaml.SequenceNode):
+            node.value = [item for item in node.value if item.tag != "!reset"]
+            stack.extend(node.value)
 
 
 def _check_interpolation(root: Any, path: str, lookup: Mapping[str, str]) -> None:
@@ -278,14 +309,18 @@ def _env_files(path: str, name: str, service: Mapping[str, Any],
 
 
 def _service_source(path: str, name: str, service: Any, lookup: Mapping[str, str], *,
-                    lines: list[str], node: Any) -> EnvSource:
+                    lines: list[str], node: Any,
+                    env_cache: dict[Path, dict[str, EnvVar]] | None = None) -> EnvSource:
     if not isinstance(service, dict):
         raise ConfigError(f"service '{name}' is not a mapping", path=path)
+    env_cache = {} if env_cache is None else env_cache
     variables: dict[str, EnvVar] = {}
     for full, required in _env_files(path, name, service, lookup):
         if not required and not full.exists():
             continue
-        variables.update(parse_env_text(read_text(full, "env file"), str(full), lookup))
+        if full not in env_cache:
+            env_cache[full] = parse_env_text(read_text(full, "env file"), str(full), lookup)
+        variables.update(env_cache[full])
     for key, text, line, raw in _environment(path, name, node, lines):
         if text is None:  # `- NAME` / `NAME:` passes the variable through from the host
             if key not in lookup:
