@@ -356,6 +356,14 @@ def test_a_fifo_is_refused_not_read(capsys: pytest.CaptureFixture[str], tmp_path
     assert "is not a regular file but a named pipe (FIFO)" in err
 
 
+def test_a_fifo_as_the_project_env_is_refused(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / ".env")
+    path = tmp_path / "docker-compose.yml"
+    path.write_text(f"services:\n  w:\n    image: {OWUI}\n")
+    with pytest.raises(ConfigError, match=r"\.env: env file is not a regular file but a named pipe"):
+        load_compose(str(path), [], {})
+
+
 def test_a_fifo_as_compose_env_file_is_refused(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "owui.env")
     path = tmp_path / "docker-compose.yml"

@@ -48,10 +48,10 @@ def _is_openwebui(service: Mapping[str, Any], lookup: Mapping[str, str] | None =
 
 def _project_env(path: str, environ: Mapping[str, str]) -> dict[str, str]:
     """Interpolation variables: the project's `.env` (next to the compose file), overridden by the
-    process environment, as `docker compose` does."""
+    process environment, as `docker compose` does. The `.env` has its own interpolation budget."""
     lookup: dict[str, str] = {}
     dot_env = Path(path).parent / ".env"
-    if dot_env.is_file():
+    if dot_env.exists():  # a FIFO or a folder named .env is an error (read_text), never a wait
         lookup.update({k: v.value for k, v in parse_env_text(read_text(dot_env, "env file"),
                                                              str(dot_env), environ).items()})
     lookup.update(environ)

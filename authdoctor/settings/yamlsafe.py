@@ -96,7 +96,7 @@ def _sanitize(text: str) -> str:
 
     def keep(match: re.Match[str]) -> str:
         inner = match.group(0)[1:-1]
-        return match.group(0) if re.fullmatch(r"<[a-z ]+>|[\[\]{},:?\-!&*|>#]", inner) else "text"
+        return match.group(0) if re.fullmatch(r"<[a-z ]+>|[\[\]{},:?\-!&*|>#]", inner) else ""
 
     cleaned = re.sub(r"'[^'\n]*'|\"[^\"\n]*\"", keep, text)
     return re.sub(r"\s+", " ", cleaned).strip()
