@@ -213,6 +213,46 @@ def test_dotenv_interpolation_is_python_dotenvs(value: str) -> None:
     assert interpolate(value, env) == ("".join(parts), missing)
 
 
+def _projection(bindings: object) -> list[tuple[object, ...]]:
+    """What parse_env_text takes from python-dotenv's bindings: per variable its name, value,
+    the line of its key and the raw line; an error (its line may differ: python-dotenv counts
+    from blank lines before the bad one)."""
+    seen: list[tuple[object, ...]] = []
+    for binding in bindings:  # type: ignore[attr-defined]
+        if binding.error:
+            seen.append(("error",))
+            break
+        if binding.key is None:
+            continue
+        if any(char.isspace() for char in binding.key):
+            # a quoted name holding whitespace (' '=x): python-dotenv's line for it can count
+            # from the blank lines before it, so only the name and value are compared
+            seen.append((binding.key, binding.value))
+            continue
+        original = binding.original.string
+        start = original.find(binding.key)
+        start = 0 if start < 0 else original.rfind("\n", 0, start) + 1
+        line = binding.original.line + original[:start].count("\n")
+        seen.append((binding.key, binding.value, line, original[start:].rstrip("\n")))
+    return seen
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.one_of(
+    st.sampled_from(["A=b", "A=", "A=b c ", "A=b#c", "A= #c", "# c", "", "  ", "\t# x", "export A=b",
+                     "A='q'", 'A="q\nr"', "A", "=x", "A=\"open", "A=b\r", " A=b", "A.b=c",
+                     "A=$B", "A=\xa0b", "\ufeffA=b", "A=b\x0b", "Ä=b"]),
+    st.text(alphabet="AB=#'\" \t\r\\x$", max_size=8)), max_size=12).map("\n".join))
+def test_env_fast_path_reads_what_python_dotenv_reads(text: str) -> None:
+    import io
+
+    from dotenv.parser import parse_stream
+
+    from authdoctor.settings.envfile import _bindings
+
+    assert _projection(_bindings(text)) == _projection(parse_stream(io.StringIO(text)))
+
+
 # --------------------------------------------------------------------------- L4: no source text
 
 

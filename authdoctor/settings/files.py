@@ -21,6 +21,8 @@ def read_text(path: str | Path, what: str) -> str:
     without blocking), so a path that changes between a check and the read cannot slip through."""
     if str(path) == "":
         raise ConfigError(f"the {what} path is empty; give the path of a file")
+    if "\x00" in str(path):
+        raise ConfigError(f"the {what} path contains a NUL character; no file can have that name")
     p = Path(path)
     try:
         fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
