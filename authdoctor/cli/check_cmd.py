@@ -10,8 +10,10 @@ import typer
 from authdoctor.cli.settings_options import (
     ComposeOpt,
     ConfigOpt,
+    DockerInspectOpt,
     EnvFileOpt,
     FromEnvOpt,
+    K8sOpt,
     PublicUrlOpt,
     ServiceOpt,
     settings_inputs,
@@ -45,6 +47,8 @@ def register(app: typer.Typer) -> None:
         env_file: EnvFileOpt = None,
         compose: ComposeOpt = None,
         service: ServiceOpt = None,
+        docker_inspect: DockerInspectOpt = None,
+        k8s: K8sOpt = None,
         from_env: FromEnvOpt = False,
         public_url: PublicUrlOpt = None,
         only: Annotated[list[str] | None, typer.Option("--only", metavar="AREA",
@@ -73,7 +77,8 @@ def register(app: typer.Typer) -> None:
         from authdoctor.commands.check import run_check
 
         return run_check(
-            inputs=settings_inputs(config, env_file, compose, service, from_env, public_url),
+            inputs=settings_inputs(config, env_file, compose, service, from_env, public_url,
+                                   docker_inspect=docker_inspect, k8s=k8s),
             only=only or [], skip=skip or [], ignore=ignore or [], offline=offline,
             fail_on=fail_on, timeout=timeout, probe_timeout=probe_timeout, now=now,
             output_format=output_format, output=output, verbose=verbose, stderr=sys.stderr,
