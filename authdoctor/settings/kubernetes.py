@@ -384,7 +384,7 @@ def _environment(container: _Container, store: _Store,
             continue
         for key, found in store.values(obj).items():
             var_name = prefix + key
-            variables[var_name] = EnvVar(var_name, found.value, found.location,
+            variables[var_name] = EnvVar(var_name, found.value, _via(var_name, key, found),
                                          secret=kind == "Secret")
 
     env = container.data.get("env") or []
@@ -433,6 +433,13 @@ def _expanded(name: str, value: str, location: SourceLocation,
     return EnvVar(name, expanded, location, secret=secret)
 
 
+def _via(name: str, key: str, found: _Value) -> SourceLocation:
+    """The location of a value read from a ConfigMap or Secret key, naming the variable too."""
+    if name == key:
+        return found.location
+    return SourceLocation(found.location.path, found.location.line, f"{name} from {found.location.key}")
+
+
 def _value_from(name: str, source: Any, location: SourceLocation, store: _Store,
                 namespace: str | None, context: str, path: str) -> EnvVar | None:
     """The variable a `valueFrom` gives: the key's value when its object is in the input, None
@@ -453,7 +460,7 @@ def _value_from(name: str, source: Any, location: SourceLocation, store: _Store,
         values = store.values(obj)
         if key in values:
             found = values[key]
-            return EnvVar(name, found.value, found.location, secret=secret)
+            return EnvVar(name, found.value, _via(name, key, found), secret=secret)
         if optional:
             return None
         return EnvVar(name, "", location, secret=secret,
