@@ -513,8 +513,12 @@ def value_unknown_findings(env: EnvSource) -> list[Finding]:
     names = ", ".join(var.name for var in unknown)
     parts = [f"{var.name} is {var.unknown_text}" for var in unknown]
     parts += [f"{entry} is not in the input, so any variable may come from it" for entry in env.unresolved]
-    title = (f"{len(unknown)} setting(s) come from objects not in the input: {names}" if unknown
-             else f"settings may come from {env.unresolved[0]}, which is not in the input")
+    if len(unknown) == 1:
+        title = f"{unknown[0].name} is {unknown[0].unknown_text}"
+    elif unknown:
+        title = f"{len(unknown)} settings come from objects not in the input: {names}"
+    else:
+        title = f"settings may come from {env.unresolved[0]}, which is not in the input"
     return [finding(
         "config.value-unknown",
         title if len(title) <= 160 else title[:157] + "...",

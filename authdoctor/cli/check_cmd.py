@@ -22,9 +22,10 @@ from authdoctor.exitcodes import EXIT_CODES_HELP
 
 CHECK_HELP = f"""Run every check against the deployment and report root causes with fixes.
 
-Settings come from --env-file (Open WebUI's own variables), --config deploy.yaml, --compose
-or --from-env; deploy.yaml fields override the others. Each --env-file / compose service is one
-replica, and replicas are compared with each other.
+Settings come from --env-file (Open WebUI's own variables), --config deploy.yaml, --compose,
+--docker-inspect, --k8s or --from-env; deploy.yaml fields override the others. Each --env-file,
+compose service and Open WebUI container is one replica, and replicas are compared with each
+other. A Kubernetes value from a ConfigMap or Secret that is not in the input is never guessed.
 
 Examples:
 
@@ -33,6 +34,8 @@ Examples:
   authdoctor check --env-file .env --offline
   authdoctor check --config deploy.yaml --format json --output report.json
   authdoctor check --env-file a.env --env-file b.env --only secret --only cookie
+  docker inspect open-webui | authdoctor check --docker-inspect -
+  helm template ... | authdoctor check --k8s -
 
 {EXIT_CODES_HELP}
 """
