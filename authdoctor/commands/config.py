@@ -39,6 +39,7 @@ def run_config_show(inputs: SettingsInputs, *, as_json: bool, show_all: bool) ->
                          "unresolved": list(replica.unresolved)})
     try:
         public_url = deployment.effective_public_url
+        public_url = redactor(public_url) if public_url else public_url
     except UnknownValueError as exc:
         public_url = f"(WEBUI_URL is {exc.reason})"
     data = {

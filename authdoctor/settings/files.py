@@ -51,6 +51,11 @@ def read_text_or_stdin(path: str, what: str, stdin: BinaryIO | None = None) -> t
     file: `docker inspect x | authdoctor check --docker-inspect -`)."""
     if path != "-":
         return read_text(path, what), path
+    if stdin is None and sys.stdin.isatty():
+        # Waiting for typed input would look like a hang: the `-` is meant for a pipe.
+        raise ConfigError(f"'-' reads the {what} from stdin, but stdin is a terminal; pipe it in, "
+                          "e.g. `docker inspect open-webui | authdoctor check --docker-inspect -`",
+                          path=STDIN_PATH)
     stream = stdin if stdin is not None else sys.stdin.buffer
     try:
         data = stream.read(MAX_SETTINGS_FILE_BYTES + 1)

@@ -104,6 +104,25 @@ class EnvSource:
                          unresolved=(*self.unresolved, *other.unresolved))
 
 
+_PLAIN_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "none", "null"})
+
+
+def _plain_word(value: str) -> bool:
+    """A boolean word or a small number: no secret, even when kept in a Kubernetes Secret, and
+    replacing it in the report text would garble every sentence that says 'true' or a port."""
+    text = value.strip().lower()
+    return text in _PLAIN_WORDS or (text.isdigit() and len(text) <= 5)
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return ""
+
+
 @dataclass(frozen=True)
 class TestAccount:
     """Credentials used by live checks (sign-in, LDAP user bind). Always masked in output."""
@@ -162,9 +181,12 @@ class Deployment:
         values: set[str] = set()
         for replica in self.replicas:
             for var in replica:
-                if var.secret or is_secret_name(var.name):
+                if is_secret_name(var.name) or (var.secret and not _plain_word(var.value)):
                     values.add(var.value)
                     values.add(var.value.strip())
+                if var.secret and "://" in var.value:
+                    # checks derive other URLs from it (http:// for https://, the callback URL)
+                    values.add(_host(var.value))
                 if "://" in var.value:
                     password = url_password(var.value)
                     if password:
