@@ -3,7 +3,9 @@
 Each area's settings half runs first (pure, fast); the live halves run concurrently under one
 global deadline. Nothing one check does can hide another's findings: an exception becomes an
 `internal.check-crashed` finding, the deadline an `internal.deadline-exceeded` one, and both make
-the report incomplete (exit 3).
+the report incomplete (exit 3). An area that needs a value the input does not hold (a Kubernetes
+ConfigMap or Secret that was not given: `UnknownValueError`) is reported as not judged (skipped),
+never judged on a guess.
 """
 
 from __future__ import annotations
