@@ -3,7 +3,9 @@
 Each area's settings half runs first (pure, fast); the live halves run concurrently under one
 global deadline. Nothing one check does can hide another's findings: an exception becomes an
 `internal.check-crashed` finding, the deadline an `internal.deadline-exceeded` one, and both make
-the report incomplete (exit 3).
+the report incomplete (exit 3). An area that needs a value the input does not hold (a Kubernetes
+ConfigMap or Secret that was not given: `UnknownValueError`) is reported as not judged (skipped),
+never judged on a guess.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import datetime
 from authdoctor import __version__
 from authdoctor.checks.base import CheckContext, CheckSpec
 from authdoctor.findings import CheckOutcome, CheckStatus, Finding, Report, Severity
-from authdoctor.settings.model import Deployment
+from authdoctor.settings.model import Deployment, UnknownValueError
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,18 @@ def set_debug(enabled: bool) -> None:
     _Debug.enabled = enabled
 
 
+def _not_judged(spec: CheckSpec, exc: UnknownValueError) -> Finding:
+    """The area read a variable whose value the input does not hold: say so, never guess."""
+    var = exc.var
+    return Finding(
+        code=f"{spec.area}.skipped", severity=Severity.SKIPPED,
+        title=f"{spec.title}: not judged: {var.name} is {exc.reason}",
+        detail=f"not judged: {var.name} is {exc.reason} (authdoctor does not guess values)",
+        fix=("Add the ConfigMap or Secret to the input (e.g. `kubectl get deploy,cm,secret -o yaml`), "
+             "or check the running container with `docker inspect` / --env-file."),
+        subject=var.name, location=var.location, area=spec.area)
+
+
 async def _run_area(spec: CheckSpec, ctx: CheckContext, offline: bool) -> tuple[CheckStatus, list[Finding]]:
     findings: list[Finding] = []
     try:
@@ -95,6 +109,8 @@ async def _run_area(spec: CheckSpec, ctx: CheckContext, offline: bool) -> tuple[
             findings.extend(spec.settings(ctx))
         if spec.live is not None and not offline:
             findings.extend(await spec.live(ctx))
+    except UnknownValueError as exc:
+        return CheckStatus.SKIPPED, [*findings, _not_judged(spec, exc)]
     except Exception as exc:
         if _Debug.enabled:
             import traceback
@@ -156,10 +172,14 @@ def run_checks(deployment: Deployment, options: RunOptions, *, target: str | Non
         # A fixed clock means a reproducible report: timings are the only other varying values.
         outcomes = tuple(replace(o, duration_s=0.0) for o in outcomes)
         duration = 0.0
+    try:
+        public_url = deployment.effective_public_url
+    except UnknownValueError:
+        public_url = None
     return Report(
         tool_version=__version__,
         command="check",
-        target=target or deployment.effective_public_url or ", ".join(deployment.sources),
+        target=target or public_url or ", ".join(deployment.sources),
         started_at=now,
         duration_s=duration,
         fail_on=options.fail_on,

@@ -152,4 +152,21 @@ ENTRIES: tuple[CodeInfo, ...] = (
             "or ConfigMap), then restart them all.",
         references=("Open WebUI env.py", "Open WebUI utils/redis.py"),
     ),
+    CodeInfo(
+        code="config.value-unknown",
+        severity=Severity.INFO,
+        summary="a setting comes from a ConfigMap or Secret that is not in the input: value unknown",
+        explanation=(
+            "A Kubernetes container can take a variable from a ConfigMap or Secret (`valueFrom`, "
+            "`envFrom`). When the manifests given to authdoctor do not contain that object (it is "
+            "created elsewhere, or `kubectl get` did not include it), the variable is set but its "
+            "value is unknown; an `envFrom` of a missing object may set any variable. authdoctor "
+            "never guesses such a value: the checks that need it say they did not judge it, and "
+            "this finding lists what was missing."
+        ),
+        fix=("Include the ConfigMaps and Secrets in the input (`kubectl get deploy,cm,secret -o "
+             "yaml`, the whole `helm template` output), or check the running container with "
+             "`docker inspect`."),
+        references=("Kubernetes EnvVarSource", "Kubernetes EnvFromSource"),
+    ),
 )

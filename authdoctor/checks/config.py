@@ -26,6 +26,9 @@ Failure modes named here, and the app behaviour each rests on:
   clients, LDAP, auth switches) differ between sources. Secret values are never shown.
 - `config.startup-fails`: `open-webui serve` generating a key with a `WEBUI_SECRET_KEY_LENGTH`
   that `int()` refuses or that is below 1 (`__init__.py`).
+- `config.value-unknown`: variables the input sets from a Kubernetes ConfigMap or Secret it does
+  not hold (`EnvVar.unknown`, `EnvSource.unresolved`). Their values are never guessed: a rule
+  that needs one is not judged, and this finding says which values were missing.
 """
 
 from __future__ import annotations
@@ -63,7 +66,7 @@ from authdoctor.openwebui.variables import (
     looks_like_setting,
     similarity,
 )
-from authdoctor.settings.model import Deployment, EnvSource
+from authdoctor.settings.model import Deployment, EnvSource, UnknownValueError
 
 AREA = "config"
 
@@ -469,7 +472,10 @@ def replica_findings(deployment: Deployment) -> list[Finding]:
     findings: list[Finding] = []
     for name, effect in names.items():
         read = _reader(name)
-        values = [read(r) for r in replicas]
+        try:
+            values = [read(r) for r in replicas]
+        except UnknownValueError:
+            continue  # not judged: config.value-unknown names the value the input lacks
         if len(set(values)) < 2:
             continue
         secret = is_secret_name(name)
@@ -496,11 +502,53 @@ def replica_findings(deployment: Deployment) -> list[Finding]:
     return findings
 
 
+# --------------------------------------------------------------------------- unknown values
+
+
+def value_unknown_findings(env: EnvSource) -> list[Finding]:
+    """`config.value-unknown`: what the input references but does not hold."""
+    unknown = [var for var in env.vars.values() if var.unknown is not None]
+    if not unknown and not env.unresolved:
+        return []
+    names = ", ".join(var.name for var in unknown)
+    parts = [f"{var.name} is {var.unknown_text}" for var in unknown]
+    parts += [f"{entry} is not in the input, so any variable may come from it" for entry in env.unresolved]
+    if len(unknown) == 1:
+        title = f"{unknown[0].name} is {unknown[0].unknown_text}"
+    elif unknown:
+        title = f"{len(unknown)} settings come from objects not in the input: {names}"
+    else:
+        title = f"settings may come from {env.unresolved[0]}, which is not in the input"
+    return [finding(
+        "config.value-unknown",
+        title if len(title) <= 160 else title[:157] + "...",
+        detail=("; ".join(parts) + ". authdoctor does not guess these values: a check that needs "
+                "one of them does not judge it (its area says so)."),
+        fix=("Give the ConfigMaps and Secrets too (`kubectl get deploy,cm,secret -o yaml`, or the "
+             "whole `helm template` output), or check a running container with `docker inspect`."),
+        evidence={var.name: var.unknown_text for var in unknown},
+        subject=unknown[0].name if unknown else "",
+        location=unknown[0].location if unknown else None,
+    )]
+
+
+def _judged(rule: Callable[[EnvSource], list[Finding]]) -> Callable[[EnvSource], list[Finding]]:
+    """`rule`, or nothing when it needs a value the input does not hold (`value_unknown_findings`
+    names those values)."""
+    def run(env: EnvSource) -> list[Finding]:
+        try:
+            return rule(env)
+        except UnknownValueError:
+            return []
+    return run
+
+
 def check_settings(ctx: CheckContext) -> list[Finding]:
+    rules = (unknown_variable_findings, whitespace_findings, invalid_value_findings,
+             startup_findings, cors_findings, persisted_findings)
+
     def per_replica(env: EnvSource) -> list[Finding]:
-        return [*unknown_variable_findings(env), *whitespace_findings(env),
-                *invalid_value_findings(env), *startup_findings(env), *cors_findings(env),
-                *persisted_findings(env)]
+        return [*value_unknown_findings(env), *(f for rule in rules for f in _judged(rule)(env))]
 
     return [*each_replica(ctx.deployment, per_replica), *replica_findings(ctx.deployment)]
 
