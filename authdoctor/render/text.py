@@ -21,7 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from authdoctor.exitcodes import exit_code_for
-from authdoctor.findings import CheckStatus, Finding, Report, Severity
+from authdoctor.findings import CheckStatus, Finding, HalfStatus, Report, Severity
 from authdoctor.render import RenderOptions
 from authdoctor.render._common import (
     AreaGroup,
@@ -98,13 +98,30 @@ def summary_line(report: Report) -> str:
     parts = [problems]
     if counts[Severity.SKIPPED.value]:
         parts[0] += f", {counts[Severity.SKIPPED.value]} skipped"
-    parts.append(f"{plural(len(report.checks), 'area')} checked")
+    parts.append(f"{plural(len(report.checks), 'area')} checked{_live_summary(report)}")
     code = exit_code_for(report)
     if report.incomplete:
         parts.append(f"exit {int(code)} (a check did not complete)")
     else:
         parts.append(f"exit {int(code)} (fail-on {report.fail_on.value})")
     return " · ".join(parts)
+
+
+def _live_summary(report: Report) -> str:
+    """' (settings only, --offline)', ' (3 with a live check)' or '' (nothing known, or every
+    area's live half ran)."""
+    lives = [o.live for o in report.checks if o.live is not None]
+    if not lives:
+        return ""
+    ran = sum(1 for live in lives if live.ran)
+    if ran == 0:
+        if all(live.status is HalfStatus.OFFLINE or live.status is HalfStatus.NOT_IMPLEMENTED
+               for live in lives) and any(live.status is HalfStatus.OFFLINE for live in lives):
+            return " (settings only, --offline)"
+        return " (settings only, no server contacted)"
+    if ran < len(report.checks):
+        return f" ({ran} with a live check)"
+    return ""
 
 
 def _header(report: Report) -> Text:
@@ -135,6 +152,8 @@ def _area(group: AreaGroup, options: RenderOptions) -> RenderableType:
         notes.append(problem_counts(group.problems))
     if group.status is not None and group.status in STATUS_NOTES:
         notes.append(STATUS_NOTES[group.status])
+    elif group.problems and (unchecked := _live_note(group)):
+        notes.append(unchecked)
     if options.verbose and group.outcome is not None:
         notes.append(f"{seconds(group.outcome.duration_s)} s")
     if notes:
@@ -180,8 +199,24 @@ def _strip_title(text: str, title: str) -> str:
     return text[len(prefix):] if text.startswith(prefix) else text
 
 
+def _live_note(group: AreaGroup) -> str:
+    """'settings only (--offline)' when the area's live half did not run, else ''."""
+    live = group.outcome.live if group.outcome is not None else None
+    if live is None or live.status in (HalfStatus.RAN, HalfStatus.CRASHED, HalfStatus.TIMED_OUT):
+        return ""
+    reason = live.reason if live.status is not HalfStatus.SKIPPED else f"live check skipped: {live.reason}"
+    return f"settings only ({safe_text(reason)})" if reason else "settings only"
+
+
 def _other_summary(group: AreaGroup) -> str:
-    """The reasons an area was skipped, or 'no problems found'."""
+    """What an area without problems checked (its `ok` finding says so), else the reasons it was
+    skipped, else 'no problems found'."""
+    for finding in group.others:
+        if finding.severity is Severity.OK:
+            text = _strip_title(finding.title, group.title)
+            if group.outcome is not None:
+                text = _strip_title(text, group.outcome.title)  # the check's own title, if it differs
+            return safe_text(text)
     reasons = []
     for finding in group.others:
         if finding.severity is Severity.SKIPPED:
