@@ -145,11 +145,41 @@ def test_no_escape_code_without_colour_and_colour_when_asked() -> None:
     assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == plain
 
 
-def test_lines_fit_the_width_except_the_summary() -> None:
+PREFIX_WORDS = {"ERROR", "WARNING", "INFO", "OK", "SKIPPED", "seen:", "at:", "fix:"}
+
+
+def test_lines_fit_the_width_except_the_summary_and_single_long_words() -> None:
+    """Lines break only at spaces: a line runs past the width only when it holds one word that
+    is longer than the room (a URL, a VAR=value), never to split it."""
     for width in (60, 80, 100):
         lines = lines_of(shared_report(), width=width)
-        assert all(len(line) <= width for line in lines[:-1]), width
+        for line in lines[:-1]:
+            if len(line) > width:
+                words = [w for w in line.split() if w not in PREFIX_WORDS]
+                assert len(words) == 1, (width, line)
         assert not any(line != line.rstrip() for line in lines)
+
+
+LONG_URL = ("https://login.microsoftonline.com/0a1b2c3d-4e5f-6789-abcd-ef0123456789/v2.0/"
+            ".well-known/openid-configuration")
+
+
+def test_a_long_url_or_assignment_is_never_split() -> None:
+    """Issue 8 §5: a URL or `VAR=value` in a fix line must be copyable whole."""
+    long_fix = Finding(
+        code="oauth.redirect-uri-scheme-mismatch", severity=Severity.ERROR,
+        title="the provider's discovery document is not where OPENID_PROVIDER_URL points",
+        detail=f"Fetching {LONG_URL} is what the app does at start-up.",
+        fix=f"Set OPENID_PROVIDER_URL={LONG_URL} and restart the app.",
+        evidence={"OPENID_PROVIDER_URL": LONG_URL})
+    report = dataclasses.replace(shared_report(), checks=(
+        CheckOutcome("oauth", "OAuth", CheckStatus.COMPLETED, 0.0, (long_fix,)),))
+    for width in (60, 100):
+        text = render(report, RenderOptions(width=width))
+        lines = text.splitlines()
+        assert any(line.strip() == f"OPENID_PROVIDER_URL={LONG_URL}" or
+                   line.endswith(f" OPENID_PROVIDER_URL={LONG_URL}") for line in lines), text
+        assert sum(line.count(LONG_URL) for line in lines) == 3  # detail, evidence, fix: all whole
 
 
 def test_control_characters_in_setting_values_are_shown_not_sent() -> None:
