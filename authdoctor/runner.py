@@ -18,7 +18,15 @@ from datetime import datetime
 
 from authdoctor import __version__
 from authdoctor.checks.base import CheckContext, CheckSpec
-from authdoctor.findings import CheckOutcome, CheckStatus, Finding, Report, Severity
+from authdoctor.findings import (
+    CheckOutcome,
+    CheckStatus,
+    Finding,
+    HalfOutcome,
+    HalfStatus,
+    Report,
+    Severity,
+)
 from authdoctor.settings.model import Deployment, UnknownValueError
 
 
@@ -76,9 +84,54 @@ def _timed_out(area: str, timeout_s: float) -> Finding:
     )
 
 
-def _ok(spec: CheckSpec) -> Finding:
-    return Finding(code=f"{spec.area}.ok", severity=Severity.OK,
-                   title=f"{spec.title}: no problems found", area=spec.area)
+_PROBLEMS = (Severity.ERROR, Severity.WARNING, Severity.INFO)
+NO_LIVE_YET = "no live check yet"
+OFFLINE_REASON = "--offline"
+
+
+def _ok(spec: CheckSpec, settings: HalfOutcome, live: HalfOutcome) -> Finding:
+    """`<area>.ok`, saying exactly what was checked: an area is ok only for what it looked at."""
+    if settings.ran and live.ran:
+        what = "settings and the running server checked, no problems found"
+    elif live.ran:
+        what = "the running server checked, no problems found"
+    else:
+        why = live.reason if live.status is not HalfStatus.SKIPPED else f"skipped: {live.reason}"
+        what = f"settings ok; the server was not contacted ({why})"
+    return Finding(code=f"{spec.area}.ok", severity=Severity.OK, title=f"{spec.title}: {what}",
+                   area=spec.area)
+
+
+def _half_from(findings: Sequence[Finding]) -> HalfOutcome:
+    """A half that returned only `skipped` findings could not run (their reasons say why); any
+    other result means it ran, even when it reported nothing."""
+    if any(f.severity is Severity.SKIPPED for f in findings) and not any(
+            f.severity in _PROBLEMS for f in findings):
+        reasons = dict.fromkeys(f.detail or f.title for f in findings if f.severity is Severity.SKIPPED)
+        return HalfOutcome(HalfStatus.SKIPPED, "; ".join(reasons))
+    return HalfOutcome(HalfStatus.RAN)
+
+
+@dataclass
+class AreaRecord:
+    """What each half of one area did, filled in as the area runs, so that a deadline that
+    interrupts it still leaves an honest account (`interrupted`)."""
+
+    settings: HalfOutcome = field(
+        default_factory=lambda: HalfOutcome(HalfStatus.NOT_IMPLEMENTED, "this area has no settings check"))
+    live: HalfOutcome = field(default_factory=lambda: HalfOutcome(HalfStatus.NOT_IMPLEMENTED, NO_LIVE_YET))
+    running: str = ""  # "settings" or "live" while that half runs
+
+    def interrupted(self, status: HalfStatus, reason: str) -> None:
+        """The half that was running ended with `status`; a half that had not started yet is
+        marked skipped."""
+        if self.running == "settings":
+            self.settings = HalfOutcome(status, reason)
+            if self.live.status not in (HalfStatus.NOT_IMPLEMENTED, HalfStatus.OFFLINE):
+                self.live = HalfOutcome(HalfStatus.SKIPPED, f"not started: the settings check {status.value}")
+        elif self.running == "live":
+            self.live = HalfOutcome(status, reason)
+        self.running = ""
 
 
 class _Debug:
@@ -102,20 +155,33 @@ def _not_judged(spec: CheckSpec, exc: UnknownValueError) -> Finding:
         subject=var.name, location=var.location, area=spec.area)
 
 
-async def _run_area(spec: CheckSpec, ctx: CheckContext, offline: bool) -> tuple[CheckStatus, list[Finding]]:
+async def _run_area(spec: CheckSpec, ctx: CheckContext, offline: bool,
+                    record: AreaRecord | None = None) -> tuple[CheckStatus, list[Finding]]:
+    record = record if record is not None else AreaRecord()
+    if spec.live is not None:
+        record.live = (HalfOutcome(HalfStatus.OFFLINE, OFFLINE_REASON) if offline
+                       else HalfOutcome(HalfStatus.SKIPPED, "not started"))
     findings: list[Finding] = []
     try:
         if spec.settings is not None:
-            findings.extend(spec.settings(ctx))
+            record.running = "settings"
+            found = list(spec.settings(ctx))
+            record.settings, record.running = _half_from(found), ""
+            findings.extend(found)
         if spec.live is not None and not offline:
-            findings.extend(await spec.live(ctx))
+            record.running = "live"
+            found = list(await spec.live(ctx))
+            record.live, record.running = _half_from(found), ""
+            findings.extend(found)
     except UnknownValueError as exc:
+        record.interrupted(HalfStatus.SKIPPED, f"not judged: {exc.var.name} is {exc.reason}")
         return CheckStatus.SKIPPED, [*findings, _not_judged(spec, exc)]
     except Exception as exc:
         if _Debug.enabled:
             import traceback
 
             traceback.print_exc()
+        record.interrupted(HalfStatus.CRASHED, f"{type(exc).__name__}: {exc}"[:200])
         findings.append(_crash(spec.area, exc))
         return CheckStatus.CRASHED, findings
     if spec.settings is None and offline:
@@ -123,8 +189,8 @@ async def _run_area(spec: CheckSpec, ctx: CheckContext, offline: bool) -> tuple[
             code=f"{spec.area}.skipped", severity=Severity.SKIPPED,
             title=f"{spec.title}: skipped (--offline; these checks need the network)",
             area=spec.area)]
-    if not any(f.severity.rank >= Severity.INFO.rank or f.severity is Severity.SKIPPED for f in findings):
-        findings.append(_ok(spec))
+    if not any(f.severity in _PROBLEMS for f in findings) and (record.settings.ran or record.live.ran):
+        findings.append(_ok(spec, record.settings, record.live))
     return CheckStatus.COMPLETED, findings
 
 
@@ -144,15 +210,19 @@ async def run_checks_async(deployment: Deployment, specs: Sequence[CheckSpec], o
         if options.on_progress:
             options.on_progress(spec.area, "start")
         remaining = max(0.0, deadline - time.monotonic())
+        record = AreaRecord()
         try:
-            status, found = await asyncio.wait_for(_run_area(spec, ctx, options.offline), remaining)
+            status, found = await asyncio.wait_for(_run_area(spec, ctx, options.offline, record), remaining)
         except TimeoutError:
             status, found = CheckStatus.TIMED_OUT, [_timed_out(spec.area, options.timeout_s)]
+            record.interrupted(HalfStatus.TIMED_OUT,
+                               f"did not finish within --timeout {options.timeout_s:g}s")
         if options.on_progress:
             options.on_progress(spec.area, "done")
         return CheckOutcome(area=spec.area, title=spec.title, status=status,
                             duration_s=round(time.monotonic() - started, 3),
-                            findings=_apply_ignores(found, options.ignore))
+                            findings=_apply_ignores(found, options.ignore),
+                            settings=record.settings, live=record.live)
 
     return tuple(await asyncio.gather(*(one(spec) for spec in specs)))
 

@@ -107,7 +107,13 @@ class EndpointProblem(ValueError):
 
 def effective_endpoint(host: str, port: int, use_tls: bool) -> Endpoint:
     """What `ldap3.Server(host, port, use_ssl=use_tls)` resolves to (ldap3's own parsing, imported
-    lazily; no network). Raises EndpointProblem where ldap3 raises."""
+    lazily; no network). Raises EndpointProblem where ldap3 raises. A bare host name is answered
+    without importing ldap3 (`_plain_parse`: --offline start-up)."""
+    from authdoctor.checks._plain_parse import plain_ldap_endpoint
+
+    plain = plain_ldap_endpoint(host, port, use_tls)
+    if plain is not None:
+        return Endpoint(host=plain[0], port=plain[1], tls=plain[2], url_in_host=False)
     from ldap3 import NONE, Server
     from ldap3.core.exceptions import LDAPException
 
@@ -122,7 +128,12 @@ def effective_endpoint(host: str, port: int, use_tls: bool) -> Endpoint:
 
 def filter_problem(username_attr: str, search_filter: str) -> str | None:
     """Why ldap3 refuses the filter the app builds for a login, or None (ldap3's own parser,
-    with the app's Connection defaults: auto_escape, auto_encode, check_names)."""
+    with the app's Connection defaults: auto_escape, auto_encode, check_names). Plain filters
+    are answered without importing ldap3 (`_plain_parse`: --offline start-up)."""
+    from authdoctor.checks._plain_parse import plain_ldap_filter_accepted
+
+    if plain_ldap_filter_accepted(username_attr, search_filter):
+        return None
     from ldap3.core.exceptions import LDAPException
     from ldap3.operation.search import parse_filter
 

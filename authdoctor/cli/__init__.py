@@ -73,11 +73,11 @@ def build_app() -> typer.Typer:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point and the single error boundary."""
-    from authdoctor.cli.jwt_cmd import fast_command
+    from authdoctor.cli.fast import fast_command
     from authdoctor.errors import AuthdoctorError
 
     args = sys.argv[1:] if argv is None else list(argv)
-    fast = fast_command(args)  # `jwt decode` without typer's pydantic start-up cost
+    fast = fast_command(args)  # check, explain, jwt decode without typer's pydantic start-up cost
     try:
         if fast is not None:
             result = fast()
