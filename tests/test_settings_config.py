@@ -60,6 +60,75 @@ def test_unknown_secret_looking_name_masks_value() -> None:
     assert found and "hunter2-secret-value" not in rendered(found)
 
 
+@pytest.mark.parametrize(("name", "suggestion"), [
+    # near misses of an auth setting: a dropped/added word or letter, a singular, swapped words
+    ("WEBUI_SECRET", "WEBUI_SECRET_KEY"),
+    ("OPENID_PROVIDR_URL", "OPENID_PROVIDER_URL"),
+    ("OAUTH_OIDC_CLIENT_ID", "OAUTH_CLIENT_ID"),
+    ("OAUTH_CLIENTID", "OAUTH_CLIENT_ID"),
+    ("ENABLE_OAUTH_SIGNUPS", "ENABLE_OAUTH_SIGNUP"),
+    ("WEBUI_SESSION_SECURE_COOKIE", "WEBUI_SESSION_COOKIE_SECURE"),
+    ("LDAP_PASSWORD", "LDAP_APP_PASSWORD"),
+    ("ENABLE_SIGN_UP", "ENABLE_SIGNUP"),
+    ("SECRET_KEY", "WEBUI_SECRET_KEY"),
+    # other products' names for the same setting, mapped by meaning
+    ("OIDC_ISSUER", "OPENID_PROVIDER_URL"),
+    ("OPENID_ISSUER", "OPENID_PROVIDER_URL"),
+    ("OIDC_CONFIGURATION_URL", "OPENID_PROVIDER_URL"),
+    ("OIDC_CLIENT_ID", "OAUTH_CLIENT_ID"),
+    ("OPENID_CLIENT_SECRET", "OAUTH_CLIENT_SECRET"),
+    ("GF_AUTH_GENERIC_OAUTH_CLIENT_ID", "OAUTH_CLIENT_ID"),
+    ("OPENID_CALLBACK_URL", "OPENID_REDIRECT_URI"),
+    ("MICROSOFT_TENANT_ID", "MICROSOFT_CLIENT_TENANT_ID"),
+    ("JWT_SECRET", "WEBUI_SECRET_KEY"),
+    ("LDAP_URL", "LDAP_SERVER_HOST"),
+    ("LDAP_SERVER_URL", "LDAP_SERVER_HOST"),
+    ("LDAP_USE_SSL", "LDAP_USE_TLS"),
+    ("REDIS_PASSWORD", "REDIS_URL"),
+])
+def test_auth_near_misses_and_foreign_names_are_warnings(name: str, suggestion: str) -> None:
+    found = only("config.unknown-variable", {name: "x"})
+    assert [(f.subject, f.severity, f.evidence.get("did you mean")) for f in found] == [
+        (name, W, suggestion)]
+
+
+def test_foreign_name_says_whose_name_it_is_and_what_the_value_must_be() -> None:
+    found = only("config.unknown-variable", {"OIDC_ISSUER": "https://id.example.com/realms/a"})
+    assert found[0].evidence["by meaning"].startswith("the OIDC_* convention")
+    assert "https://id.example.com/realms/a/.well-known/openid-configuration" in found[0].fix
+
+
+def test_unknown_name_is_info_when_the_meant_setting_is_set_anyway() -> None:
+    """A shared .env: WEBUI_SECRET_KEY is set, so SECRET_KEY is probably another app's."""
+    found = only("config.unknown-variable", {"SECRET_KEY": "a", "WEBUI_SECRET_KEY": "b" * 40})
+    assert [(f.subject, f.severity) for f in found] == [("SECRET_KEY", INFO)]
+
+
+def test_authenticating_proxy_names_are_info_unless_open_webui_oidc_is_being_set_up() -> None:
+    alone = only("config.unknown-variable", {"OAUTH2_PROXY_CLIENT_ID": "x"})
+    assert [(f.subject, f.severity) for f in alone] == [("OAUTH2_PROXY_CLIENT_ID", INFO)]
+    with_oidc = only("config.unknown-variable", {"OAUTH2_PROXY_CLIENT_ID": "x",
+                                                 "OPENID_PROVIDER_URL": "https://id/.well-known/openid-configuration",
+                                                 "OAUTH_CLIENT_SECRET": "s"})
+    assert [(f.subject, f.severity) for f in with_oidc] == [("OAUTH2_PROXY_CLIENT_ID", W)]
+
+
+def test_unknown_name_that_completes_an_incomplete_provider_says_so() -> None:
+    found = only("config.unknown-variable", {"OAUTH_CLIENT_ID": "c", "OAUTH_CLIENT_SECRET": "s",
+                                             "OIDC_DISCOVERY_URL": "https://id/.well-known/openid-configuration"})
+    assert found[0].severity is W
+    assert "exactly what the OIDC provider is missing" in found[0].detail
+
+
+@pytest.mark.parametrize("name", [
+    "PATH", "HOSTNAME", "TZ", "PUID", "PGID", "POSTGRES_PASSWORD", "POSTGRES_DB", "HF_TOKEN",
+    "NVIDIA_VISIBLE_DEVICES", "OLLAMA_BASE_URL", "OPENAI_API_KEY", "OAUTH2_PROXY_COOKIE_SECRET",
+    "LANG", "DOCKER_HOST", "COMPOSE_PROJECT_NAME",
+])
+def test_common_names_of_other_software_stay_silent(name: str) -> None:
+    assert only("config.unknown-variable", {name: "x"}) == []
+
+
 # --------------------------------------------------------------------------- whitespace
 
 @pytest.mark.parametrize(("value", "fires"), [("true ", True), (" lax", True), ("a\tb", False),

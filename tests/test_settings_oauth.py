@@ -330,3 +330,28 @@ def test_runtime_keys_mention_the_database_copy_when_oauth_config_persists() -> 
     plain = next(f for f in run(CHECK, {**OIDC, "ENABLE_OAUTH_SIGNUP": "false"})
                  if f.code == "oauth.signup-disabled")
     assert "database" not in plain.detail
+
+
+# --------------------------------------------------------------------------- misnamed variables
+
+@pytest.mark.parametrize(("stand_in", "missing"), [
+    ("OIDC_ISSUER", "OPENID_PROVIDER_URL"),
+    ("OPENID_PROVIDR_URL", "OPENID_PROVIDER_URL"),
+    ("OIDC_CLIENT_SECRET", "OAUTH_CLIENT_SECRET"),
+])
+def test_incomplete_provider_names_the_variable_meant_to_complete_it(stand_in: str, missing: str) -> None:
+    env = {**OIDC, stand_in: "https://idp.example.com/realms/main/.well-known/openid-configuration"}
+    del env[missing]
+    found = [f for f in run(CHECK, env) if f.code == "oauth.provider-incomplete"]
+    assert len(found) == 1
+    assert f"{missing} is missing; {stand_in} on line 6 of test.env looks like it was meant to be it" \
+        in found[0].detail
+    assert found[0].fix.startswith(f"Rename {stand_in} to {missing}")
+    assert found[0].evidence[f"meant as {missing}"] == stand_in
+
+
+def test_incomplete_provider_without_a_stand_in_is_unchanged() -> None:
+    env = without(OIDC, "OPENID_PROVIDER_URL")
+    found = [f for f in run(CHECK, env) if f.code == "oauth.provider-incomplete"]
+    assert "looks like it was meant" not in found[0].detail
+    assert found[0].fix.startswith("Set OPENID_PROVIDER_URL")

@@ -38,7 +38,13 @@ from authdoctor.checks.base import CheckContext, CheckSpec, finding
 from authdoctor.findings import Finding, Severity
 from authdoctor.masking import is_secret_name, mask, mask_url
 from authdoctor.openwebui.envread import getenv, int_or_none
-from authdoctor.openwebui.oauth import PROVIDER_VARIABLES, configured_providers
+from authdoctor.openwebui.names import FOREIGN_NAMES, suggestion_for
+from authdoctor.openwebui.oauth import (
+    PROVIDER_VARIABLES,
+    PROVIDERS,
+    configured_providers,
+    partially_configured_providers,
+)
 from authdoctor.openwebui.values import (
     BOOLEAN_FALLBACKS,
     BOOLEAN_VARIABLES,
@@ -56,8 +62,6 @@ from authdoctor.openwebui.values import (
 )
 from authdoctor.openwebui.variables import (
     ALIASES,
-    NOT_READ_ANYMORE,
-    closest_known,
     is_known,
     is_persisted,
     looks_like_setting,
@@ -66,6 +70,7 @@ from authdoctor.openwebui.variables import (
 from authdoctor.settings.model import Deployment, EnvSource
 
 AREA = "config"
+WELL_KNOWN = "/.well-known/openid-configuration"
 
 #: Switches whose misreading weakens security (reading false turns protection off).
 SECURITY_SWITCHES = frozenset({
@@ -114,30 +119,89 @@ _COOKIE_EFFECT = ("the cookie a user gets depends on the replica that answered: 
 # --------------------------------------------------------------------------- unknown names
 
 
+def _missing_from_partial_provider(env: EnvSource, target: str) -> str | None:
+    """The label of a provider the app skips because `target` is missing, or None."""
+    for partial in partially_configured_providers(env).values():
+        if any(target in missing.split(" or ") for missing in partial.missing):
+            return partial.spec.label
+    return None
+
+
+def _provider_touched_by(env: EnvSource, target: str) -> bool:
+    """True when some Open WebUI variable of the provider that reads `target` is set."""
+    for spec in PROVIDERS:
+        own = {spec.client_id_var, spec.client_secret_var, *spec.required, spec.redirect_uri_var,
+               spec.scope_var}
+        if target in own and any(getenv(env, name) for name in own - {target}):
+            return True
+    return False
+
+
 def unknown_variable_findings(env: EnvSource) -> list[Finding]:
-    """`config.unknown-variable` with a did-you-mean."""
+    """`config.unknown-variable` with a did-you-mean by spelling or by meaning
+    (`authdoctor.openwebui.names`).
+
+    Severity: a warning when the name is a documented rename, another product's name for an Open
+    WebUI setting, a near miss of an auth setting, or would complete a provider the app skips;
+    info when the setting it resembles is set here anyway (the name is probably another
+    container's) or nothing close is known."""
     findings: list[Finding] = []
     for var in env:
         name = var.name
-        if is_known(name) or name in ALIASES or not looks_like_setting(name):
+        if is_known(name) or name in ALIASES:
             continue
-        suggestion = closest_known(name)
-        likely_typo = suggestion is not None and (name in NOT_READ_ANYMORE
-                                                  or similarity(name, suggestion) >= 0.85)
-        hint = f" Did you mean {suggestion}?" if suggestion else ""
+        suggestion = suggestion_for(name)
+        if not looks_like_setting(name) and (suggestion is None or suggestion.kind == "spelling"):
+            continue
+        target = suggestion.target if suggestion else None
+        completes = _missing_from_partial_provider(env, target) if target else None
+        target_set = bool(target and getenv(env, target))
+        if suggestion is None:
+            warn = False
+        elif completes:
+            warn = True
+        elif target_set:
+            warn = False
+        elif suggestion.kind == "meaning":
+            foreign = FOREIGN_NAMES[name]
+            warn = not foreign.proxy or _provider_touched_by(env, suggestion.target)
+        elif suggestion.kind == "spelling":
+            warn = similarity(name, suggestion.target) >= 0.85
+        else:  # renamed, near-miss
+            warn = suggestion.kind == "renamed" or suggestion.auth
+        why = ""
+        if suggestion is not None and suggestion.kind == "meaning":
+            why = (f" {name} is what {suggestion.source} calls this setting; Open WebUI reads it "
+                   f"as {target}.")
+        elif suggestion is not None and suggestion.kind == "near-miss":
+            why = f" {name} is one slip away from {target}, an authentication setting."
+        if completes:
+            why += (f" {target} is exactly what the {completes} provider is missing, so the app "
+                    "skips that provider (see oauth.provider-incomplete).")
+        elif target_set:
+            why += (f" {target} is set here as well, so if another container reads {name}, "
+                    "ignore this.")
+        elif not warn:
+            why += " If another container reads it, ignore this."
+        value_hint = ""
+        if target == "OPENID_PROVIDER_URL" and var.value and WELL_KNOWN not in var.value:
+            value_hint = (" Open WebUI needs the full discovery document URL there: "
+                          f"{mask_url(var.value.rstrip('/'))}{WELL_KNOWN}.")
         findings.append(finding(
             "config.unknown-variable",
             f"{name} is not a setting Open WebUI reads"
-            + (f"; did you mean {suggestion}?" if suggestion else ""),
+            + (f"; did you mean {target}?" if target else ""),
             detail=(f"Open WebUI 0.12.4 never reads {name}, so this line changes nothing and the "
-                    "default of the setting you meant applies." + hint
-                    + ("" if likely_typo else " If another container reads it, ignore this.")),
-            fix=(f"Rename {name} to {suggestion}." if suggestion else
+                    "default of the setting you meant applies." + why + value_hint),
+            fix=(f"Rename {name} to {target}." + value_hint if target else
                  f"Remove {name}, or check the setting's name in the Open WebUI documentation."),
-            evidence={name: mask(var.value) if is_secret_name(name) else var.value,
-                      **({"did you mean": suggestion} if suggestion else {})},
+            evidence={name: mask(var.value) if is_secret_name(name) or is_secret_name(target or "")
+                      else var.value,
+                      **({"did you mean": target} if target else {}),
+                      **({"by meaning": suggestion.source} if suggestion and suggestion.kind == "meaning"
+                         else {})},
             subject=name, location=var.location,
-            severity=Severity.WARNING if likely_typo else Severity.INFO,
+            severity=Severity.WARNING if warn else Severity.INFO,
         ))
     return findings
 

@@ -46,6 +46,7 @@ from authdoctor.checks.base import CheckContext, CheckSpec, finding, skipped
 from authdoctor.findings import Finding, Severity
 from authdoctor.masking import mask_url
 from authdoctor.openwebui.envread import env_true, getenv
+from authdoctor.openwebui.names import describe_line, misnamed_as
 from authdoctor.openwebui.oauth import (
     PKCE_SUPPORTED,
     PKCE_VAR,
@@ -54,7 +55,7 @@ from authdoctor.openwebui.oauth import (
     configured_providers,
     partially_configured_providers,
 )
-from authdoctor.settings.model import Deployment, EnvSource
+from authdoctor.settings.model import Deployment, EnvSource, EnvVar
 
 AREA = "oauth"
 
@@ -74,19 +75,40 @@ def incomplete_provider_findings(env: EnvSource) -> list[Finding]:
         set_vars = [v for v in (spec.client_id_var, spec.client_secret_var, *spec.required)
                     if getenv(env, v)]
         missing = ", ".join(partial.missing)
+        misnamed = _misnamed(env, partial.missing)
+        meant = "".join(f" {target} is missing; {describe_line(var)} looks like it was meant to "
+                        "be it." for target, var in misnamed)
+        renames = "; ".join(f"rename {var.name} to {target}" for target, var in misnamed)
         findings.append(finding(
             "oauth.provider-incomplete",
             f"the {spec.label} OAuth provider is not registered: {missing} missing",
             detail=(_HOW_SKIPPED.replace("{p}", name)
-                    + f" Set: {', '.join(dict.fromkeys(set_vars))}; still needed: {missing}."),
-            fix=f"Set {missing} (non-empty) and restart Open WebUI, or remove the {spec.label} "
-                "variables if you do not use this provider.",
+                    + f" Set: {', '.join(dict.fromkeys(set_vars))}; still needed: {missing}." + meant),
+            fix=(f"{renames[0].upper()}{renames[1:]} and restart Open WebUI." if renames and
+                 len(misnamed) == len(partial.missing) else
+                 (f"{renames[0].upper()}{renames[1:]}; " if renames else "")
+                 + f"Set {missing} (non-empty) and restart Open WebUI, or remove the {spec.label} "
+                 "variables if you do not use this provider."),
             evidence={"provider": name, "missing": missing,
-                      "set": ", ".join(dict.fromkeys(set_vars))},
+                      "set": ", ".join(dict.fromkeys(set_vars)),
+                      **{f"meant as {target}": var.name for target, var in misnamed}},
             subject=name,
             location=env.location(set_vars[0]) if set_vars else None,
         ))
     return findings
+
+
+def _misnamed(env: EnvSource, missing: Iterable[str]) -> list[tuple[str, EnvVar]]:
+    """(missing variable, unknown variable that looks meant to be it) for each missing one that
+    has such a stand-in (`authdoctor.openwebui.names`: a near miss or another product's name)."""
+    found: list[tuple[str, EnvVar]] = []
+    for entry in missing:
+        for target in entry.split(" or "):
+            var = misnamed_as(env, target)
+            if var is not None:
+                found.append((target, var))
+                break
+    return found
 
 
 def pkce_findings(env: EnvSource) -> list[Finding]:
