@@ -20,7 +20,15 @@ ENTRIES: tuple[CodeInfo, ...] = (
             "has no effect and the app quietly uses its default, which is often the real cause of "
             "the symptom being chased. Names that only appear in docs or older releases (e.g. "
             "ENABLE_OAUTH_WITHOUT_EMAIL, which the code does not read) fall in the same trap. The "
-            "finding names the closest variable Open WebUI does read."
+            "finding names the variable Open WebUI reads instead: by spelling for a near miss of "
+            "an auth setting (a dropped or added letter or word, a singular for a plural, a "
+            "missing suffix such as WEBUI_SECRET for WEBUI_SECRET_KEY), and by meaning for the "
+            "names other products use (OIDC_ISSUER or LibreChat's OPENID_ISSUER for "
+            "OPENID_PROVIDER_URL, OIDC_CLIENT_ID or GF_AUTH_GENERIC_OAUTH_CLIENT_ID for "
+            "OAUTH_CLIENT_ID, JWT_SECRET for WEBUI_SECRET_KEY). It is a warning for those, and "
+            "when the name would complete an OAuth provider the app skips; info when the meant "
+            "setting is set as well (the name is probably another container's) or nothing close "
+            "is known."
         ),
         fix="Rename the variable to the one Open WebUI reads (the finding suggests it), or remove it.",
         references=("Open WebUI env.py", "Open WebUI config.py"),
