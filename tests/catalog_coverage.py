@@ -52,7 +52,6 @@ NOT_YET_PRODUCED: frozenset[str] = frozenset({
     # oauth: live IdP and app redirects
     "oauth.invalid-client",
     "oauth.provider-not-registered",
-    "oauth.proxy-headers-not-forwarded",
     "oauth.redirect-uri-not-registered",
     # oidc: discovery/JWKS fetched from the provider
     "oidc.discovery-invalid",
@@ -69,8 +68,6 @@ NOT_YET_PRODUCED: frozenset[str] = frozenset({
     "redis.key-prefix-mismatch",
     "redis.revocation-key-no-ttl",
     "redis.revocation-not-persistent",
-    # trusted-header: requests to the running app
-    "trusted-header.backend-exposed",
 })
 
 

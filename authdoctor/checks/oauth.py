@@ -33,6 +33,7 @@ Source of every rule: Open WebUI 0.12.4 `config.py` (variables, `load_oauth_prov
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 from collections.abc import Iterable
 
 from authdoctor.checks._urls import (
@@ -146,6 +147,52 @@ def _expected(public: ParsedURL, provider: str) -> str:
     return f"{public.origin}{public.path.rstrip('/')}/oauth/{provider}/callback"
 
 
+_PROXY_IMAGES = ("nginx", "traefik", "caddy", "haproxy", "envoy", "httpd", "apache", "swag",
+                 "oauth2-proxy", "pomerium", "cloudflared", "nginx-proxy-manager")
+
+
+def loopback_only_forwarding(env: EnvSource) -> str | None:
+    """`FORWARDED_ALLOW_IPS` when it trusts no address but loopback, else None.
+
+    `open-webui serve` (0.12.4 `__init__.py`) passes `os.getenv('FORWARDED_ALLOW_IPS', '*')` to
+    uvicorn 0.54, whose ProxyHeadersMiddleware applies X-Forwarded-Proto/For only for a client
+    address in that comma-separated list (IP addresses, CIDR networks; '*' alone trusts all;
+    anything else is a literal that matches no TCP peer). Unset means '*': not narrowed."""
+    value = env.get("FORWARDED_ALLOW_IPS")
+    if value is None or value.strip() == "*":
+        return None
+    for entry in (item.strip() for item in value.split(",")):
+        if entry == "*":
+            return None
+        try:
+            network = ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            continue  # a literal such as 'localhost': matches no TCP client address
+        if not network.is_loopback:
+            return None
+    return value
+
+
+def remote_proxy_reason(env: EnvSource) -> str | None:
+    """Why the proxy in front of the app clearly connects from a non-loopback address, or None:
+    the app runs as a compose service on its own network (not `network_mode: host` or another
+    container's namespace), so even a proxy on the same host reaches it through the bridge, and
+    a proxy service beside it is another container."""
+    compose = env.compose
+    if compose is None:
+        return None
+    mode = compose.network_mode or ""
+    if mode == "host" or mode.startswith(("service:", "container:")):
+        return None
+    proxies = [name for name, image in compose.neighbours
+               if any(hint in image.lower() or hint in name.lower() for hint in _PROXY_IMAGES)]
+    if proxies:
+        return (f"the proxy is the compose service '{proxies[0]}', another container beside "
+                f"'{compose.name}'")
+    return (f"the app runs in the compose service '{compose.name}' on a bridge network, so any "
+            "proxy (another container or the host) connects through it")
+
+
 def redirect_uri_findings(provider: ProviderSettings, public_url: str | None,
                           env: EnvSource) -> list[Finding]:
     """Compare the pinned redirect URI of one registered provider with the public URL, or warn
@@ -163,6 +210,32 @@ def redirect_uri_findings(provider: ProviderSettings, public_url: str | None,
 
     if not pinned:
         if public is not None and public.scheme == "https":
+            remote = remote_proxy_reason(env)
+            narrowed = loopback_only_forwarding(env)
+            if narrowed is not None and remote is not None:
+                callback = _expected(public, name)
+                return [finding(
+                    "oauth.proxy-headers-not-forwarded",
+                    f"{name}: the app builds an http:// callback URL (FORWARDED_ALLOW_IPS trusts "
+                    "loopback only)",
+                    detail=(f"{var} is not set, so Open WebUI sends the IdP "
+                            "request.url_for('oauth_login_callback'), whose scheme uvicorn takes "
+                            "from X-Forwarded-Proto only when the connection comes from an address "
+                            f"in FORWARDED_ALLOW_IPS. Here FORWARDED_ALLOW_IPS={narrowed!r} trusts "
+                            f"loopback only, but {remote}: its connections come from another "
+                            "address, so uvicorn ignores X-Forwarded-Proto, the request stays "
+                            f"http, and the IdP receives redirect_uri=http://…/oauth/{name}/callback "
+                            f"while the site is {public.origin}. The IdP rejects it (redirect_uri "
+                            "mismatch), or the callback lands where the state cookie is missing."),
+                    fix=(f"Pin the callback: {var}={callback} (and register exactly that URI at "
+                         "the IdP); or set FORWARDED_ALLOW_IPS to the proxy's address or network "
+                         "(e.g. the compose network's subnet), or remove it ('*', the default of "
+                         "open-webui serve, is safe only when nothing but the proxy reaches the "
+                         "app)."),
+                    evidence={"provider": name, "FORWARDED_ALLOW_IPS": narrowed, "proxy": remote,
+                              "expected": callback, var: "<unset>"},
+                    subject=name, location=env.location("FORWARDED_ALLOW_IPS"),
+                )]
             return [finding(
                 "oauth.redirect-uri-depends-on-proxy",
                 f"{name}: the callback URL is built from each request, not pinned",
@@ -171,7 +244,10 @@ def redirect_uri_findings(provider: ProviderSettings, public_url: str | None,
                         "request it receives. Behind a TLS-terminating proxy that is http://… "
                         "unless the proxy sends X-Forwarded-Proto and Host (open-webui serve "
                         "trusts them from any address unless FORWARDED_ALLOW_IPS narrows it), and "
-                        "the IdP then rejects the redirect_uri."),
+                        "the IdP then rejects the redirect_uri."
+                        + (f" FORWARDED_ALLOW_IPS={narrowed!r} trusts loopback only: this works "
+                           "only if the proxy runs on this machine and connects over loopback."
+                           if narrowed is not None else "")),
                 fix=f"Set {var}={_expected(public, name)} (and register exactly that URI at the "
                     "IdP), or make sure the proxy forwards X-Forwarded-Proto and Host.",
                 evidence={"provider": name, "expected": _expected(public, name), var: "<unset>"},
