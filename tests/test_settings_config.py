@@ -363,3 +363,73 @@ def test_cors_entry_urlparse_rejects_is_a_startup_failure_not_a_crash() -> None:
     found = [f for f in CHECK.settings(ctx) if f.code == "config.cors-origin-invalid"]
     assert found and found[0].severity.value == "error"
     assert "refused at start" in found[0].title
+
+
+# --------------------------------------------------------------------------- database, signup
+
+def raw(code: str, env: dict[str, str]) -> list[Finding]:
+    """Without BASE (which turns persistent config off)."""
+    return [f for f in run(CHECK, {"CORS_ALLOW_ORIGIN": "https://chat.example.com", **env}) if f.code == code]
+
+
+@pytest.mark.parametrize(("env", "severity"), [
+    ({"ENABLE_PERSISTENT_CONFIG": "false"}, W),
+    ({"ENABLE_PERSISTENT_CONFIG": "no"}, W),  # read as false too
+    ({"RESET_CONFIG_ON_START": "true"}, W),
+    ({"ENABLE_PERSISTENT_CONFIG": "false", "DEFAULT_USER_ROLE": "user"}, E),
+])
+def test_signup_reopens_after_restart_without_enable_signup(env: dict[str, str], severity: Severity) -> None:
+    found = raw("config.signup-reopens", env)
+    assert [(f.subject, f.severity) for f in found] == [("ENABLE_SIGNUP", severity)]
+    assert found[0].fix.startswith("Set ENABLE_SIGNUP=false")
+
+
+@pytest.mark.parametrize("env", [
+    {},  # persistent config on: the first account's 'signup off' is stored
+    {"ENABLE_PERSISTENT_CONFIG": "false", "ENABLE_SIGNUP": "false"},
+    {"ENABLE_PERSISTENT_CONFIG": "false", "ENABLE_SIGNUP": "true"},  # open sign-up on purpose
+    {"RESET_CONFIG_ON_START": "true", "ENABLE_SIGNUP": "false"},
+    {"ENABLE_PERSISTENT_CONFIG": "false", "WEBUI_AUTH": "false"},
+    {"ENABLE_PERSISTENT_CONFIG": "false", "ENABLE_LOGIN_FORM": "false"},
+])
+def test_signup_does_not_reopen(env: dict[str, str]) -> None:
+    assert raw("config.signup-reopens", env) == []
+
+
+@pytest.mark.parametrize(("env", "severity", "needle"), [
+    ({"DATABASE_URL": "sqlite+sqlcipher:///app/backend/data/webui.db", "DATABASE_PASSWORD": "pw"}, E,
+     "not supported with async engine"),
+    ({"DATABASE_TYPE": "sqlite+sqlcipher"}, E, "not supported with async engine"),
+    ({"DATABASE_URL": "postgresql://owui:pw@db:5432/owui"}, W, "psycopg2"),
+    ({"DATABASE_URL": "postgres://owui:pw@db:5432/owui"}, W, "psycopg2"),
+    ({"DATABASE_URL": "postgresql+psycopg2://owui:pw@db:5432/owui"}, W, "psycopg2"),
+    ({"DATABASE_TYPE": "postgresql", "DATABASE_USER": "owui", "DATABASE_PASSWORD": "pw",
+      "DATABASE_HOST": "db", "DATABASE_PORT": "5432", "DATABASE_NAME": "owui"}, W, "psycopg2"),
+])
+def test_database_url_the_app_cannot_open_at_start(env: dict[str, str], severity: Severity,
+                                                   needle: str) -> None:
+    found = only("config.startup-fails", env)
+    assert [f.severity for f in found] == [severity]
+    assert needle in found[0].detail
+    assert "pw" not in rendered(found).replace("psycopg", "")
+    if severity is W:
+        assert "DATABASE_URL=postgresql+psycopg://" in found[0].fix
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql+psycopg://owui:pw@db:5432/owui", "sqlite:////app/backend/data/webui.db",
+    "sqlite:///data/webui.db",
+])
+def test_database_urls_that_start(url: str) -> None:
+    assert only("config.startup-fails", {"DATABASE_URL": url}) == []
+
+
+def test_postgres_url_is_fine_in_the_official_image() -> None:
+    from authdoctor.settings.model import ComposeService
+
+    env = source({**BASE, "DATABASE_URL": "postgresql://owui:pw@db:5432/owui"})
+    env = EnvSource(label=env.label, vars=env.vars,
+                    compose=ComposeService(name="open-webui", image="ghcr.io/open-webui/open-webui:0.12.4"))
+    ctx = CheckContext(deployment=Deployment(replicas=(env,)), now=datetime(2026, 11, 26, tzinfo=UTC))
+    assert CHECK.settings is not None
+    assert [f for f in CHECK.settings(ctx) if f.code == "config.startup-fails"] == []

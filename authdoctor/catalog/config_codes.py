@@ -160,4 +160,23 @@ ENTRIES: tuple[CodeInfo, ...] = (
             "or ConfigMap), then restart them all.",
         references=("Open WebUI env.py", "Open WebUI utils/redis.py"),
     ),
+    CodeInfo(
+        code="config.signup-reopens",
+        severity=Severity.WARNING,
+        summary="sign-up opens again after every restart: the first account's 'signup off' is not kept",
+        explanation=(
+            "When the first account is created Open WebUI turns sign-up off by writing "
+            "ui.enable_signup=false. With ENABLE_PERSISTENT_CONFIG=false that write stays in the "
+            "running worker's memory, and with RESET_CONFIG_ON_START=true the settings table is "
+            "deleted and reseeded from the environment at every start. Either way, after a restart "
+            "ui.enable_signup is ENABLE_SIGNUP again, and ENABLE_SIGNUP defaults to true: anyone "
+            "who can open the sign-in page can create an account (seen live on 0.12.4: sign-up "
+            "true with 3 users). The new account gets DEFAULT_USER_ROLE; the finding is an error "
+            "when that is user or admin, so the stranger can use the app at once."
+        ),
+        fix="Set ENABLE_SIGNUP=false (an empty instance still lets the first admin sign up), or "
+            "ENABLE_SIGNUP=true if open sign-up is intended.",
+        references=("Open WebUI routers/auths.py signup_handler", "Open WebUI models/config.py",
+                    "openwebui-db-0.12.4 §1"),
+    ),
 )

@@ -37,7 +37,7 @@ from authdoctor.checks._urls import URLProblem, parse_absolute
 from authdoctor.checks.base import CheckContext, CheckSpec, finding
 from authdoctor.findings import Finding, Severity
 from authdoctor.masking import is_secret_name, mask, mask_url
-from authdoctor.openwebui.envread import getenv, int_or_none
+from authdoctor.openwebui.envread import env_true, getenv, int_or_none
 from authdoctor.openwebui.names import FOREIGN_NAMES, suggestion_for
 from authdoctor.openwebui.oauth import (
     PROVIDER_VARIABLES,
@@ -59,6 +59,7 @@ from authdoctor.openwebui.values import (
     oauth_persistent_config,
     persistent_config,
     read_bool,
+    webui_auth,
 )
 from authdoctor.openwebui.variables import (
     ALIASES,
@@ -394,6 +395,117 @@ def startup_findings(env: EnvSource) -> list[Finding]:
     )]
 
 
+# --------------------------------------------------------------------------- database, signup
+
+
+def effective_database_url(env: EnvSource) -> tuple[str, str]:
+    """(the URL the app connects with, the variable it came from), as env.py 0.12.4 builds it:
+    DATABASE_URL (default sqlite); DATABASE_TYPE/USER[:PASSWORD]/HOST/PORT/NAME, all non-empty,
+    override it; DATABASE_TYPE=sqlite+sqlcipher without DATABASE_URL gives a SQLCipher file;
+    'postgres://' becomes 'postgresql://'."""
+    url = getenv(env, "DATABASE_URL", "sqlite:///{DATA_DIR}/webui.db")
+    origin = "DATABASE_URL"
+    user, password = getenv(env, "DATABASE_USER", ""), getenv(env, "DATABASE_PASSWORD", "")
+    cred = user + (f":{password}" if password else "")
+    parts = [getenv(env, n, "") for n in ("DATABASE_TYPE", "DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME")]
+    if all(parts) and cred:
+        url = f"{parts[0]}://{cred}@{parts[1]}:{parts[2]}/{parts[3]}"
+        origin = "DATABASE_TYPE"
+    elif getenv(env, "DATABASE_TYPE") == "sqlite+sqlcipher" and not getenv(env, "DATABASE_URL"):
+        url, origin = "sqlite+sqlcipher:///{DATA_DIR}/webui.db", "DATABASE_TYPE"
+    return url.replace("postgres://", "postgresql://"), origin
+
+
+def _official_image(env: EnvSource) -> bool:
+    image = (env.compose.image or "") if env.compose is not None else ""
+    return "open-webui/open-webui" in image.lower()
+
+
+def database_findings(env: EnvSource) -> list[Finding]:
+    """`config.startup-fails` for a DATABASE_URL the app cannot open at start.
+
+    - `sqlite+sqlcipher://`: 0.12.4 `internal/db.py _make_async_url` raises ValueError('sqlite+
+      sqlcipher:// URLs are not supported with async engine…') at import: the app never starts.
+    - `postgresql://`, `postgres://`, `postgresql+psycopg2://`: the async engine uses psycopg 3,
+      but the sync engine (migrations, config loading) is SQLAlchemy's default psycopg2 driver,
+      which a plain `pip install open-webui` lacks (only the `postgres` extra installs it; live:
+      `ModuleNotFoundError: psycopg2`). `postgresql+psycopg://` works with what the app always
+      installs. Not reported for the official image (its requirements install psycopg2-binary)."""
+    url, origin = effective_database_url(env)
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    shown = mask_url(url)
+    location = env.location(origin) or env.location("DATABASE_URL")
+    if scheme == "sqlite+sqlcipher":
+        return [finding(
+            "config.startup-fails",
+            "DATABASE_URL is sqlite+sqlcipher://: Open WebUI 0.12.4 does not start",
+            detail=(f"The database URL is {shown!r} (from {origin}). Open WebUI 0.12.4 opens every "
+                    "database with an async engine as well, and refuses SQLCipher there at import: "
+                    "ValueError('sqlite+sqlcipher:// URLs are not supported with async engine. Use "
+                    "standard sqlite:// or postgresql:// instead.'). The container restarts in a loop."),
+            fix="Use sqlite:///… (encrypt the volume instead) or postgresql+psycopg://…, and remove "
+                "DATABASE_TYPE=sqlite+sqlcipher.",
+            evidence={origin: shown}, subject=origin, location=location, severity=Severity.ERROR,
+        )]
+    if scheme in ("postgresql", "postgresql+psycopg2") and not _official_image(env):
+        fixed = "postgresql+psycopg://" + url.split("://", 1)[1]
+        return [finding(
+            "config.startup-fails",
+            f"DATABASE_URL uses {scheme}://, which needs psycopg2: a pip install of Open WebUI "
+            "does not start",
+            detail=(f"The database URL is {shown!r} (from {origin}). Open WebUI's startup engine "
+                    f"(migrations, config loading) opens {scheme}:// with SQLAlchemy's psycopg2 "
+                    "driver, which `pip install open-webui` does not install (only the "
+                    "open-webui[postgres] extra does): the app exits at start with "
+                    "ModuleNotFoundError: No module named 'psycopg2'. Images that install psycopg2 "
+                    "(the official one does) are not affected."),
+            fix=(f"Use the psycopg 3 driver the app always has: DATABASE_URL={mask_url(fixed)} "
+                 "(or install open-webui[postgres])."),
+            evidence={origin: shown, "driver needed": "psycopg2"}, subject=origin,
+            location=location, severity=Severity.WARNING,
+        )]
+    return []
+
+
+def signup_reopens_findings(env: EnvSource) -> list[Finding]:
+    """`config.signup-reopens`: the first account closes sign-up by writing ui.enable_signup=false
+    (`routers/auths.signup_handler`), but with ENABLE_PERSISTENT_CONFIG=false that write stays in
+    the worker's memory and with RESET_CONFIG_ON_START=true the table is reseeded at start, so
+    after every restart ui.enable_signup is ENABLE_SIGNUP again, default true, and anyone can
+    create an account (openwebui-db-0.12.4 §1: live, true with 3 users)."""
+    if not webui_auth(env) or env.get("ENABLE_SIGNUP") is not None:
+        return []
+    if not env_true(env, "ENABLE_LOGIN_FORM", "True"):
+        return []  # signup with existing users is refused while the login form is off
+    reset = read_bool(env, "RESET_CONFIG_ON_START").value is True
+    if persistent_config(env) and not reset:
+        return []
+    why_name, why_value = (("RESET_CONFIG_ON_START", "true") if reset else
+                           ("ENABLE_PERSISTENT_CONFIG", "false"))
+    why_var = f"{why_name}={why_value}"
+    why = ("every start deletes the stored settings and seeds them again from the environment"
+           if reset else "the app neither reads nor writes its settings table: changes stay in "
+           "the running worker's memory")
+    role = getenv(env, "DEFAULT_USER_ROLE", "pending")
+    grants = role in ("user", "admin")
+    return [finding(
+        "config.signup-reopens",
+        "sign-up opens again after every restart (ENABLE_SIGNUP is not set)",
+        detail=(f"With {why_var} {why}. When the first account is created Open WebUI turns "
+                "sign-up off (ui.enable_signup=false), but that change is lost at the next "
+                "restart: ENABLE_SIGNUP is unset, so sign-up is on again and anyone who can open "
+                f"the sign-in page can create an account with role {role!r} (DEFAULT_USER_ROLE)"
+                + ("; such an account can use the app at once." if grants else
+                   ", which an admin must approve.")),
+        fix="Set ENABLE_SIGNUP=false (the first admin can still be created on an empty instance), "
+            "or ENABLE_SIGNUP=true if open sign-up is intended.",
+        evidence={"ENABLE_SIGNUP": "<unset: true>", why_name: why_value, "DEFAULT_USER_ROLE": role},
+        subject="ENABLE_SIGNUP",
+        location=env.location(why_name),
+        severity=Severity.ERROR if grants else Severity.WARNING,
+    )]
+
+
 # --------------------------------------------------------------------------- CORS
 
 
@@ -564,7 +676,7 @@ def check_settings(ctx: CheckContext) -> list[Finding]:
     def per_replica(env: EnvSource) -> list[Finding]:
         return [*unknown_variable_findings(env), *whitespace_findings(env),
                 *invalid_value_findings(env), *startup_findings(env), *cors_findings(env),
-                *persisted_findings(env)]
+                *persisted_findings(env), *database_findings(env), *signup_reopens_findings(env)]
 
     return [*each_replica(ctx.deployment, per_replica), *replica_findings(ctx.deployment)]
 
