@@ -197,7 +197,9 @@ def test_unpinned_redirect_on_http_is_silent() -> None:
 @pytest.mark.parametrize(("env", "public_url", "fires"), [
     (without(OIDC, "WEBUI_URL"), None, True),
     ({**OIDC, "WEBUI_URL": ""}, None, True),
-    ({**OIDC, "WEBUI_URL": "http://localhost:3000"}, None, True),
+    # a loopback WEBUI_URL alone is a local instance, not a gap (issue 8: it used to fire)
+    ({**OIDC, "WEBUI_URL": "http://localhost:3000"}, None, False),
+    ({**OIDC, "WEBUI_URL": "https://localhost"}, None, False),
     ({**OIDC, "WEBUI_URL": "http://127.0.0.1:8080"}, "https://chat.example.com", True),
     ({**OIDC, "WEBUI_URL": "http://localhost:3000"}, "http://localhost:3000", False),
     (OIDC, None, False),
@@ -355,3 +357,18 @@ def test_incomplete_provider_without_a_stand_in_is_unchanged() -> None:
     found = [f for f in run(CHECK, env) if f.code == "oauth.provider-incomplete"]
     assert "looks like it was meant" not in found[0].detail
     assert found[0].fix.startswith("Set OPENID_PROVIDER_URL")
+
+
+@pytest.mark.parametrize(("webui_url", "redirect", "fires"), [
+    ("https://localhost", "https://chat.example.com/oauth/oidc/callback", True),
+    ("https://localhost:8443", "https://localhost:8443/oauth/oidc/callback", False),
+    ("http://127.0.0.1:3000", "http://127.0.0.1:3000/oauth/oidc/callback", False),
+])
+def test_loopback_webui_url_fires_only_when_users_sign_in_elsewhere(webui_url: str, redirect: str,
+                                                                    fires: bool) -> None:
+    found = [f for f in run(CHECK, {**OIDC, "WEBUI_URL": webui_url, REDIRECT: redirect})
+             if f.code == "config.webui-url-missing"]
+    assert bool(found) is fires
+    if fires:
+        assert found[0].fix.startswith("Set WEBUI_URL=https://chat.example.com")
+        assert found[0].evidence["from"] == REDIRECT

@@ -53,12 +53,15 @@ ENTRIES: tuple[CodeInfo, ...] = (
     CodeInfo(
         code="config.webui-url-missing",
         severity=Severity.WARNING,
-        summary="WEBUI_URL is unset or points at localhost while OAuth sign-in is configured",
+        summary="WEBUI_URL is unset with OAuth on (or localhost while users sign in elsewhere)",
         explanation=(
             "After the IdP callback Open WebUI redirects the browser to "
             "`{WEBUI_URL or request.base_url}/auth`. Unset, that is whatever scheme and host the "
             "request reached the app with, which behind a proxy that does not forward them is "
-            "http:// or an internal name; set to localhost, it is the user's own machine. The "
+            "http:// or an internal name. Set to localhost (http or https), it is the user's own "
+            "machine: that is right for a local instance, so it is reported only when another "
+            "setting shows users sign in at another host (deploy.yaml public_url, or a pinned "
+            "*_REDIRECT_URI on a public host). The "
             "session and `token` cookies are host-only, so on the wrong host they are missing and "
             "sign-in looks like it failed or loops. WEBUI_URL is also the base of MCP OAuth "
             "redirect URIs and of links in notifications. " + _PERSISTED

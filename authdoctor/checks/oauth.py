@@ -350,7 +350,9 @@ def redirect_uri_findings(provider: ProviderSettings, public_url: str | None,
 def webui_url_findings(env: EnvSource, deployment: Deployment,
                        providers: Iterable[str]) -> list[Finding]:
     """`config.webui-url-missing`: after the callback Open WebUI redirects to
-    `{WEBUI_URL or request.base_url}/auth`; empty or loopback sends users to the wrong place."""
+    `{WEBUI_URL or request.base_url}/auth`. Unset or empty sends users to whatever host the
+    request arrived with; a loopback WEBUI_URL is reported only when another setting shows users
+    sign in elsewhere (a local https://localhost instance is a deliberate choice, not a gap)."""
     names = ", ".join(providers)
     value = getenv(env, "WEBUI_URL", "")
     if not value.strip():
@@ -374,28 +376,41 @@ def webui_url_findings(env: EnvSource, deployment: Deployment,
         host = parse_absolute(value).host
     except URLProblem:
         return []  # a malformed WEBUI_URL is the general config check's finding
-    public = deployment.public_url
-    public_is_loopback = False
-    if public:
+    if not is_loopback_host(host):
+        return []
+    # A loopback WEBUI_URL is what a local or test instance wants (http or https alike); it is
+    # only wrong when the settings show that users sign in at another host: deploy.yaml's
+    # public_url, or a pinned redirect URI on a non-loopback host.
+    elsewhere: tuple[str, str] | None = None
+    candidates = [("public_url (deploy.yaml)", deployment.public_url or "")]
+    candidates += [(provider.redirect_uri_var, provider.redirect_uri)
+                   for provider in configured_providers(env).values()]
+    for origin, url in candidates:
+        if not url:
+            continue
         try:
-            public_is_loopback = is_loopback_host(parse_absolute(public).host)
+            other = parse_absolute(url)
         except URLProblem:
-            public_is_loopback = False
-    if is_loopback_host(host) and not public_is_loopback:
-        return [finding(
-            "config.webui-url-missing",
-            f"WEBUI_URL points at this machine ({host}) while OAuth sign-in is configured",
-            detail=(f"OAuth providers: {names}. After the IdP callback Open WebUI redirects the "
-                    f"browser to {mask_url(value.rstrip('/'))}/auth, which on any other computer "
-                    "is the user's own machine: sign-in appears to fail. (If this is a local-only "
-                    "test instance, ignore this.)"),
-            fix="Set WEBUI_URL to the public URL users open (and in Admin > Settings > General, "
-                "which wins after the first start).",
-            evidence={"WEBUI_URL": mask_url(value), "providers": names},
-            subject="WEBUI_URL",
-            location=env.location("WEBUI_URL"),
-        )]
-    return []
+            continue
+        if not is_loopback_host(other.host):
+            elsewhere = (origin, other.origin)
+            break
+    if elsewhere is None:
+        return []
+    return [finding(
+        "config.webui-url-missing",
+        f"WEBUI_URL points at this machine ({host}) but users sign in at {elsewhere[1]}",
+        detail=(f"OAuth providers: {names}. {elsewhere[0]} shows the public site is "
+                f"{elsewhere[1]}, but after the IdP callback Open WebUI redirects the browser to "
+                f"{mask_url(value.rstrip('/'))}/auth, which on any other computer is the user's "
+                "own machine: sign-in appears to fail."),
+        fix=f"Set WEBUI_URL={elsewhere[1]} (and in Admin > Settings > General, which wins after "
+            "the first start).",
+        evidence={"WEBUI_URL": mask_url(value), "public site": elsewhere[1], "from": elsewhere[0],
+                  "providers": names},
+        subject="WEBUI_URL",
+        location=env.location("WEBUI_URL"),
+    )]
 
 
 # --------------------------------------------------------------------------- scopes
