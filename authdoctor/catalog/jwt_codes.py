@@ -112,10 +112,15 @@ ENTRIES: tuple[CodeInfo, ...] = (
             "so the request answers 401 '401 Unauthorized'. With several replicas a token issued "
             "by a host whose clock runs ahead is refused by the others for as long as the skew, "
             "which users see as sign-ins that fail right after success. For IdP tokens the same "
-            "skew breaks ID-token validation (OIDC Core §3.1.3.7, rule K2)."
+            "skew breaks ID-token validation (OIDC Core §3.1.3.7, rule K2). A skew within 5 "
+            "minutes of a whole number of hours (or :30/:45, up to 14 h) is a time-zone offset, "
+            "not drift: a clock keeping local time where UTC is expected, typically a hardware "
+            "clock kept in local time (Windows dual boot) or a time set by hand in the wrong "
+            "zone; the finding then says so."
         ),
         fix="Synchronise the clocks of all replicas and the IdP (NTP/chrony); the finding gives the "
-            "measured skew.",
+            "measured skew. For a whole-hours skew keep the hardware clock in UTC (timedatectl "
+            "set-local-rtc 0) and set the right time zone.",
         references=("RFC 7519 §4.1.6 (J1)", "PyJWT _validate_iat", "OIDC Core §3.1.3.7 (K2)"),
     ),
     CodeInfo(

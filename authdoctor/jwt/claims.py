@@ -11,7 +11,9 @@ Findings named here, and the rule each rests on:
 - `jwt.not-yet-valid`   `nbf` after now + leeway (RFC 7519 §4.1.5).
 - `jwt.issued-in-future` `iat` after now + leeway. RFC 7519 §4.1.6 calls `iat` informational, but
                         PyJWT rejects such a token (`ImmatureSignatureError`), so Open WebUI
-                        answers 401: the issuing server's clock is ahead.
+                        answers 401: the issuing server's clock is ahead. A skew within 5 min
+                        of a whole (or :30/:45) number of hours is named a time-zone mistake
+                        (local time where UTC is expected, e.g. an RTC kept in local time).
 - `jwt.no-expiry`       no `exp`: the token is valid until the key changes. For an Open WebUI
                         token (`id` and `jti` present) this is `JWT_EXPIRES_IN=-1` or `0`, and
                         sign-out cannot revoke it: `invalidate_token` only writes the Redis key
@@ -233,13 +235,27 @@ def time_findings(token: DecodedToken, times: Times) -> list[Finding]:
         detail = ("The clock of the server that issued the token is ahead of this one. PyJWT, which "
                   "Open WebUI uses with no leeway, rejects such a token (\"The token is not yet valid "
                   "(iat)\"), so the user gets 401 right after signing in.")
+        fix = ("Synchronise the clocks of every server and replica (NTP, chrony); with several "
+               "replicas, the one that issued the token and the one that checks it differ.")
+        zone = time_zone_offset(iat.offset_s)
+        evidence = {"iat": iat.utc or str(iat.value), "now": now_text or "", "leeway": leeway_value}
+        if zone is None:
+            title = f"The token was issued {humanize_delta(iat.offset_s)} in the future: clock skew"
+        else:
+            title = (f"The token was issued {humanize_delta(iat.offset_s)} in the future: a clock "
+                     f"{zone} off, a time-zone mistake")
+            detail += (f" An offset of almost exactly {zone} is not drift: it is a time-zone "
+                       "offset. One of the two machines keeps local time where UTC is expected, "
+                       "typically a hardware clock (RTC) kept in local time (a Windows dual boot, "
+                       "`timedatectl` showing 'RTC in local TZ: yes'), a clock set by hand in the "
+                       "wrong zone, or a container or VM host with a wrong time zone.")
+            fix = ("On the server that issued the token (and this one) compare `date -u` with the "
+                   "real UTC time and run `timedatectl`: keep the hardware clock in UTC "
+                   "(`timedatectl set-local-rtc 0`), set the right time zone, and enable NTP "
+                   "(`timedatectl set-ntp true`). " + fix)
+            evidence["looks like"] = f"time zone offset of {zone}"
         findings.append(make_finding(
-            "jwt.issued-in-future",
-            f"The token was issued {humanize_delta(iat.offset_s)} in the future: clock skew",
-            detail=detail,
-            fix=("Synchronise the clocks of every server and replica (NTP, chrony); with several "
-                 "replicas, the one that issued the token and the one that checks it differ."),
-            evidence={"iat": iat.utc or str(iat.value), "now": now_text or "", "leeway": leeway_value},
+            "jwt.issued-in-future", title, detail=detail, fix=fix, evidence=evidence,
             subject="iat"))
 
     if exp is None:
@@ -260,6 +276,24 @@ def time_findings(token: DecodedToken, times: Times) -> list[Finding]:
     else:
         findings.extend(_lifetime_findings(times, owui))
     return findings
+
+
+#: Real time-zone offsets are whole hours, or :30 / :45 past (India, Nepal, parts of Australia),
+#: up to 14 h (UTC+14). Tokens are decoded a little after they are issued, so the skew seen is
+#: the offset minus up to TZ_TOLERANCE_S (or a little more, for a clock also slightly fast).
+TZ_TOLERANCE_S = 300
+_TZ_STEPS_MIN = (0, 30, 45)
+
+
+def time_zone_offset(offset_s: float) -> str | None:
+    """'7 h' / '5 h 30 min' when a clock difference of `offset_s` seconds is within
+    TZ_TOLERANCE_S of a real time-zone offset (1 h to 14 h), else None."""
+    for hours in range(1, 15):
+        for minutes in _TZ_STEPS_MIN:
+            zone = hours * 3600 + minutes * 60
+            if -TZ_TOLERANCE_S <= zone - offset_s <= TZ_TOLERANCE_S:
+                return f"{hours} h" + (f" {minutes} min" if minutes else "")
+    return None
 
 
 def _lifetime_findings(times: Times, owui: bool) -> list[Finding]:
