@@ -36,7 +36,6 @@ NOT_YET_PRODUCED: frozenset[str] = frozenset({
     "deploy.signout-not-revoking",
     "deploy.unreachable",
     # jwt: a live token checked against Redis / an IdP's claims
-    "jwt.claim-missing",
     "jwt.revoked",
     # ldap: binds and searches against a real directory
     "ldap.attribute-missing",

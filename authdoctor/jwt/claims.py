@@ -18,6 +18,9 @@ Findings named here, and the rule each rests on:
                         token (`id` and `jti` present) this is `JWT_EXPIRES_IN=-1` or `0`, and
                         sign-out cannot revoke it: `invalidate_token` only writes the Redis key
                         `{prefix}:auth:token:{jti}:revoked` for a token with `exp`.
+- `jwt.claim-missing`   (jwt verify, validly signed HMAC tokens only) a claim Open WebUI 0.12.4's
+                        request path demands is absent: `id`, `session_stamp`; an unknown `typ`;
+                        `iat` (warning). See `openwebui_claim_findings`.
 - `jwt.long-lifetime`   lifetime (`exp - iat`, else `exp - nbf`, else at least `exp - now`) above
                         `LONG_LIFETIME_S`.
 
@@ -32,11 +35,13 @@ cookie (RFC 6265bis, C7), so the cookie disappears before the token expires.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from authdoctor.clock import humanize_delta
-from authdoctor.findings import Finding
+from authdoctor.findings import Finding, Severity
 from authdoctor.jwt.codes import make_finding
 from authdoctor.jwt.tokens import DecodedToken, MalformedTokenError
 
@@ -321,6 +326,78 @@ def _lifetime_findings(times: Times, owui: bool) -> list[Finding]:
     return [make_finding("jwt.long-lifetime", title, detail=detail, fix=fix,
                          evidence={"lifetime": span, "bound": f"{LONG_LIFETIME_S // DAY} d"},
                          subject="exp")]
+
+
+# --------------------------------------------------------------------------- required claims
+
+#: Token kinds `utils/auth.is_valid_token` accepts (0.12.4); an absent `typ` counts as session.
+OPENWEBUI_TOKEN_TYPES = ("session", "automation", "subagent")
+_HMAC_ALGS = ("HS256", "HS384", "HS512")
+
+
+def openwebui_claim_findings(token: DecodedToken) -> list[Finding]:
+    """`jwt.claim-missing` for a validly signed HMAC token (no `iss`: not an IdP token) that lacks
+    what Open WebUI 0.12.4's request path demands (`utils/auth.py get_current_user`,
+    `is_valid_token`, read in the 0.12.4 wheel):
+
+    - `id`: `if data is not None and 'id' in data`, else 401 "401 Unauthorized".
+    - `session_stamp`: must equal the account's stamp (`auth.session_stamp`, set for every account
+      0.12.4 creates), else 401 "Invalid token" (live: the claim removed, 401 "Invalid token").
+    - `typ`: optional (absent means session), but any value other than session, automation or
+      subagent gives 401 "Invalid token".
+    - `iat`: optional until the account has a Redis `{prefix}:auth:user:<id>:revoked_at` key
+      (password change, back-channel logout); then a token without iat is refused (warning).
+    `exp` is not required (PyJWT checks it only when present; `jwt.no-expiry` covers it), and
+    `mfa_verified` matters only with MFA enforced, which the token cannot show."""
+    payload = token.payload
+    if token.alg not in _HMAC_ALGS or "iss" in payload:
+        return []
+    findings: list[Finding] = []
+    fix_token = ("Sign in again to get a token the app issued itself; a token minted by hand or by "
+                 "another tool must carry id, session_stamp (the account's current stamp from the "
+                 "auth table) and typ 'session', like the app's own.")
+    if "id" not in payload:
+        alt = " It has sub instead: Open WebUI reads the user id only from id." if "sub" in payload else ""
+        findings.append(make_finding(
+            "jwt.claim-missing", "The token has no id claim: Open WebUI answers 401 \"401 Unauthorized\"",
+            detail=("The signature is valid, but Open WebUI 0.12.4 accepts a token only when its "
+                    "payload has the user id in id (get_current_user); without it every request "
+                    "answers 401 {\"detail\":\"401 Unauthorized\"}." + alt),
+            fix=fix_token, evidence={"claim": "id", "app answers": "401 \"401 Unauthorized\""},
+            subject="id"))
+    if "session_stamp" not in payload:
+        findings.append(make_finding(
+            "jwt.claim-missing",
+            "The token has no session_stamp claim: Open WebUI 0.12.4 answers 401 \"Invalid token\"",
+            detail=("The signature is valid, but 0.12.4 compares the token's session_stamp with the "
+                    "account's current stamp on every request (is_valid_token) and every account "
+                    "it creates has one, so a token without it gets 401 {\"detail\":\"Invalid "
+                    "token\"}. Tokens from Open WebUI before 0.12 lack it."),
+            fix=fix_token, evidence={"claim": "session_stamp", "app answers": "401 \"Invalid token\""},
+            subject="session_stamp"))
+    typ = payload.get("typ")
+    if "typ" in payload and typ not in OPENWEBUI_TOKEN_TYPES:
+        findings.append(make_finding(
+            "jwt.claim-missing",
+            f"The token's typ is {json.dumps(typ)[:40]}: Open WebUI 0.12.4 answers 401 \"Invalid token\"",
+            detail=("Open WebUI accepts typ session, automation or subagent (or no typ, read as "
+                    "session) and refuses any other value with 401 {\"detail\":\"Invalid token\"}."),
+            fix=fix_token, evidence={"claim": "typ", "typ": json.dumps(typ)[:40],
+                                     "accepted": ", ".join(OPENWEBUI_TOKEN_TYPES)},
+            subject="typ"))
+    if "iat" not in payload:
+        finding = make_finding(
+            "jwt.claim-missing",
+            "The token has no iat claim: refused once the account's tokens are revoked",
+            detail=("Open WebUI accepts a token without iat until the account gets a Redis key "
+                    "{prefix}:auth:user:<id>:revoked_at (a password change or an OIDC back-channel "
+                    "logout); from then on it refuses every token without iat with 401 "
+                    "{\"detail\":\"Invalid token\"}, because it cannot tell when it was issued."),
+            fix=fix_token,
+            evidence={"claim": "iat", "app answers": "401 \"Invalid token\" after a revocation"},
+            subject="iat")
+        findings.append(dataclasses.replace(finding, severity=Severity.WARNING))
+    return findings
 
 
 # --------------------------------------------------------------------------- hints
