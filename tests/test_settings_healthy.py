@@ -100,6 +100,8 @@ def test_broken_example_shows_the_expected_findings(capsys: pytest.CaptureFixtur
     produced = {f["code"] for f in findings(report) if f["severity"] not in ("ok", "skipped")}
     assert produced >= EXPECTED_BROKEN
     assert code == 1
+    incomplete = [f for f in findings(report) if f["code"] == "oauth.provider-incomplete"]
+    assert "MICROSOFT_TENANT_ID on line 27 of" in str(incomplete[0]["detail"])
     text = json.dumps(report)
     for secret in ("changeme", "3fd2c0e4-example-client-secret", "example-microsoft-secret"):
         assert secret not in text
