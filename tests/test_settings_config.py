@@ -98,6 +98,17 @@ def test_foreign_name_says_whose_name_it_is_and_what_the_value_must_be() -> None
     assert "https://id.example.com/realms/a/.well-known/openid-configuration" in found[0].fix
 
 
+@pytest.mark.parametrize(("name", "value", "secret"), [
+    ("OIDC_CLIENT_SECRET", "oidc-secret-value-123456", "oidc-secret-value-123456"),
+    ("JWT_SECRET", "jwt-secret-value-123456", "jwt-secret-value-123456"),
+    ("REDIS_HOST", "redis://:redis-pass-123456@redis:6379/0", "redis-pass-123456"),
+    ("OIDC_ISSUER", "https://user:url-pass-123456@id.example.com/realms/a", "url-pass-123456"),
+])
+def test_unknown_names_never_show_secret_values(name: str, value: str, secret: str) -> None:
+    found = only("config.unknown-variable", {name: value})
+    assert found and secret not in rendered(found)
+
+
 def test_unknown_name_is_info_when_the_meant_setting_is_set_anyway() -> None:
     """A shared .env: WEBUI_SECRET_KEY is set, so SECRET_KEY is probably another app's."""
     found = only("config.unknown-variable", {"SECRET_KEY": "a", "WEBUI_SECRET_KEY": "b" * 40})

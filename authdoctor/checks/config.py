@@ -196,8 +196,8 @@ def unknown_variable_findings(env: EnvSource) -> list[Finding]:
                     "default of the setting you meant applies." + why + value_hint),
             fix=(f"Rename {name} to {target}." + value_hint if target else
                  f"Remove {name}, or check the setting's name in the Open WebUI documentation."),
-            evidence={name: mask(var.value) if is_secret_name(name) or is_secret_name(target or "")
-                      else var.value,
+            evidence={name: (mask(var.value) if is_secret_name(name) or is_secret_name(target or "")
+                             else mask_url(var.value) if "://" in var.value else var.value),
                       **({"did you mean": target} if target else {}),
                       **({"by meaning": suggestion.source} if suggestion and suggestion.kind == "meaning"
                          else {})},
