@@ -85,6 +85,13 @@ def test_unknown_secret_looking_name_masks_value() -> None:
     ("LDAP_SERVER_URL", "LDAP_SERVER_HOST"),
     ("LDAP_USE_SSL", "LDAP_USE_TLS"),
     ("REDIS_PASSWORD", "REDIS_URL"),
+    # the same by pattern: an identity provider's name plus what the setting is
+    ("KEYCLOAK_CLIENT_SECRET", "OAUTH_CLIENT_SECRET"),
+    ("AUTHENTIK_CLIENT_ID", "OAUTH_CLIENT_ID"),
+    ("SSO_ISSUER_URL", "OPENID_PROVIDER_URL"),
+    ("OKTA_ISSUER", "OPENID_PROVIDER_URL"),
+    ("ZITADEL_DISCOVERY_URL", "OPENID_PROVIDER_URL"),
+    ("SSO_CALLBACK_URL", "OPENID_REDIRECT_URI"),
 ])
 def test_auth_near_misses_and_foreign_names_are_warnings(name: str, suggestion: str) -> None:
     found = only("config.unknown-variable", {name: "x"})
@@ -134,7 +141,8 @@ def test_unknown_name_that_completes_an_incomplete_provider_says_so() -> None:
 @pytest.mark.parametrize("name", [
     "PATH", "HOSTNAME", "TZ", "PUID", "PGID", "POSTGRES_PASSWORD", "POSTGRES_DB", "HF_TOKEN",
     "NVIDIA_VISIBLE_DEVICES", "OLLAMA_BASE_URL", "OPENAI_API_KEY", "OAUTH2_PROXY_COOKIE_SECRET",
-    "LANG", "DOCKER_HOST", "COMPOSE_PROJECT_NAME",
+    "LANG", "DOCKER_HOST", "COMPOSE_PROJECT_NAME", "KEYCLOAK_ADMIN", "KEYCLOAK_ADMIN_PASSWORD",
+    "KC_DB_URL", "AUTH0_DOMAIN", "GOOGLE_DRIVE_CLIENT_ID",
 ])
 def test_common_names_of_other_software_stay_silent(name: str) -> None:
     assert only("config.unknown-variable", {name: "x"}) == []

@@ -38,7 +38,7 @@ from authdoctor.checks.base import CheckContext, CheckSpec, finding
 from authdoctor.findings import Finding, Severity
 from authdoctor.masking import is_secret_name, mask, mask_url
 from authdoctor.openwebui.envread import env_true, getenv, int_or_none
-from authdoctor.openwebui.names import FOREIGN_NAMES, suggestion_for
+from authdoctor.openwebui.names import FOREIGN_NAMES, foreign_by_pattern, suggestion_for
 from authdoctor.openwebui.oauth import (
     PROVIDER_VARIABLES,
     PROVIDERS,
@@ -164,16 +164,16 @@ def unknown_variable_findings(env: EnvSource) -> list[Finding]:
         elif target_set:
             warn = False
         elif suggestion.kind == "meaning":
-            foreign = FOREIGN_NAMES[name]
-            warn = not foreign.proxy or _provider_touched_by(env, suggestion.target)
+            foreign = FOREIGN_NAMES.get(name) or foreign_by_pattern(name)
+            warn = (foreign is not None and not foreign.proxy) or _provider_touched_by(env, suggestion.target)
         elif suggestion.kind == "spelling":
             warn = similarity(name, suggestion.target) >= 0.85
         else:  # renamed, near-miss
             warn = suggestion.kind == "renamed" or suggestion.auth
         why = ""
         if suggestion is not None and suggestion.kind == "meaning":
-            why = (f" {name} is what {suggestion.source} calls this setting; Open WebUI reads it "
-                   f"as {target}.")
+            why = (f" {name} is the name used by {suggestion.source} for this setting; Open WebUI "
+                   f"reads it as {target}.")
         elif suggestion is not None and suggestion.kind == "near-miss":
             why = f" {name} is one slip away from {target}, an authentication setting."
         if completes:

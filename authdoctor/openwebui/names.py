@@ -11,7 +11,9 @@ ignores every other variable. Two classes of mistake put the right value under t
 - **Foreign names**: the variable another product uses for the same thing, copied from its
   guide. `FOREIGN_NAMES` maps each to the Open WebUI variable *by meaning*, with the product
   whose documentation uses it (the `source`). An issuer or discovery URL maps to
-  `OPENID_PROVIDER_URL`, which in Open WebUI must be the full discovery document URL.
+  `OPENID_PROVIDER_URL`, which in Open WebUI must be the full discovery document URL. Beyond the
+  table, `foreign_by_pattern()` reads names built as an identity provider's name plus what the
+  setting is (`KEYCLOAK_CLIENT_SECRET`, `SSO_ISSUER_URL`, `OKTA_ISSUER`).
 
 Sources of the foreign names (each product's own configuration documentation):
 LibreChat (`OPENID_ISSUER`, `OPENID_CLIENT_ID`, `OPENID_CLIENT_SECRET`, `OPENID_CALLBACK_URL`,
@@ -133,6 +135,52 @@ def _table() -> dict[str, ForeignName]:
 #: Foreign variable name -> the Open WebUI variable with the same meaning.
 FOREIGN_NAMES: dict[str, ForeignName] = _table()
 
+#: Words that name an identity provider or the protocol in other products' variable names
+#: (`KEYCLOAK_CLIENT_SECRET`, `SSO_ISSUER_URL`, `AUTHENTIK_CLIENT_ID`, …).
+_IDP_WORDS = frozenset({
+    "OIDC", "OPENID", "OAUTH", "OAUTH2", "SSO", "KEYCLOAK", "AUTHENTIK", "AUTHELIA", "AUTH0",
+    "OKTA", "ZITADEL", "CASDOOR", "DEX", "COGNITO", "LOGTO", "KANIDM", "POCKETID", "ENTRA", "IDP",
+})
+#: Trailing words -> the Open WebUI variable they mean (for the generic OIDC provider).
+_SUFFIX_MEANING: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("CLIENT", "ID"), "OAUTH_CLIENT_ID"),
+    (("CLIENTID",), "OAUTH_CLIENT_ID"),
+    (("CLIENT", "SECRET"), "OAUTH_CLIENT_SECRET"),
+    (("ISSUER",), "OPENID_PROVIDER_URL"),
+    (("ISSUER", "URL"), "OPENID_PROVIDER_URL"),
+    (("ISSUER", "URI"), "OPENID_PROVIDER_URL"),
+    (("DISCOVERY", "URL"), "OPENID_PROVIDER_URL"),
+    (("DISCOVERY", "URI"), "OPENID_PROVIDER_URL"),
+    (("DISCOVERY", "ENDPOINT"), "OPENID_PROVIDER_URL"),
+    (("WELL", "KNOWN", "URL"), "OPENID_PROVIDER_URL"),
+    (("CONFIGURATION", "URL"), "OPENID_PROVIDER_URL"),
+    (("METADATA", "URL"), "OPENID_PROVIDER_URL"),
+    (("AUTHORITY",), "OPENID_PROVIDER_URL"),
+    (("REDIRECT", "URI"), "OPENID_REDIRECT_URI"),
+    (("REDIRECT", "URL"), "OPENID_REDIRECT_URI"),
+    (("CALLBACK", "URL"), "OPENID_REDIRECT_URI"),
+    (("CALLBACK", "URI"), "OPENID_REDIRECT_URI"),
+    (("SCOPE",), "OAUTH_SCOPES"),
+    (("SCOPES",), "OAUTH_SCOPES"),
+)
+
+
+def foreign_by_pattern(name: str) -> ForeignName | None:
+    """`<IdP word>…_<meaning>`: a name that says which identity provider and which setting, in
+    another product's words (`KEYCLOAK_CLIENT_SECRET`, `SSO_ISSUER_URL`). Provider names Open
+    WebUI has its own variables for (GOOGLE_, MICROSOFT_, GITHUB_, FEISHU_) are left to the
+    table and the near-miss rule."""
+    tokens = _tokens(name)
+    if name in KNOWN_VARIABLES or not tokens or tokens[0] in ("GOOGLE", "MICROSOFT", "GITHUB", "FEISHU"):
+        return None
+    for suffix, target in _SUFFIX_MEANING:
+        head = tokens[: len(tokens) - len(suffix)]
+        if tuple(tokens[-len(suffix):]) == suffix and head and _IDP_WORDS & set(head):
+            proxy = "PROXY" in head
+            return ForeignName(target, "other products that prefix an identity provider's name "
+                               f"(<IdP>_{'_'.join(suffix)})", proxy)
+    return None
+
 
 @dataclass(frozen=True)
 class Suggestion:
@@ -206,7 +254,7 @@ def suggestion_for(name: str) -> Suggestion | None:
         return None
     if name in NOT_READ_ANYMORE:
         return Suggestion(NOT_READ_ANYMORE[name], "renamed")
-    foreign = FOREIGN_NAMES.get(name)
+    foreign = FOREIGN_NAMES.get(name) or foreign_by_pattern(name)
     if foreign is not None:
         return Suggestion(foreign.target, "meaning", foreign.source)
     close = near_miss(name)
