@@ -179,3 +179,19 @@ def test_out_of_range_port_with_ldap_off_is_a_warning() -> None:
 @pytest.mark.parametrize("port", ["1", "636", "3269", "65534"])
 def test_ports_ldap3_accepts_are_not_invalid(port: str) -> None:
     assert "config.invalid-value" not in codes(run(CHECK, {**LDAPS, "LDAP_SERVER_PORT": port}))
+
+
+@pytest.mark.parametrize(("missing", "stand_in", "value"), [
+    ("LDAP_SERVER_HOST", "LDAP_URL", "ldaps://ldap.example.com"),
+    ("LDAP_APP_PASSWORD", "LDAP_BIND_PASSWORD", APP_PASSWORD),
+    ("LDAP_SEARCH_BASE", "LDAP_BASE_DN", "ou=people,dc=example,dc=com"),
+])
+def test_missing_ldap_setting_names_the_variable_meant_to_be_it(missing: str, stand_in: str,
+                                                                value: str) -> None:
+    env = {k: v for k, v in LDAPS.items() if k != missing}
+    env[stand_in] = value
+    found = [f for f in run(CHECK, env) if f.code == "ldap.setting-missing" and f.subject == missing]
+    assert len(found) == 1
+    assert f"{stand_in} on line" in found[0].detail and "looks like it was meant to be it" in found[0].detail
+    assert found[0].fix.startswith(f"Rename {stand_in} to {missing}")
+    assert APP_PASSWORD not in rendered(found)

@@ -38,6 +38,7 @@ from authdoctor.checks.base import CheckContext, CheckSpec, finding, skipped
 from authdoctor.findings import Finding, Severity
 from authdoctor.masking import mask, mask_url
 from authdoctor.openwebui.envread import env_true, getenv, int_or_none
+from authdoctor.openwebui.names import describe_line, misnamed_as
 from authdoctor.settings.model import EnvSource
 
 AREA = "ldap"
@@ -298,10 +299,17 @@ def _missing(env: EnvSource, var: str, title: str, why: str, example: str, *,
     value = env.get(var)
     shown = ("<unset>" if value is None else "<empty>" if value == "" else
              mask(value) if "PASSWORD" in var else mask_url(value))
+    detail = why if why.endswith((".", ".'")) else why + "."
+    fix = f"Set {example}.{PERSISTED}"
+    evidence = {var: shown}
+    stand_in = misnamed_as(env, var) if not value else None
+    if stand_in is not None:  # e.g. LDAP_URL or LDAP_PASSWORD set instead
+        detail += f" {var} is missing; {describe_line(stand_in)} looks like it was meant to be it."
+        fix = f"Rename {stand_in.name} to {var}.{PERSISTED}"
+        evidence[f"meant as {var}"] = stand_in.name
     return finding(
-        "ldap.setting-missing", title,
-        detail=why if why.endswith((".", ".'")) else why + ".", fix=f"Set {example}.{PERSISTED}",
-        evidence={var: shown}, subject=var, location=env.location(var), severity=severity,
+        "ldap.setting-missing", title, detail=detail, fix=fix,
+        evidence=evidence, subject=var, location=env.location(var), severity=severity,
     )
 
 
