@@ -4,7 +4,14 @@ Failure modes named here, and the app behaviour each rests on:
 
 - `config.unknown-variable`: a name shaped like an Open WebUI setting that the app does not read
   (`authdoctor.openwebui.variables`, extracted from the 0.12.4 wheel): a misspelled setting is
-  silently ignored, so the default applies. Aliases the app still reads are known.
+  silently ignored, so the default applies. Aliases the app still reads are known. What it was
+  meant to be comes from `authdoctor.openwebui.names`: a near miss of an auth setting or another
+  product's name for it (by meaning) is a warning, as is a name that would complete a provider
+  the app skips.
+- `config.signup-reopens`: the first account's `ui.enable_signup=false` is lost at restart with
+  `ENABLE_PERSISTENT_CONFIG=false` or `RESET_CONFIG_ON_START=true`, and ENABLE_SIGNUP is unset.
+- `config.startup-fails` for the database: `sqlite+sqlcipher://` (refused by the async engine at
+  import) and `postgresql://` without psycopg2 (`database_findings`).
 - `config.value-whitespace`: `os.getenv` values are never stripped; `' true'` is false, `'lax '`
   fails Starlette's SameSite assertion, `'4w '` still parses but `' -1'` does not.
   A trailing space after an unquoted value in a .env file is stripped by python-dotenv and
