@@ -125,8 +125,8 @@ def backend_exposed_findings(env: EnvSource) -> list[Finding]:
         fix = (f"Set HOST=127.0.0.1 so the app listens on loopback only (the proxy on the same host "
                f"still reaches it), or drop network_mode: host; the proxy must also overwrite or "
                f"remove {header} on every client request.")
-    location = (SourceLocation(compose.path, None, "ports") if compose.path and exposed
-                else env.location(EMAIL_HEADER))
+    location = env.location(EMAIL_HEADER) or (SourceLocation(compose.path, None, "ports")
+                                               if compose.path else None)
     return [finding(
         "trusted-header.backend-exposed",
         "trusted-header sign-in is on and the app's port is published to the network: anyone "
