@@ -233,6 +233,10 @@ def run_jwt_verify(*, token: str, keys: KeyOptions, algorithms: Sequence[str], l
                                         note="no key could be loaded (see the findings)")
         verification = replace(verification, issuer=issuer, audience=audience)
         findings += expectation_findings(analysis.token, issuer, audience)
+        if verification.verified:
+            from authdoctor.jwt.claims import openwebui_claim_findings
+
+            findings += openwebui_claim_findings(analysis.token)
     report.findings = tuple(findings)
     report.verification = verification
     emit(report, [*analysis.secrets, *key_secrets], as_json=as_json)

@@ -51,14 +51,42 @@ class EnvVar:
 
 
 @dataclass(frozen=True)
+class PublishedPort:
+    """One `ports:` entry of a compose service: the host address it binds (None: every
+    interface), the host port(s) and the container port(s), as written (ranges kept)."""
+
+    host_ip: str | None
+    published: str | None
+    target: str
+    raw: str = ""
+
+    @property
+    def all_interfaces(self) -> bool:
+        return self.host_ip in (None, "", "0.0.0.0", "::", "[::]")
+
+    def covers(self, port: int) -> bool:
+        """True when the container port `port` is among `target` (a number or a range a-b)."""
+        first, _, last = self.target.partition("-")
+        try:
+            low, high = int(first), int(last or first)
+        except ValueError:
+            return False
+        return low <= port <= high
+
+
+@dataclass(frozen=True)
 class ComposeService:
-    """What a compose service tells beyond its environment: image and mounted container paths."""
+    """What a compose service tells beyond its environment: image, mounted container paths,
+    published ports, network mode and the other services of the file (name, image)."""
 
     name: str
     image: str | None = None
     volume_targets: tuple[str, ...] = ()
     path: str | None = None
     replicas: int = 1  # `deploy.replicas` (or `scale`): containers sharing these settings
+    published: tuple[PublishedPort, ...] = ()
+    network_mode: str | None = None
+    neighbours: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
