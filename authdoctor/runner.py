@@ -9,15 +9,20 @@ the report incomplete (exit 3).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any, TypeVar
 
 from authdoctor import __version__
 from authdoctor.checks.base import CheckContext, CheckSpec
 from authdoctor.findings import CheckOutcome, CheckStatus, Finding, Report, Severity
 from authdoctor.settings.model import Deployment
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,7 @@ class RunOptions:
     timeout_s: float = 30.0
     probe_timeout_s: float | None = None
     now: datetime | None = None  # fixed clock (--now); also zeroes durations for reproducible output
+    deadline: float | None = None  # absolute time.monotonic() when areas must be done (the whole run's)
     on_progress: Callable[[str, str], None] | None = field(default=None, compare=False)
 
 
@@ -44,8 +50,13 @@ def select_checks(checks: dict[str, CheckSpec], only: Sequence[str], skip: Seque
             close = difflib.get_close_matches(name, checks, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise UsageError(f"unknown check area '{name}'{hint} (areas: {', '.join(checks)})")
-    return [spec for area, spec in checks.items()
-            if (not only or area in only) and area not in skip]
+    both = sorted(set(only) & set(skip))
+    if both:
+        raise UsageError(f"--only and --skip both name {', '.join(both)}: choose one")
+    selected = [spec for area, spec in checks.items() if (not only or area in only) and area not in skip]
+    if not selected:
+        raise UsageError("--skip leaves no check area to run (areas: " + ", ".join(checks) + ")")
+    return selected
 
 
 def _crash(area: str, exc: BaseException) -> Finding:
@@ -112,6 +123,38 @@ async def _run_area(spec: CheckSpec, ctx: CheckContext, offline: bool) -> tuple[
     return CheckStatus.COMPLETED, findings
 
 
+async def _abandonable(make: Callable[[], Coroutine[Any, Any, T]], area: str) -> T:
+    """Run one area in its own daemon thread and event loop, so the deadline can always leave it.
+
+    `asyncio.wait_for` alone cannot: a settings half is plain synchronous code, and a live half
+    that blocks (a synchronous client library, a slow DNS lookup) holds the shared event loop, so
+    the timer that should cancel it never runs. In a thread of its own, an area that overruns is
+    abandoned: its result is ignored, and as a daemon thread it never holds up the exit."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if future.done():  # cancelled at the deadline: nobody is waiting any more
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def target() -> None:
+        result: T | None = None
+        error: BaseException | None = None
+        try:
+            result = asyncio.run(make())
+        except BaseException as exc:
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the run's loop is closed: the area was abandoned
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=target, name=f"authdoctor-check-{area}", daemon=True).start()
+    return await future
+
+
 def _apply_ignores(findings: Iterable[Finding], ignore: Sequence[str]) -> tuple[Finding, ...]:
     return tuple(f for f in findings if f.code not in ignore)
 
@@ -121,7 +164,7 @@ async def run_checks_async(deployment: Deployment, specs: Sequence[CheckSpec], o
     probe_timeout = options.probe_timeout_s or deployment.probe.timeout_s
     ctx = CheckContext(deployment=deployment, now=now, offline=options.offline,
                        probe_timeout_s=min(probe_timeout, options.timeout_s))
-    deadline = time.monotonic() + options.timeout_s
+    deadline = options.deadline if options.deadline is not None else time.monotonic() + options.timeout_s
 
     async def one(spec: CheckSpec) -> CheckOutcome:
         started = time.monotonic()
@@ -129,7 +172,8 @@ async def run_checks_async(deployment: Deployment, specs: Sequence[CheckSpec], o
             options.on_progress(spec.area, "start")
         remaining = max(0.0, deadline - time.monotonic())
         try:
-            status, found = await asyncio.wait_for(_run_area(spec, ctx, options.offline), remaining)
+            status, found = await asyncio.wait_for(
+                _abandonable(lambda: _run_area(spec, ctx, options.offline), spec.area), remaining)
         except TimeoutError:
             status, found = CheckStatus.TIMED_OUT, [_timed_out(spec.area, options.timeout_s)]
         if options.on_progress:

@@ -41,10 +41,18 @@ def check_ignore_codes(codes: Iterable[str]) -> list[str]:
 
 def emit_report(report: Report, fmt: OutputFormat, output: str | None, secrets: Iterable[str],
                 verbose: bool = False) -> None:
-    """Redact every known secret, render, and write. The redactor runs on the report for every
+    """Render (see `render_report`) and write to --output FILE or stdout."""
+    from authdoctor.output import write_output
+
+    write_output(render_report(report, fmt, output, secrets, verbose=verbose), output)
+
+
+def render_report(report: Report, fmt: OutputFormat, output: str | None, secrets: Iterable[str],
+                  verbose: bool = False) -> str:
+    """Redact every known secret and render. The redactor runs on the report for every
     format, so no renderer can leak a secret."""
-    from authdoctor.cli.common import GlobalState, color_enabled, terminal_width, write_output
     from authdoctor.masking import Redactor
+    from authdoctor.output import GlobalState, color_enabled, terminal_width
     from authdoctor.render import RenderOptions, render
 
     redactor = Redactor(secrets)
@@ -53,4 +61,4 @@ def emit_report(report: Report, fmt: OutputFormat, output: str | None, secrets: 
     color = fmt is OutputFormat.TEXT and to_terminal and color_enabled(sys.stdout, GlobalState.no_color)
     width = terminal_width() if to_terminal else 100
     text = render(safe, fmt, RenderOptions(color=color, width=width, verbose=verbose))
-    write_output(redactor(text), output)
+    return redactor(text)
