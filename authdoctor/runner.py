@@ -155,6 +155,13 @@ async def _abandonable(make: Callable[[], Coroutine[Any, Any, T]], area: str) ->
     return await future
 
 
+def _claimed(findings: Iterable[Finding], area: str) -> list[Finding]:
+    """Every finding belongs to the area whose check produced it (`Finding.area`), also when its
+    code comes from another area's catalog: the OAuth check's `config.webui-url-missing` is shown
+    under OAuth, so `--only oauth` shows the OAuth area alone and nothing else."""
+    return [f if f.area == area else replace(f, area=area) for f in findings]
+
+
 def _apply_ignores(findings: Iterable[Finding], ignore: Sequence[str]) -> tuple[Finding, ...]:
     return tuple(f for f in findings if f.code not in ignore)
 
@@ -180,7 +187,7 @@ async def run_checks_async(deployment: Deployment, specs: Sequence[CheckSpec], o
             options.on_progress(spec.area, "done")
         return CheckOutcome(area=spec.area, title=spec.title, status=status,
                             duration_s=round(time.monotonic() - started, 3),
-                            findings=_apply_ignores(found, options.ignore))
+                            findings=_apply_ignores(_claimed(found, spec.area), options.ignore))
 
     return tuple(await asyncio.gather(*(one(spec) for spec in specs)))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from jwt_factory import NOW, hs_token, run_cli
 
-from authdoctor.cli import build_app, hoist_global_flags
+from authdoctor.cli import build_app
 
 Capsys = pytest.CaptureFixture[str]
 TOKEN = hs_token()
@@ -43,6 +43,8 @@ def test_global_flags_work_after_the_subcommand_on_both_routes(capsys: Capsys, f
     after = run_cli(capsys, "jwt", "decode", TOKEN, "--now", NOW, flag)
     assert after == before and after[0] == 0
     # the typer route (what `main` uses for everything but plain `jwt decode`) gives the same
+    from authdoctor.cli import hoist_global_flags
+
     app = build_app()
     result = app(args=hoist_global_flags(["jwt", "decode", TOKEN, "--now", NOW, flag]),
                  prog_name="authdoctor", standalone_mode=False)
@@ -58,6 +60,8 @@ def test_global_flags_after_check_and_after_options(capsys: Capsys, env_file: Pa
 
 
 def test_a_global_flag_after_double_dash_is_an_argument() -> None:
+    from authdoctor.cli import hoist_global_flags
+
     assert hoist_global_flags(["jwt", "decode", "--", "--debug"]) == ["jwt", "decode", "--", "--debug"]
     assert hoist_global_flags(["check", "--debug", "--no-color", "--debug"]) == ["--debug", "--no-color",
                                                                                  "check"]

@@ -27,8 +27,9 @@ PublicUrlOpt = Annotated[str | None, typer.Option(
 
 def settings_inputs(config: str | None, env_file: list[str] | None, compose: list[str] | None,
                     service: list[str] | None, from_env: bool, public_url: str | None) -> SettingsInputs:
+    from authdoctor.commands.common import parse_public_url
     from authdoctor.settings import SettingsInputs
 
     return SettingsInputs(config=config, env_files=tuple(env_file or ()),
                           compose_files=tuple(compose or ()), compose_services=tuple(service or ()),
-                          from_env=from_env, public_url=public_url)
+                          from_env=from_env, public_url=parse_public_url(public_url))

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from authdoctor.errors import UsageError
@@ -174,7 +175,16 @@ def load_key_file(path: str) -> tuple[KeySet, bytes]:
             raise UsageError(f"--key {path}: {key.problem}")
         return KeySet(source=path, keys=(key,)), data
     if b"-----BEGIN" in stripped:
-        return KeySet(source=path, keys=(parse_pem(stripped, path),)), data
+        blocks = re.findall(rb"-----BEGIN ([A-Z0-9 ]+)-----", stripped)
+        if len(blocks) > 1 and any(block != b"CERTIFICATE" for block in blocks):
+            kinds = ", ".join(block.decode("ascii").lower() for block in blocks[:5])
+            raise UsageError(f"--key {path} holds {len(blocks)} PEM blocks ({kinds}); authdoctor reads one "
+                             "key per file and would silently ignore the others: put each key in its "
+                             "own file, or give several keys as a JWKS with --jwks FILE")
+        key = parse_pem(stripped, path)
+        if len(blocks) > 1:  # a certificate chain: the first certificate is the leaf, whose key signs
+            key = replace(key, label=f"{key.label}, the first of {len(blocks)} certificates (the leaf)")
+        return KeySet(source=path, keys=(key,)), data
     raise UsageError(f"--key {path}: not a PEM key or certificate, a JWK or a JWKS. For an HMAC "
                      "secret use --secret-file or --secret-env")
 

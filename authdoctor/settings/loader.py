@@ -40,11 +40,11 @@ def load_deployment(inputs: SettingsInputs) -> Deployment:
     from authdoctor.settings.envfile import load_env_file, load_process_env
 
     environ = os.environ if inputs.environ is None else inputs.environ
+    if inputs.compose_services and not inputs.compose_files:  # first: it is the more precise message
+        raise UsageError("--service needs --compose FILE")
     if inputs.empty:
         raise UsageError("no settings given: use --env-file FILE, --config deploy.yaml, "
                          "--compose docker-compose.yml or --from-env")
-    if inputs.compose_services and not inputs.compose_files:
-        raise UsageError("--service needs --compose FILE")
 
     replicas: list[EnvSource] = [load_env_file(path, environ) for path in inputs.env_files]
     if inputs.compose_files:
