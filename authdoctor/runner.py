@@ -1,9 +1,10 @@
 """Run the registered checks concurrently and collect one `Report`.
 
-Each area's settings half runs first (pure, fast); the live halves run concurrently under one
-global deadline. Nothing one check does can hide another's findings: an exception becomes an
-`internal.check-crashed` finding, the deadline an `internal.deadline-exceeded` one, and both make
-the report incomplete (exit 3).
+Each area (its settings half, then its live half) runs in its own daemon thread, all areas
+concurrently under one deadline (`RunOptions.deadline`, the whole run's, see `commands/check.py`);
+an area still running then is abandoned (`_abandonable`). Nothing one check does can hide
+another's findings: an exception becomes an `internal.check-crashed` finding, the deadline an
+`internal.deadline-exceeded` one, and both make the report incomplete (exit 3).
 """
 
 from __future__ import annotations
