@@ -145,3 +145,16 @@ def test_a_public_url_password_is_not_echoed(capsys: Capsys, env_file: Path) -> 
                              "--public-url", "https://admin:S3cretPW@chat.example.org:99999")
     one_line_error(code, out, err)
     assert "S3cretPW" not in err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["check", "--from-env", "--timeout", "abc"], "Invalid value for '--timeout'"),
+    (["check", "--only"], "Option '--only' requires an argument."),
+    (["jwt", "verify"], "Missing argument 'TOKEN'."),
+    (["check", "--no-such-flag"], "No such option: --no-such-flag"),
+])
+def test_option_parsing_errors_are_one_line_too(capsys: Capsys, args: list[str], message: str) -> None:
+    """Issue 7 §4: every bad input is a clear exit 2 line; click's four-line usage block was not."""
+    code, out, err = run_cli(capsys, *args)
+    one_line_error(code, out, err)
+    assert message in err and "--help')" in err

@@ -97,6 +97,23 @@ def _run_typer(args: list[str]) -> int | None:
     return result if isinstance(result, int) else None
 
 
+def _show_usage_error(exc: Exception) -> None:
+    """click's usage errors as the one line every other error is (`authdoctor: error: ...`), with
+    where to find help. A bare command group (`authdoctor jwt`) still prints its help."""
+    show = getattr(exc, "show", None)
+    format_message = getattr(exc, "format_message", None)
+    if type(exc).__name__ == "NoArgsIsHelpError" or not callable(format_message):
+        if callable(show):
+            show()
+        else:
+            sys.stderr.write(f"authdoctor: error: {exc}\n")
+        return
+    message = " ".join(str(format_message()).split())
+    ctx = getattr(exc, "ctx", None)
+    where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    sys.stderr.write(f"authdoctor: error: {message}{where}\n")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point and the single error boundary."""
     from authdoctor.cli.jwt_cmd import fast_command
@@ -114,11 +131,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write("authdoctor: interrupted\n")
         sys.exit(130)
     except typer.TyperException as exc:  # usage errors from option parsing: exit 2
-        show = getattr(exc, "show", None)
-        if callable(show):
-            show()
-        else:
-            sys.stderr.write(f"authdoctor: error: {exc}\n")
+        _show_usage_error(exc)
         code = getattr(exc, "exit_code", ExitCode.USAGE)
         sys.exit(code if isinstance(code, int) and code != 1 else ExitCode.USAGE)
     except DeadlineExceeded as exc:
