@@ -110,7 +110,7 @@ def _show_usage_error(exc: Exception) -> None:
         return
     message = " ".join(str(format_message()).split())
     ctx = getattr(exc, "ctx", None)
-    where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    where = f" (see '{ctx.command_path if ctx is not None else 'authdoctor'} --help')"
     sys.stderr.write(f"authdoctor: error: {message}{where}\n")
 
 
