@@ -1,20 +1,24 @@
 """Run the registered checks concurrently and collect one `Report`.
 
-Each area's settings half runs first (pure, fast); the live halves run concurrently under one
-global deadline. Nothing one check does can hide another's findings: an exception becomes an
-`internal.check-crashed` finding, the deadline an `internal.deadline-exceeded` one, and both make
-the report incomplete (exit 3). An area that needs a value the input does not hold (a Kubernetes
-ConfigMap or Secret that was not given: `UnknownValueError`) is reported as not judged (skipped),
-never judged on a guess.
+Each area (its settings half, then its live half) runs in its own daemon thread, all areas
+concurrently under one deadline (`RunOptions.deadline`, the whole run's, see `commands/check.py`);
+an area still running then is abandoned (`_abandonable`). Nothing one check does can hide
+another's findings: an exception becomes an `internal.check-crashed` finding, the deadline an
+`internal.deadline-exceeded` one, and both make the report incomplete (exit 3). An area that
+needs a value the input does not hold (a Kubernetes ConfigMap or Secret that was not given:
+`UnknownValueError`) is reported as not judged (skipped), never judged on a guess.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any, TypeVar
 
 from authdoctor import __version__
 from authdoctor.checks.base import CheckContext, CheckSpec
@@ -29,6 +33,8 @@ from authdoctor.findings import (
 )
 from authdoctor.settings.model import Deployment, UnknownValueError
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class RunOptions:
@@ -40,6 +46,7 @@ class RunOptions:
     timeout_s: float = 30.0
     probe_timeout_s: float | None = None
     now: datetime | None = None  # fixed clock (--now); also zeroes durations for reproducible output
+    deadline: float | None = None  # absolute time.monotonic() when areas must be done (the whole run's)
     on_progress: Callable[[str, str], None] | None = field(default=None, compare=False)
 
 
@@ -54,8 +61,13 @@ def select_checks(checks: dict[str, CheckSpec], only: Sequence[str], skip: Seque
             close = difflib.get_close_matches(name, checks, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise UsageError(f"unknown check area '{name}'{hint} (areas: {', '.join(checks)})")
-    return [spec for area, spec in checks.items()
-            if (not only or area in only) and area not in skip]
+    both = sorted(set(only) & set(skip))
+    if both:
+        raise UsageError(f"--only and --skip both name {', '.join(both)}: choose one")
+    selected = [spec for area, spec in checks.items() if (not only or area in only) and area not in skip]
+    if not selected:
+        raise UsageError("--skip leaves no check area to run (areas: " + ", ".join(checks) + ")")
+    return selected
 
 
 def _crash(area: str, exc: BaseException) -> Finding:
@@ -194,6 +206,45 @@ async def _run_area(spec: CheckSpec, ctx: CheckContext, offline: bool,
     return CheckStatus.COMPLETED, findings
 
 
+async def _abandonable(make: Callable[[], Coroutine[Any, Any, T]], area: str) -> T:
+    """Run one area in its own daemon thread and event loop, so the deadline can always leave it.
+
+    `asyncio.wait_for` alone cannot: a settings half is plain synchronous code, and a live half
+    that blocks (a synchronous client library, a slow DNS lookup) holds the shared event loop, so
+    the timer that should cancel it never runs. In a thread of its own, an area that overruns is
+    abandoned: its result is ignored, and as a daemon thread it never holds up the exit."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if future.done():  # cancelled at the deadline: nobody is waiting any more
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def target() -> None:
+        result: T | None = None
+        error: BaseException | None = None
+        try:
+            result = asyncio.run(make())
+        except BaseException as exc:
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the run's loop is closed: the area was abandoned
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=target, name=f"authdoctor-check-{area}", daemon=True).start()
+    return await future
+
+
+def _claimed(findings: Iterable[Finding], area: str) -> list[Finding]:
+    """Every finding belongs to the area whose check produced it (`Finding.area`), also when its
+    code comes from another area's catalog: the OAuth check's `config.webui-url-missing` is shown
+    under OAuth, so `--only oauth` shows the OAuth area alone and nothing else."""
+    return [f if f.area == area else replace(f, area=area) for f in findings]
+
+
 def _apply_ignores(findings: Iterable[Finding], ignore: Sequence[str]) -> tuple[Finding, ...]:
     return tuple(f for f in findings if f.code not in ignore)
 
@@ -203,7 +254,7 @@ async def run_checks_async(deployment: Deployment, specs: Sequence[CheckSpec], o
     probe_timeout = options.probe_timeout_s or deployment.probe.timeout_s
     ctx = CheckContext(deployment=deployment, now=now, offline=options.offline,
                        probe_timeout_s=min(probe_timeout, options.timeout_s))
-    deadline = time.monotonic() + options.timeout_s
+    deadline = options.deadline if options.deadline is not None else time.monotonic() + options.timeout_s
 
     async def one(spec: CheckSpec) -> CheckOutcome:
         started = time.monotonic()
@@ -212,7 +263,8 @@ async def run_checks_async(deployment: Deployment, specs: Sequence[CheckSpec], o
         remaining = max(0.0, deadline - time.monotonic())
         record = AreaRecord()
         try:
-            status, found = await asyncio.wait_for(_run_area(spec, ctx, options.offline, record), remaining)
+            status, found = await asyncio.wait_for(
+                _abandonable(lambda: _run_area(spec, ctx, options.offline, record), spec.area), remaining)
         except TimeoutError:
             status, found = CheckStatus.TIMED_OUT, [_timed_out(spec.area, options.timeout_s)]
             record.interrupted(HalfStatus.TIMED_OUT,
@@ -221,7 +273,7 @@ async def run_checks_async(deployment: Deployment, specs: Sequence[CheckSpec], o
             options.on_progress(spec.area, "done")
         return CheckOutcome(area=spec.area, title=spec.title, status=status,
                             duration_s=round(time.monotonic() - started, 3),
-                            findings=_apply_ignores(found, options.ignore),
+                            findings=_apply_ignores(_claimed(found, spec.area), options.ignore),
                             settings=record.settings, live=record.live)
 
     return tuple(await asyncio.gather(*(one(spec) for spec in specs)))

@@ -40,6 +40,10 @@ TAKEN = [
     ["check", "--env-file", BROKEN, "--fail-on", "loud"],
     ["check", "--env-file", BROKEN, "--now", "yesterday"],
     ["check", "--config", "/nonexistent/deploy.yaml"],
+    ["check", "--docker-inspect", str(REPO_ROOT / "fixtures" / "docker" / "inspect-compose.json"),
+     "--offline", "--now", NOW, "--format", "json"],
+    ["check", "--k8s", str(REPO_ROOT / "fixtures" / "k8s" / "helm-template.yaml"), "--offline",
+     "--now", NOW],
     ["explain", "jwt.expired"],
     ["explain", "JWT.EXPIRED", "--json"],
     ["explain", "--list"],
@@ -132,3 +136,17 @@ def test_offline_check_and_explain_import_no_network_library(args: list[str]) ->
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["code"] in (0, 1)
     assert report["heavy"] == []
+
+
+def test_the_fast_parser_knows_every_option_of_typers_check() -> None:
+    """A new `check` option must be taught to the fast path too, or it would be refused there as
+    unknown only to be handed to typer (slow) -- or worse, parsed differently."""
+    import typer.main
+
+    from authdoctor.cli import build_app
+
+    group = typer.main.get_command(build_app())
+    check = group.commands["check"]  # type: ignore[attr-defined]
+    declared = {opt for param in check.params for opt in (*param.opts, *param.secondary_opts)}
+    known = {*fast._CHECK_LISTS, *fast._CHECK_VALUES, *fast._CHECK_FLAGS}
+    assert declared - {"--help", "-h"} == known

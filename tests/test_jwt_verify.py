@@ -292,7 +292,7 @@ def test_no_matching_key_type_is_key_not_found_with_reasons(capsys: Capsys, tmp_
 
 @pytest.mark.parametrize(("content", "message"), [
     ("not json", "not a JSON document"),
-    ('{"keys": 3}', "no 'keys' array"),
+    ('{"keys": 3}', "'keys' is a number, not an array"),
     ('{"keys": []}', "empty"),
 ])
 def test_broken_jwks_file_is_a_usage_error(capsys: Capsys, tmp_path: Path, content: str,
@@ -431,7 +431,7 @@ def test_jwks_url_same_host_redirect_is_followed(capsys: Capsys, server: tuple[s
     ((404, {}, b"nope", 0.0), "http", "it answers HTTP 404 Not Found"),
     ((302, {"Location": "http://localhost:1/certs"}, b"", 0.0), "http", "redirects to another host"),
     ((200, {}, b"x" * (1024 * 1024 + 10), 0.0), "protocol", "larger than 1024 KiB"),
-    ((200, {}, b"{}", 2.0), "timeout", "no answer within 0.5 s"),
+    ((200, {}, b"{}", 2.0), "timeout", "no complete answer within 0.5 s"),
 ])
 def test_jwks_url_failures_are_findings(capsys: Capsys, server: tuple[str, dict[str, Route]], route: Route,
                                         stage: str, text: str) -> None:

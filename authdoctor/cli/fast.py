@@ -44,7 +44,7 @@ def fast_command(args: list[str]) -> Command | None:
     body = command
 
     def run() -> int:
-        from authdoctor.cli.common import GlobalState
+        from authdoctor.output import GlobalState
 
         GlobalState.debug = "--debug" in flags
         GlobalState.no_color = "--no-color" in flags
@@ -57,7 +57,8 @@ def fast_command(args: list[str]) -> Command | None:
 
 # `check`'s options (authdoctor/cli/check_cmd.py), by every spelling typer accepts.
 _CHECK_LISTS = {"--env-file": "env_file", "-e": "env_file", "--compose": "compose",
-                "--service": "service", "--only": "only", "--skip": "skip", "--ignore": "ignore"}
+                "--service": "service", "--only": "only", "--skip": "skip", "--ignore": "ignore",
+                "--docker-inspect": "docker_inspect", "--k8s": "k8s"}
 _CHECK_VALUES = {"--config": "config", "-c": "config", "--public-url": "public_url",
                  "--fail-on": "fail_on", "--timeout": "timeout", "--probe-timeout": "probe_timeout",
                  "--now": "now", "--format": "output_format", "-f": "output_format",
@@ -126,7 +127,8 @@ def _check(args: list[str]) -> Command | None:
 
         return run_check(
             inputs=settings_inputs(values.get("config"), lists.get("env_file"), lists.get("compose"),
-                                   lists.get("service"), "from_env" in flags, values.get("public_url")),
+                                   lists.get("service"), "from_env" in flags, values.get("public_url"),
+                                   docker_inspect=lists.get("docker_inspect"), k8s=lists.get("k8s")),
             only=lists.get("only", []), skip=lists.get("skip", []), ignore=lists.get("ignore", []),
             offline="offline" in flags, fail_on=values.get("fail_on", "error"),
             timeout=30.0 if timeout is None else float(timeout),  # check_cmd's default

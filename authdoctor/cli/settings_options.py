@@ -37,9 +37,10 @@ def settings_inputs(config: str | None, env_file: list[str] | None, compose: lis
                     service: list[str] | None, from_env: bool, public_url: str | None, *,
                     docker_inspect: list[str] | None = None,
                     k8s: list[str] | None = None) -> SettingsInputs:
+    from authdoctor.commands.common import parse_public_url
     from authdoctor.settings import SettingsInputs
 
     return SettingsInputs(config=config, env_files=tuple(env_file or ()),
                           compose_files=tuple(compose or ()), compose_services=tuple(service or ()),
                           docker_inspect=tuple(docker_inspect or ()), k8s=tuple(k8s or ()),
-                          from_env=from_env, public_url=public_url)
+                          from_env=from_env, public_url=parse_public_url(public_url))

@@ -15,8 +15,8 @@ def _relevant(name: str) -> bool:
 
 
 def run_config_show(inputs: SettingsInputs, *, as_json: bool, show_all: bool) -> int:
-    from authdoctor.cli.common import write_output
     from authdoctor.masking import Redactor, is_secret_name, mask, mask_url
+    from authdoctor.output import write_output
     from authdoctor.settings import load_deployment
     from authdoctor.settings.model import UnknownValueError
 
@@ -72,7 +72,7 @@ def run_config_show(inputs: SettingsInputs, *, as_json: bool, show_all: bool) ->
 
 
 def run_config_schema() -> int:
-    from authdoctor.cli.common import write_output
+    from authdoctor.output import write_output
     from authdoctor.settings.deploy_yaml import json_schema
 
     write_output(json.dumps(json_schema(), indent=2), None)

@@ -56,14 +56,30 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def format_utc(value: float) -> str | None:
     """`2026-12-24T19:01:43Z`, or None when the value is outside what a date can hold."""
     try:
-        moment = _EPOCH + timedelta(seconds=value)
+        moment = _EPOCH + timedelta(seconds=claim_seconds(value))
     except (OverflowError, ValueError):
         return None
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+# A NumericDate may be any JSON number, so an integer claim can have hundreds of digits, far
+# beyond what a float holds (converting it raises OverflowError). Such a time is past any calendar
+# either way; for arithmetic it is clamped to this many seconds (31 billion years), while the
+# claim's own value is kept for display.
+CLAMP_S = 1e18
+
+
+def claim_seconds(value: int | float) -> float:
+    """The claim as float seconds for arithmetic, clamped to +-CLAMP_S (never OverflowError)."""
+    if abs(value) > CLAMP_S:  # int comparison is exact: no float conversion of a huge int here
+        return CLAMP_S if value > 0 else -CLAMP_S
+    return float(value)
+
+
 def _number(value: float) -> int | float:
-    return int(value) if float(value).is_integer() and abs(value) < 2**63 else value
+    if isinstance(value, int):
+        return value
+    return int(value) if value.is_integer() and abs(value) < 2**63 else value
 
 
 class ClaimTime:
@@ -72,11 +88,12 @@ class ClaimTime:
     This module's classes are plain classes, not dataclasses: each dataclass costs about half a
     millisecond at import, and `jwt decode` must start nearly as fast as typer itself."""
 
-    __slots__ = ("claim", "offset_s", "utc", "value")
+    __slots__ = ("claim", "offset_s", "seconds", "utc", "value")
 
     def __init__(self, claim: str, value: int | float, utc: str | None, offset_s: float) -> None:
         self.claim = claim
         self.value = value
+        self.seconds = claim_seconds(value)
         self.utc = utc
         self.offset_s = offset_s
 
@@ -115,7 +132,7 @@ class Times:
         start = self.iat or self.nbf
         if self.exp is None or start is None:
             return None
-        return float(self.exp.value) - float(start.value)
+        return self.exp.seconds - start.seconds
 
     @property
     def lifetime_from(self) -> str | None:
@@ -137,6 +154,14 @@ class Times:
         }
 
 
+def shown_number(value: int | float) -> str:
+    """A claim value for a message: a number with very many digits is shortened."""
+    text = str(value)
+    if len(text) > 24:
+        return f"{text[:12]}…({len(text.lstrip('-'))} digits, beyond any calendar)"
+    return text
+
+
 def lifetime_text(seconds: float) -> str:
     if seconds < 0:
         return f"negative ({humanize_delta(seconds)} before it was issued)"
@@ -150,7 +175,8 @@ def token_times(token: DecodedToken, now: datetime, leeway_s: float = 0) -> Time
         value = token.payload.get(name)
         if value is None:
             return None
-        return ClaimTime(claim=name, value=value, utc=format_utc(value), offset_s=float(value) - now_ts)
+        return ClaimTime(claim=name, value=value, utc=format_utc(value),
+                         offset_s=claim_seconds(value) - now_ts)
 
     return Times(now=now, leeway_s=leeway_s, exp=claim("exp"), iat=claim("iat"), nbf=claim("nbf"))
 
@@ -211,7 +237,7 @@ def time_findings(token: DecodedToken, times: Times) -> list[Finding]:
             fix = ("Sign in again for a fresh token. If tokens expire sooner than expected, check the "
                    "JWT expiry (JWT_EXPIRES_IN, default 4w; Admin Panel > Settings > General once "
                    "stored) and that the servers' clocks are in sync (NTP).")
-            if iat is not None and float(exp.value) <= float(iat.value):
+            if iat is not None and exp.seconds <= iat.seconds:
                 detail += (" exp is not after iat: the token was already expired when it was issued, "
                            "which is what a negative JWT_EXPIRES_IN (e.g. -1h) produces.")
                 fix = ("Set JWT_EXPIRES_IN to a positive duration such as 4w (or -1 for no expiry, "
@@ -220,9 +246,10 @@ def time_findings(token: DecodedToken, times: Times) -> list[Finding]:
             fix = ("Get a fresh token from the issuer (sign in again or use the refresh token). If it "
                    "was already expired on arrival, compare the issuer's and the server's clocks.")
         findings.append(make_finding(
-            "jwt.expired", f"The token expired {ago} ({exp.utc or exp.value})",
+            "jwt.expired", f"The token expired {ago} ({exp.utc or shown_number(exp.value)})",
             detail=detail, fix=fix,
-            evidence={"exp": exp.utc or str(exp.value), "now": now_text or "", "leeway": leeway_value},
+            evidence={"exp": exp.utc or shown_number(exp.value), "now": now_text or "",
+                      "leeway": leeway_value},
             subject="exp"))
 
     if nbf is not None and nbf.offset_s > times.leeway_s:
@@ -233,7 +260,8 @@ def time_findings(token: DecodedToken, times: Times) -> list[Finding]:
                     "is ahead of this one."),
             fix=("Synchronise the clocks of the issuer and this server (NTP). A verifier may allow a "
                  "small leeway, a few minutes at most."),
-            evidence={"nbf": nbf.utc or str(nbf.value), "now": now_text or "", "leeway": leeway_value},
+            evidence={"nbf": nbf.utc or shown_number(nbf.value), "now": now_text or "",
+                      "leeway": leeway_value},
             subject="nbf"))
 
     if iat is not None and iat.offset_s > times.leeway_s:
@@ -243,7 +271,7 @@ def time_findings(token: DecodedToken, times: Times) -> list[Finding]:
         fix = ("Synchronise the clocks of every server and replica (NTP, chrony); with several "
                "replicas, the one that issued the token and the one that checks it differ.")
         zone = time_zone_offset(iat.offset_s)
-        evidence = {"iat": iat.utc or str(iat.value), "now": now_text or "", "leeway": leeway_value}
+        evidence = {"iat": iat.utc or shown_number(iat.value), "now": now_text or "", "leeway": leeway_value}
         if zone is None:
             title = f"The token was issued {humanize_delta(iat.offset_s)} in the future: clock skew"
         else:

@@ -218,7 +218,7 @@ def _result(finding: Finding, rule_index: int, target: str) -> dict[str, Any]:
 def fingerprint(finding: Finding) -> str:
     """Stable across runs: code, area and subject only (not wording, line or evidence)."""
     material = "\x1f".join((finding.code, finding.area, finding.subject))
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(material.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 def _physical_location(location: SourceLocation | None, target: str) -> dict[str, Any]:

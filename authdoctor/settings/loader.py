@@ -47,12 +47,13 @@ def load_deployment(inputs: SettingsInputs) -> Deployment:
     from authdoctor.settings.envfile import load_env_file, load_process_env
 
     environ = os.environ if inputs.environ is None else inputs.environ
+    if inputs.compose_services and not (inputs.compose_files or inputs.docker_inspect or inputs.k8s):
+        # first: it is the more precise message
+        raise UsageError("--service needs --compose, --docker-inspect or --k8s")
     if inputs.empty:
         raise UsageError("no settings given: use --env-file FILE, --config deploy.yaml, "
                          "--compose docker-compose.yml, --docker-inspect FILE, --k8s FILE "
                          "or --from-env")
-    if inputs.compose_services and not (inputs.compose_files or inputs.docker_inspect or inputs.k8s):
-        raise UsageError("--service needs --compose, --docker-inspect or --k8s")
     if [*inputs.docker_inspect, *inputs.k8s].count("-") > 1:
         raise UsageError("only one of --docker-inspect and --k8s can read stdin (-)")
 
