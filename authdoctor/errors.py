@@ -4,9 +4,11 @@
     ├── UsageError                  bad flag or argument (exit 2)
     ├── ConfigError                 unreadable/invalid deploy.yaml, .env, compose file (exit 2)
     │                               (carries file, line and key when known)
-    └── ProbeError                  a network probe failed; checks turn it into a finding
+    ├── ProbeError                  a network probe failed; checks turn it into a finding
+    └── DeadlineExceeded            the whole-run --timeout cut the run (exit 3)
 
-The CLI maps `UsageError`/`ConfigError` to exit code 2 at one boundary (`authdoctor.cli`).
+The CLI maps `UsageError`/`ConfigError` to exit code 2 and `DeadlineExceeded` to exit code 3, at
+one boundary (`authdoctor.cli`).
 `ProbeError` never reaches the CLI: check modules translate it into findings.
 """
 
@@ -45,3 +47,8 @@ class ProbeError(AuthdoctorError):
     def __init__(self, message: str, *, stage: str) -> None:
         super().__init__(message)
         self.stage = stage
+
+
+class DeadlineExceeded(AuthdoctorError):
+    """The run's `--timeout` passed before it completed. Not the user's mistake and not a bug: the
+    CLI prints the one-line message and exits 3 ("could not complete")."""

@@ -4,6 +4,8 @@
 1  findings at or above the threshold
 2  usage or configuration error (bad flag, unreadable or invalid config)
 3  authdoctor itself failed or could not complete (a check crashed, the global deadline hit)
+141  stdout's reader went away (a broken pipe): a quiet stop, as for any tool stopped by SIGPIPE
+     (`authdoctor.output.EXIT_BROKEN_PIPE`)
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ class ExitCode(IntEnum):
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; "
-    "2 usage or configuration error; 3 authdoctor failed or could not complete."
+    "2 usage or configuration error; 3 authdoctor failed or could not complete (a crash, or the "
+    "--timeout deadline)."
 )
 
 

@@ -135,15 +135,57 @@ class CheckStatus(StrEnum):
     TIMED_OUT = "timed-out"
 
 
+class HalfStatus(StrEnum):
+    """How one half of a check area (its settings half or its live half) ended.
+
+    Only `ran` means the half looked at something; every other status says why it did not, so
+    "no problems found" is never read as "nothing was probed" (live-probes.md, honest outcomes).
+    """
+
+    RAN = "ran"
+    NOT_IMPLEMENTED = "not-implemented"  # this authdoctor has no such half for the area (yet)
+    OFFLINE = "offline"  # the live half was not run because of --offline
+    SKIPPED = "skipped"  # could not run: not configured, server unreachable, an earlier step failed
+    CRASHED = "crashed"
+    TIMED_OUT = "timed-out"
+
+
+@dataclass(frozen=True)
+class HalfOutcome:
+    """One half's status and, unless it ran, the reason in plain words."""
+
+    status: HalfStatus
+    reason: str = ""
+
+    @property
+    def ran(self) -> bool:
+        return self.status is HalfStatus.RAN
+
+    def to_dict(self) -> dict[str, str]:
+        return {"status": self.status.value, "reason": self.reason}
+
+
 @dataclass(frozen=True)
 class CheckOutcome:
-    """One check area's run: its status, duration and findings (JUnit: one testcase each)."""
+    """One check area's run: its status, duration and findings (JUnit: one testcase each), and
+    what each half actually did (`settings`, `live`; None when unknown, e.g. a report built by
+    hand)."""
 
     area: str
     title: str
     status: CheckStatus
     duration_s: float
     findings: tuple[Finding, ...] = ()
+    settings: HalfOutcome | None = None
+    live: HalfOutcome | None = None
+
+    def map_text(self, fn: Callable[[str], str]) -> CheckOutcome:
+        """A copy with `fn` applied to every finding string and every half's reason."""
+        def half(h: HalfOutcome | None) -> HalfOutcome | None:
+            return None if h is None else dataclasses.replace(h, reason=fn(h.reason))
+
+        return dataclasses.replace(self, findings=tuple(f.map_text(fn) for f in self.findings),
+                                   settings=half(self.settings), live=half(self.live))
 
     def worst(self) -> Severity | None:
         return worst_severity(self.findings)
@@ -196,8 +238,5 @@ class Report:
             self,
             target=fn(self.target),
             sources=tuple(fn(s) for s in self.sources),
-            checks=tuple(
-                dataclasses.replace(o, findings=tuple(f.map_text(fn) for f in o.findings))
-                for o in self.checks
-            ),
+            checks=tuple(o.map_text(fn) for o in self.checks),
         )

@@ -27,6 +27,10 @@ def tls_context(probe: ProbeOptions) -> ssl.SSLContext | bool:
         return False
     context = ssl.create_default_context()
     if probe.ca_file:
+        from authdoctor.localfiles import check_regular_file
+
+        # A FIFO or device here would block load_verify_locations forever (UsageError instead).
+        check_regular_file(probe.ca_file, "the CA file")
         context.load_verify_locations(cafile=probe.ca_file)
     return context
 

@@ -1,23 +1,39 @@
 """Run the registered checks concurrently and collect one `Report`.
 
-Each area's settings half runs first (pure, fast); the live halves run concurrently under one
-global deadline. Nothing one check does can hide another's findings: an exception becomes an
-`internal.check-crashed` finding, the deadline an `internal.deadline-exceeded` one, and both make
-the report incomplete (exit 3).
+Each area (its settings half, then its live half) runs in its own daemon thread, all areas
+concurrently under one deadline (`RunOptions.deadline`, the whole run's, see `commands/check.py`);
+an area still running then is abandoned (`_abandonable`). Nothing one check does can hide
+another's findings: an exception becomes an `internal.check-crashed` finding, the deadline an
+`internal.deadline-exceeded` one, and both make the report incomplete (exit 3). An area that
+needs a value the input does not hold (a Kubernetes ConfigMap or Secret that was not given:
+`UnknownValueError`) is reported as not judged (skipped), never judged on a guess.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any, TypeVar
 
 from authdoctor import __version__
 from authdoctor.checks.base import CheckContext, CheckSpec
-from authdoctor.findings import CheckOutcome, CheckStatus, Finding, Report, Severity
-from authdoctor.settings.model import Deployment
+from authdoctor.findings import (
+    CheckOutcome,
+    CheckStatus,
+    Finding,
+    HalfOutcome,
+    HalfStatus,
+    Report,
+    Severity,
+)
+from authdoctor.settings.model import Deployment, UnknownValueError
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -30,6 +46,7 @@ class RunOptions:
     timeout_s: float = 30.0
     probe_timeout_s: float | None = None
     now: datetime | None = None  # fixed clock (--now); also zeroes durations for reproducible output
+    deadline: float | None = None  # absolute time.monotonic() when areas must be done (the whole run's)
     on_progress: Callable[[str, str], None] | None = field(default=None, compare=False)
 
 
@@ -44,8 +61,13 @@ def select_checks(checks: dict[str, CheckSpec], only: Sequence[str], skip: Seque
             close = difflib.get_close_matches(name, checks, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise UsageError(f"unknown check area '{name}'{hint} (areas: {', '.join(checks)})")
-    return [spec for area, spec in checks.items()
-            if (not only or area in only) and area not in skip]
+    both = sorted(set(only) & set(skip))
+    if both:
+        raise UsageError(f"--only and --skip both name {', '.join(both)}: choose one")
+    selected = [spec for area, spec in checks.items() if (not only or area in only) and area not in skip]
+    if not selected:
+        raise UsageError("--skip leaves no check area to run (areas: " + ", ".join(checks) + ")")
+    return selected
 
 
 def _crash(area: str, exc: BaseException) -> Finding:
@@ -74,9 +96,54 @@ def _timed_out(area: str, timeout_s: float) -> Finding:
     )
 
 
-def _ok(spec: CheckSpec) -> Finding:
-    return Finding(code=f"{spec.area}.ok", severity=Severity.OK,
-                   title=f"{spec.title}: no problems found", area=spec.area)
+_PROBLEMS = (Severity.ERROR, Severity.WARNING, Severity.INFO)
+NO_LIVE_YET = "no live check yet"
+OFFLINE_REASON = "--offline"
+
+
+def _ok(spec: CheckSpec, settings: HalfOutcome, live: HalfOutcome) -> Finding:
+    """`<area>.ok`, saying exactly what was checked: an area is ok only for what it looked at."""
+    if settings.ran and live.ran:
+        what = "settings and the running server checked, no problems found"
+    elif live.ran:
+        what = "the running server checked, no problems found"
+    else:
+        why = live.reason if live.status is not HalfStatus.SKIPPED else f"skipped: {live.reason}"
+        what = f"settings ok; the server was not contacted ({why})"
+    return Finding(code=f"{spec.area}.ok", severity=Severity.OK, title=f"{spec.title}: {what}",
+                   area=spec.area)
+
+
+def _half_from(findings: Sequence[Finding]) -> HalfOutcome:
+    """A half that returned only `skipped` findings could not run (their reasons say why); any
+    other result means it ran, even when it reported nothing."""
+    if any(f.severity is Severity.SKIPPED for f in findings) and not any(
+            f.severity in _PROBLEMS for f in findings):
+        reasons = dict.fromkeys(f.detail or f.title for f in findings if f.severity is Severity.SKIPPED)
+        return HalfOutcome(HalfStatus.SKIPPED, "; ".join(reasons))
+    return HalfOutcome(HalfStatus.RAN)
+
+
+@dataclass
+class AreaRecord:
+    """What each half of one area did, filled in as the area runs, so that a deadline that
+    interrupts it still leaves an honest account (`interrupted`)."""
+
+    settings: HalfOutcome = field(
+        default_factory=lambda: HalfOutcome(HalfStatus.NOT_IMPLEMENTED, "this area has no settings check"))
+    live: HalfOutcome = field(default_factory=lambda: HalfOutcome(HalfStatus.NOT_IMPLEMENTED, NO_LIVE_YET))
+    running: str = ""  # "settings" or "live" while that half runs
+
+    def interrupted(self, status: HalfStatus, reason: str) -> None:
+        """The half that was running ended with `status`; a half that had not started yet is
+        marked skipped."""
+        if self.running == "settings":
+            self.settings = HalfOutcome(status, reason)
+            if self.live.status not in (HalfStatus.NOT_IMPLEMENTED, HalfStatus.OFFLINE):
+                self.live = HalfOutcome(HalfStatus.SKIPPED, f"not started: the settings check {status.value}")
+        elif self.running == "live":
+            self.live = HalfOutcome(status, reason)
+        self.running = ""
 
 
 class _Debug:
@@ -88,18 +155,45 @@ def set_debug(enabled: bool) -> None:
     _Debug.enabled = enabled
 
 
-async def _run_area(spec: CheckSpec, ctx: CheckContext, offline: bool) -> tuple[CheckStatus, list[Finding]]:
+def _not_judged(spec: CheckSpec, exc: UnknownValueError) -> Finding:
+    """The area read a variable whose value the input does not hold: say so, never guess."""
+    var = exc.var
+    return Finding(
+        code=f"{spec.area}.skipped", severity=Severity.SKIPPED,
+        title=f"{spec.title}: not judged: {var.name} is {exc.reason}",
+        detail=f"not judged: {var.name} is {exc.reason} (authdoctor does not guess values)",
+        fix=("Add the ConfigMap or Secret to the input (e.g. `kubectl get deploy,cm,secret -o yaml`), "
+             "or check the running container with `docker inspect` / --env-file."),
+        subject=var.name, location=var.location, area=spec.area)
+
+
+async def _run_area(spec: CheckSpec, ctx: CheckContext, offline: bool,
+                    record: AreaRecord | None = None) -> tuple[CheckStatus, list[Finding]]:
+    record = record if record is not None else AreaRecord()
+    if spec.live is not None:
+        record.live = (HalfOutcome(HalfStatus.OFFLINE, OFFLINE_REASON) if offline
+                       else HalfOutcome(HalfStatus.SKIPPED, "not started"))
     findings: list[Finding] = []
     try:
         if spec.settings is not None:
-            findings.extend(spec.settings(ctx))
+            record.running = "settings"
+            found = list(spec.settings(ctx))
+            record.settings, record.running = _half_from(found), ""
+            findings.extend(found)
         if spec.live is not None and not offline:
-            findings.extend(await spec.live(ctx))
+            record.running = "live"
+            found = list(await spec.live(ctx))
+            record.live, record.running = _half_from(found), ""
+            findings.extend(found)
+    except UnknownValueError as exc:
+        record.interrupted(HalfStatus.SKIPPED, f"not judged: {exc.var.name} is {exc.reason}")
+        return CheckStatus.SKIPPED, [*findings, _not_judged(spec, exc)]
     except Exception as exc:
         if _Debug.enabled:
             import traceback
 
             traceback.print_exc()
+        record.interrupted(HalfStatus.CRASHED, f"{type(exc).__name__}: {exc}"[:200])
         findings.append(_crash(spec.area, exc))
         return CheckStatus.CRASHED, findings
     if spec.settings is None and offline:
@@ -107,9 +201,48 @@ async def _run_area(spec: CheckSpec, ctx: CheckContext, offline: bool) -> tuple[
             code=f"{spec.area}.skipped", severity=Severity.SKIPPED,
             title=f"{spec.title}: skipped (--offline; these checks need the network)",
             area=spec.area)]
-    if not any(f.severity.rank >= Severity.INFO.rank or f.severity is Severity.SKIPPED for f in findings):
-        findings.append(_ok(spec))
+    if not any(f.severity in _PROBLEMS for f in findings) and (record.settings.ran or record.live.ran):
+        findings.append(_ok(spec, record.settings, record.live))
     return CheckStatus.COMPLETED, findings
+
+
+async def _abandonable(make: Callable[[], Coroutine[Any, Any, T]], area: str) -> T:
+    """Run one area in its own daemon thread and event loop, so the deadline can always leave it.
+
+    `asyncio.wait_for` alone cannot: a settings half is plain synchronous code, and a live half
+    that blocks (a synchronous client library, a slow DNS lookup) holds the shared event loop, so
+    the timer that should cancel it never runs. In a thread of its own, an area that overruns is
+    abandoned: its result is ignored, and as a daemon thread it never holds up the exit."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if future.done():  # cancelled at the deadline: nobody is waiting any more
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def target() -> None:
+        result: T | None = None
+        error: BaseException | None = None
+        try:
+            result = asyncio.run(make())
+        except BaseException as exc:
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the run's loop is closed: the area was abandoned
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=target, name=f"authdoctor-check-{area}", daemon=True).start()
+    return await future
+
+
+def _claimed(findings: Iterable[Finding], area: str) -> list[Finding]:
+    """Every finding belongs to the area whose check produced it (`Finding.area`), also when its
+    code comes from another area's catalog: the OAuth check's `config.webui-url-missing` is shown
+    under OAuth, so `--only oauth` shows the OAuth area alone and nothing else."""
+    return [f if f.area == area else replace(f, area=area) for f in findings]
 
 
 def _apply_ignores(findings: Iterable[Finding], ignore: Sequence[str]) -> tuple[Finding, ...]:
@@ -121,22 +254,27 @@ async def run_checks_async(deployment: Deployment, specs: Sequence[CheckSpec], o
     probe_timeout = options.probe_timeout_s or deployment.probe.timeout_s
     ctx = CheckContext(deployment=deployment, now=now, offline=options.offline,
                        probe_timeout_s=min(probe_timeout, options.timeout_s))
-    deadline = time.monotonic() + options.timeout_s
+    deadline = options.deadline if options.deadline is not None else time.monotonic() + options.timeout_s
 
     async def one(spec: CheckSpec) -> CheckOutcome:
         started = time.monotonic()
         if options.on_progress:
             options.on_progress(spec.area, "start")
         remaining = max(0.0, deadline - time.monotonic())
+        record = AreaRecord()
         try:
-            status, found = await asyncio.wait_for(_run_area(spec, ctx, options.offline), remaining)
+            status, found = await asyncio.wait_for(
+                _abandonable(lambda: _run_area(spec, ctx, options.offline, record), spec.area), remaining)
         except TimeoutError:
             status, found = CheckStatus.TIMED_OUT, [_timed_out(spec.area, options.timeout_s)]
+            record.interrupted(HalfStatus.TIMED_OUT,
+                               f"did not finish within --timeout {options.timeout_s:g}s")
         if options.on_progress:
             options.on_progress(spec.area, "done")
         return CheckOutcome(area=spec.area, title=spec.title, status=status,
                             duration_s=round(time.monotonic() - started, 3),
-                            findings=_apply_ignores(found, options.ignore))
+                            findings=_apply_ignores(_claimed(found, spec.area), options.ignore),
+                            settings=record.settings, live=record.live)
 
     return tuple(await asyncio.gather(*(one(spec) for spec in specs)))
 
@@ -156,10 +294,14 @@ def run_checks(deployment: Deployment, options: RunOptions, *, target: str | Non
         # A fixed clock means a reproducible report: timings are the only other varying values.
         outcomes = tuple(replace(o, duration_s=0.0) for o in outcomes)
         duration = 0.0
+    try:
+        public_url = deployment.effective_public_url
+    except UnknownValueError:
+        public_url = None
     return Report(
         tool_version=__version__,
         command="check",
-        target=target or deployment.effective_public_url or ", ".join(deployment.sources),
+        target=target or public_url or ", ".join(deployment.sources),
         started_at=now,
         duration_s=duration,
         fail_on=options.fail_on,

@@ -36,7 +36,6 @@ NOT_YET_PRODUCED: frozenset[str] = frozenset({
     "deploy.signout-not-revoking",
     "deploy.unreachable",
     # jwt: a live token checked against Redis / an IdP's claims
-    "jwt.claim-missing",
     "jwt.revoked",
     # ldap: binds and searches against a real directory
     "ldap.attribute-missing",
@@ -52,7 +51,6 @@ NOT_YET_PRODUCED: frozenset[str] = frozenset({
     # oauth: live IdP and app redirects
     "oauth.invalid-client",
     "oauth.provider-not-registered",
-    "oauth.proxy-headers-not-forwarded",
     "oauth.redirect-uri-not-registered",
     # oidc: discovery/JWKS fetched from the provider
     "oidc.discovery-invalid",
@@ -69,8 +67,6 @@ NOT_YET_PRODUCED: frozenset[str] = frozenset({
     "redis.key-prefix-mismatch",
     "redis.revocation-key-no-ttl",
     "redis.revocation-not-persistent",
-    # trusted-header: requests to the running app
-    "trusted-header.backend-exposed",
 })
 
 

@@ -2,7 +2,8 @@
 
 Several areas with every severity, a finding with a file location, one from the process
 environment, evidence, a crashed check, a check skipped by --offline, an area skipped for lack of
-configuration, and findings whose text carries secrets (`SECRETS`) that only the redactor masks.
+configuration, what each area's settings and live halves did (an --offline run), and findings
+whose text carries secrets (`SECRETS`) that only the redactor masks.
 Durations are fixed, so the output is byte-identical between runs. Below it: helpers the
 renderer tests share (the CLI's emit path, schema validation, golden-file locations).
 
@@ -20,8 +21,21 @@ from typing import Any
 
 import pytest
 
-from authdoctor.findings import CheckOutcome, CheckStatus, Finding, Report, Severity, SourceLocation
+from authdoctor.findings import (
+    CheckOutcome,
+    CheckStatus,
+    Finding,
+    HalfOutcome,
+    HalfStatus,
+    Report,
+    Severity,
+    SourceLocation,
+)
 from authdoctor.render import OutputFormat
+
+RAN = HalfOutcome(HalfStatus.RAN)
+OFFLINE = HalfOutcome(HalfStatus.OFFLINE, "--offline")
+NO_LIVE = HalfOutcome(HalfStatus.NOT_IMPLEMENTED, "no live check yet")
 
 REDIS_PASSWORD = "hunter2-redis-pass"
 CLIENT_SECRET = "oidc-client-secret-0123456789"
@@ -34,8 +48,13 @@ def shared_report(*, fail_on: Severity = Severity.WARNING) -> Report:
     """The fixture report, secrets still in it (pass it through `emit_report` or a `Redactor`)."""
     checks = (
         CheckOutcome("config", "Settings", CheckStatus.COMPLETED, 0.004, (
-            Finding("config.ok", Severity.OK, "Settings: no problems found"),
-        )),
+            Finding("config.ok", Severity.OK,
+                    "Settings: settings ok; the server was not contacted (no live check yet)"),
+        ), RAN, NO_LIVE),
+        CheckOutcome("cookie", "Cookies", CheckStatus.COMPLETED, 0.001, (
+            Finding("cookie.ok", Severity.OK,
+                    "Cookies: settings ok; the server was not contacted (--offline)"),
+        ), RAN, OFFLINE),
         CheckOutcome("oauth", "OAuth clients", CheckStatus.COMPLETED, 0.012, (
             Finding(
                 code="oauth.redirect-uri-scheme-mismatch",
@@ -63,7 +82,7 @@ def shared_report(*, fail_on: Severity = Severity.WARNING) -> Report:
                 subject="OAUTH_MERGE_ACCOUNTS_BY_EMAIL",
                 location=SourceLocation("deploy/openwebui.env", 12, "OAUTH_MERGE_ACCOUNTS_BY_EMAIL"),
             ),
-        )),
+        ), RAN, OFFLINE),
         CheckOutcome("redis", "Redis", CheckStatus.COMPLETED, 0.002, (
             Finding(
                 code="redis.url-invalid",
@@ -76,7 +95,7 @@ def shared_report(*, fail_on: Severity = Severity.WARNING) -> Report:
                 subject="REDIS_URL",
                 location=SourceLocation("deploy/docker-compose.yml", 31, "REDIS_URL"),
             ),
-        )),
+        ), RAN, OFFLINE),
         CheckOutcome("ldap", "LDAP", CheckStatus.COMPLETED, 0.001, (
             Finding(
                 code="ldap.cert-validation-disabled",
@@ -95,7 +114,7 @@ def shared_report(*, fail_on: Severity = Severity.WARNING) -> Report:
                 detail="No LDAP_APP_DN is set; the directory must allow anonymous searches.",
                 subject="LDAP_APP_DN",
             ),
-        )),
+        ), RAN, OFFLINE),
         CheckOutcome("logout", "Logout", CheckStatus.COMPLETED, 0.0, (
             Finding(
                 code="logout.idp-session-not-ended",
@@ -104,7 +123,7 @@ def shared_report(*, fail_on: Severity = Severity.WARNING) -> Report:
                 detail="The next sign-in goes through without a password prompt.",
                 fix="Set OPENID_END_SESSION_ENDPOINT or enable ENABLE_OAUTH_ID_TOKEN_COOKIE.",
             ),
-        )),
+        ), RAN, NO_LIVE),
         CheckOutcome("oidc", "OIDC provider", CheckStatus.CRASHED, 0.030, (
             Finding(
                 code="internal.check-crashed",
@@ -117,16 +136,16 @@ def shared_report(*, fail_on: Severity = Severity.WARNING) -> Report:
                 subject="oidc",
                 area="oidc",
             ),
-        )),
+        ), HalfOutcome(HalfStatus.CRASHED, "KeyError: 'issuer'"), OFFLINE),
         CheckOutcome("trusted-header", "Trusted-header sign-in", CheckStatus.COMPLETED, 0.0, (
             Finding("trusted-header.skipped", Severity.SKIPPED,
                     "trusted-header checks skipped: WEBUI_AUTH_TRUSTED_EMAIL_HEADER is not set",
                     detail="WEBUI_AUTH_TRUSTED_EMAIL_HEADER is not set"),
-        )),
+        ), HalfOutcome(HalfStatus.SKIPPED, "WEBUI_AUTH_TRUSTED_EMAIL_HEADER is not set"), NO_LIVE),
         CheckOutcome("deploy", "Live application", CheckStatus.SKIPPED, 0.0, (
             Finding("deploy.skipped", Severity.SKIPPED,
                     "Live application: skipped (--offline; these checks need the network)"),
-        )),
+        ), HalfOutcome(HalfStatus.NOT_IMPLEMENTED, "this area has no settings check"), OFFLINE),
     )
     return Report(
         tool_version="0.1.0",

@@ -95,6 +95,33 @@ def test_issued_in_future_is_clock_skew(capsys: Capsys, iat_offset: int, leeway:
         assert "NTP" in finding["fix"]
 
 
+@pytest.mark.parametrize(("iat_offset", "zone"), [
+    (7 * 3600 + 103, "7 h"),           # the README example: 7 h 1 min 43 s
+    (3600 - 240, "1 h"),               # decoded 4 min after issue
+    (2 * 3600, "2 h"),
+    (5 * 3600 + 30 * 60 - 60, "5 h 30 min"),  # India
+    (5 * 3600 + 45 * 60, "5 h 45 min"),       # Nepal
+    (14 * 3600, "14 h"),
+    (20 * 60, None),                   # 20 min: drift, not a time zone
+    (3600 + 15 * 60, None),            # 1 h 15 min: no zone has that offset
+    (15 * 3600, None),                 # beyond UTC+14
+])
+def test_issued_whole_hours_in_future_names_a_time_zone_mistake(capsys: Capsys, iat_offset: int,
+                                                                  zone: str | None) -> None:
+    now = ISSUED
+    token = hs_token(owui_payload(iat=now + iat_offset, exp=now + iat_offset + 28 * DAY))
+    _code, doc = decode(capsys, token, "--now", str(now))
+    finding = by_code(doc, "jwt.issued-in-future")
+    if zone is None:
+        assert finding["title"].endswith(": clock skew")
+        assert "looks like" not in finding["evidence"]
+    else:
+        assert finding["title"].endswith(f": a clock {zone} off, a time-zone mistake")
+        assert finding["evidence"]["looks like"] == f"time zone offset of {zone}"
+        assert "set-local-rtc 0" in finding["fix"] and "NTP" in finding["fix"]
+        assert "hardware clock" in finding["detail"]
+
+
 def test_openwebui_token_without_exp_cannot_be_revoked(capsys: Capsys) -> None:
     code, doc = decode(capsys, hs_token(owui_payload(exp=None)), "--now", NOW)
     assert code == 0  # a warning does not fail the default --fail-on error

@@ -292,7 +292,7 @@ def test_no_matching_key_type_is_key_not_found_with_reasons(capsys: Capsys, tmp_
 
 @pytest.mark.parametrize(("content", "message"), [
     ("not json", "not a JSON document"),
-    ('{"keys": 3}', "no 'keys' array"),
+    ('{"keys": 3}', "'keys' is a number, not an array"),
     ('{"keys": []}', "empty"),
 ])
 def test_broken_jwks_file_is_a_usage_error(capsys: Capsys, tmp_path: Path, content: str,
@@ -431,7 +431,7 @@ def test_jwks_url_same_host_redirect_is_followed(capsys: Capsys, server: tuple[s
     ((404, {}, b"nope", 0.0), "http", "it answers HTTP 404 Not Found"),
     ((302, {"Location": "http://localhost:1/certs"}, b"", 0.0), "http", "redirects to another host"),
     ((200, {}, b"x" * (1024 * 1024 + 10), 0.0), "protocol", "larger than 1024 KiB"),
-    ((200, {}, b"{}", 2.0), "timeout", "no answer within 0.5 s"),
+    ((200, {}, b"{}", 2.0), "timeout", "no complete answer within 0.5 s"),
 ])
 def test_jwks_url_failures_are_findings(capsys: Capsys, server: tuple[str, dict[str, Route]], route: Route,
                                         stage: str, text: str) -> None:
@@ -542,3 +542,46 @@ def test_jwks_url_credentials_are_masked(capsys: Capsys, server: tuple[str, dict
         assert code == 0
         assert "jwks-pass-7731" not in out + err
         assert "reader:***@127.0.0.1" in out
+
+
+# --------------------------------------------------------------------------- claims Open WebUI demands
+
+@pytest.mark.parametrize(("changes", "claim", "answer", "severity"), [
+    ({"session_stamp": None}, "session_stamp", "401 \"Invalid token\"", "error"),
+    ({"id": None}, "id", "401 \"401 Unauthorized\"", "error"),
+    ({"typ": "refresh"}, "typ", None, "error"),
+    ({"iat": None}, "iat", None, "warning"),
+])
+def test_validly_signed_token_without_a_claim_openwebui_demands(
+        capsys: Capsys, monkeypatch: pytest.MonkeyPatch, changes: dict[str, Any], claim: str,
+        answer: str | None, severity: str) -> None:
+    monkeypatch.setenv("WEBUI_SECRET_KEY", SECRET)
+    code, doc = verify(capsys, hs_token(owui_payload(**changes)), "--secret-env", "WEBUI_SECRET_KEY")
+    assert doc["verification"]["verified"] is True
+    found = [f for f in doc["findings"] if f["code"] == "jwt.claim-missing"]
+    assert [(f["subject"], f["severity"]) for f in found] == [(claim, severity)]
+    assert code == (1 if severity == "error" else 0)
+    if answer:
+        assert answer in found[0]["title"]
+
+
+def test_token_without_typ_is_read_as_a_session(capsys: Capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """0.12.4 is_valid_token: decoded.get('typ', 'session')."""
+    monkeypatch.setenv("WEBUI_SECRET_KEY", SECRET)
+    code, doc = verify(capsys, hs_token(owui_payload(typ=None)), "--secret-env", "WEBUI_SECRET_KEY")
+    assert (code, doc["findings"]) == (0, [])
+
+
+def test_sub_instead_of_id_is_named(capsys: Capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBUI_SECRET_KEY", SECRET)
+    payload = owui_payload(id=None, sub="8b177929-71d3-43a4-8aed-7297d8683943")
+    _code, doc = verify(capsys, hs_token(payload), "--secret-env", "WEBUI_SECRET_KEY")
+    assert "reads the user id only from id" in by_code(doc, "jwt.claim-missing")["detail"]
+
+
+def test_claims_are_not_judged_without_a_valid_signature(capsys: Capsys,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBUI_SECRET_KEY", "another-replicas-key-0123456789abcdef")
+    token = hs_token(owui_payload(session_stamp=None))
+    _code, doc = verify(capsys, token, "--secret-env", "WEBUI_SECRET_KEY")
+    assert "jwt.claim-missing" not in codes(doc)

@@ -13,6 +13,7 @@ current catalog; everything else in the SARIF golden is compared exactly.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -28,6 +29,7 @@ from render_fixtures import (
     validate_sarif,
 )
 
+from authdoctor.findings import CheckOutcome, CheckStatus, Finding, Severity, SourceLocation
 from authdoctor.render import OutputFormat
 
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -48,6 +50,32 @@ def golden(fmt: OutputFormat, actual: str) -> str:
 def test_output_matches_golden_file(fmt: OutputFormat, tmp_path: Path) -> None:
     actual = emit(shared_report(), fmt, tmp_path)
     assert actual == golden(fmt, actual), f"{fmt.value} output changed; see the module docstring"
+
+
+LONG_URL = ("https://login.microsoftonline.com/0a1b2c3d-4e5f-6789-abcd-ef0123456789/v2.0/"
+            ".well-known/openid-configuration")
+
+
+def test_text_keeps_a_long_url_whole(tmp_path: Path) -> None:
+    """Issue 8 §5: lines break only at spaces; a URL or `VAR=value` longer than the line runs past
+    the margin and can be copied whole (tests/golden/long-url.txt)."""
+    finding = Finding(
+        code="oauth.redirect-uri-scheme-mismatch", severity=Severity.ERROR,
+        title="OPENID_REDIRECT_URI uses http:// but the site is served over https://",
+        detail=f"The provider's discovery document is at {LONG_URL} and names an https redirect.",
+        fix=f"Set OPENID_PROVIDER_URL={LONG_URL} and OPENID_REDIRECT_URI=https://chat.example.org/"
+            "oauth/oidc/callback, then restart the app.",
+        evidence={"OPENID_PROVIDER_URL": LONG_URL},
+        location=SourceLocation("deploy/openwebui.env", 9, "OPENID_PROVIDER_URL"))
+    report = dataclasses.replace(shared_report(), checks=(
+        CheckOutcome("oauth", "OAuth clients", CheckStatus.COMPLETED, 0.0, (finding,)),))
+    actual = emit(report, OutputFormat.TEXT, tmp_path)
+    path = GOLDEN_DIR / "long-url.txt"
+    if UPDATE:
+        path.write_text(actual, encoding="utf-8", newline="")
+    assert actual == path.read_text(encoding="utf-8")
+    assert f"OPENID_PROVIDER_URL={LONG_URL}" in actual
+    assert actual.count(LONG_URL) == 3
 
 
 def test_json_golden_file_still_matches_the_shipped_schema() -> None:
@@ -85,7 +113,8 @@ def test_sarif_matches_golden_file_except_the_rule_table(tmp_path: Path) -> None
     for result in run["results"]:
         assert ids[result["ruleIndex"]] == result["ruleId"]
     for note in run["invocations"][0].get("toolExecutionNotifications", []):
-        assert ids[note["associatedRule"]["index"]] == note["associatedRule"]["id"]
+        if "associatedRule" in note:  # "not run" notes name no rule
+            assert ids[note["associatedRule"]["index"]] == note["associatedRule"]["id"]
 
 
 def test_sarif_golden_file_is_valid_sarif() -> None:

@@ -39,7 +39,7 @@ def test_top_level_shape_and_values() -> None:
     assert (data["command"], data["target"]) == ("check", "https://chat.example.org")
     assert data["started_at"] == "2026-11-26T12:00:00Z"
     assert (data["duration_s"], data["fail_on"], data["exit_code"]) == (0.052, "warning", 3)
-    assert data["summary"] == {"error": 3, "warning": 2, "info": 2, "ok": 1, "skipped": 2}
+    assert data["summary"] == {"error": 3, "warning": 2, "info": 2, "ok": 2, "skipped": 2}
 
 
 def test_every_key_the_renderer_writes_is_described_by_the_schema() -> None:
@@ -59,10 +59,33 @@ def test_every_key_the_renderer_writes_is_described_by_the_schema() -> None:
 def test_checks_list_status_duration_and_codes() -> None:
     checks = {c["area"]: c for c in rendered(shared_report())["checks"]}
     assert checks["oidc"] == {"area": "oidc", "title": "OIDC provider", "status": "crashed",
-                              "duration_s": 0.03, "finding_codes": ["internal.check-crashed"]}
+                              "duration_s": 0.03, "finding_codes": ["internal.check-crashed"],
+                              "settings": {"status": "crashed", "reason": "KeyError: 'issuer'"},
+                              "live": {"status": "offline", "reason": "--offline"}}
     assert checks["oauth"]["finding_codes"] == ["oauth.redirect-uri-scheme-mismatch",
                                                 "oauth.merge-accounts-by-email"]
     assert checks["deploy"]["status"] == "skipped"
+
+
+def test_each_check_says_what_its_settings_and_live_halves_did() -> None:
+    """An area is ok only for what it checked: JSON consumers see which half ran, and why the
+    other did not (issue 7 §5)."""
+    checks = {c["area"]: c for c in rendered(shared_report())["checks"]}
+    assert checks["config"]["settings"] == {"status": "ran", "reason": ""}
+    assert checks["config"]["live"] == {"status": "not-implemented", "reason": "no live check yet"}
+    assert checks["cookie"]["live"] == {"status": "offline", "reason": "--offline"}
+    assert checks["trusted-header"]["settings"] == {
+        "status": "skipped", "reason": "WEBUI_AUTH_TRUSTED_EMAIL_HEADER is not set"}
+    ok = next(f for f in rendered(shared_report())["findings"] if f["code"] == "cookie.ok")
+    assert ok["title"] == "Cookies: settings ok; the server was not contacted (--offline)"
+
+
+def test_a_report_without_half_outcomes_writes_null() -> None:
+    report = dataclasses.replace(shared_report(), checks=(
+        CheckOutcome("logout", "Logout", CheckStatus.COMPLETED, 0.0, ()),))
+    [check] = rendered(report)["checks"]
+    assert (check["settings"], check["live"]) == (None, None)
+    validate_json_report(rendered(report))
 
 
 def test_findings_worst_first_with_location() -> None:

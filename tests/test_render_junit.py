@@ -27,13 +27,13 @@ def cases(root: ET.Element) -> dict[str, ET.Element]:
 def test_suites_and_totals() -> None:
     root = parsed(shared_report())
     assert root.tag == "testsuites"
-    assert root.attrib == {"name": "authdoctor", "tests": "8", "failures": "3", "errors": "1",
+    assert root.attrib == {"name": "authdoctor", "tests": "9", "failures": "3", "errors": "1",
                            "skipped": "2", "time": "0.052"}
     [suite] = root.findall("testsuite")
     assert suite.attrib["name"] == "authdoctor check"
     assert suite.attrib["timestamp"] == "2026-11-26T12:00:00"
     assert {k: suite.attrib[k] for k in ("tests", "failures", "errors", "skipped")} == {
-        "tests": "8", "failures": "3", "errors": "1", "skipped": "2"}
+        "tests": "9", "failures": "3", "errors": "1", "skipped": "2"}
     properties = {(p.attrib["name"], p.attrib["value"]) for p in suite.iter("property")}
     assert ("target", "https://chat.example.org") in properties and ("fail-on", "warning") in properties
 
@@ -76,8 +76,8 @@ def test_threshold_moves_findings_between_failure_and_system_out(fail_on: Severi
     assert [name for name, case in found.items() if case.find("failure") is not None] == failing_cases
     assert root.attrib["failures"] == str(len(failing_cases))
     if fail_on is Severity.ERROR:
-        assert found["authdoctor.oauth"].findtext("system-out", "").startswith(
-            "WARNING oauth.merge-accounts-by-email")
+        assert "\n\nWARNING oauth.merge-accounts-by-email" in found["authdoctor.oauth"].findtext(
+            "system-out", "")
 
 
 def test_crashed_check_is_an_error_not_a_failure() -> None:
@@ -104,7 +104,19 @@ def test_skipped_areas_are_skipped_with_the_reason() -> None:
     assert skipped is not None and skipped.attrib["message"] == "WEBUI_AUTH_TRUSTED_EMAIL_HEADER is not set"
     deploy = found["authdoctor.deploy"].find("skipped")
     assert deploy is not None and "--offline" in deploy.attrib["message"]
-    assert len(found["authdoctor.config"]) == 0  # passed: no child at all
+    config = found["authdoctor.config"]
+    assert [child.tag for child in config] == ["system-out"]  # passed: no failure, error or skipped
+    assert config.findtext("system-out") == (
+        "settings check: ran\nlive check: not-implemented (no live check yet)\n\n"
+        "OK config.ok: Settings: settings ok; the server was not contacted (no live check yet)")
+
+
+def test_every_case_says_what_was_checked() -> None:
+    found = cases(parsed(shared_report()))
+    assert found["authdoctor.cookie"].findtext("system-out", "").startswith(
+        "settings check: ran\nlive check: offline (--offline)")
+    oidc = found["authdoctor.oidc"].findtext("system-out", "")
+    assert "settings check: crashed (KeyError: 'issuer')" in oidc
 
 
 def test_control_characters_keep_the_xml_well_formed() -> None:

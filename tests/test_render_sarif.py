@@ -144,9 +144,24 @@ def test_invocation_reports_an_incomplete_run() -> None:
     assert invocation["exitCode"] == 3
     assert (invocation["startTimeUtc"], invocation["endTimeUtc"]) == (
         "2026-11-26T12:00:00Z", "2026-11-26T12:00:00.052Z")
-    [note] = invocation["toolExecutionNotifications"]
+    [note] = [n for n in invocation["toolExecutionNotifications"] if n["level"] == "error"]
     assert note["associatedRule"]["id"] == "internal.check-crashed"
     assert "oidc" in note["message"]["text"]
+
+
+def test_halves_that_did_not_run_are_notes() -> None:
+    """No result never means "not probed": every area whose server was not contacted says so."""
+    notes = [n for n in run_of(shared_report())["invocations"][0]["toolExecutionNotifications"]
+             if n["level"] == "note"]
+    by_area = {(n["properties"]["area"], n["properties"]["half"]): n for n in notes}
+    assert by_area[("cookie", "live")]["message"]["text"] == (
+        "Cookies: the server was not contacted (--offline).")
+    assert by_area[("config", "live")]["properties"]["status"] == "not-implemented"
+    assert by_area[("trusted-header", "settings")]["message"]["text"] == (
+        "Trusted-header sign-in: its settings were not checked (skipped: "
+        "WEBUI_AUTH_TRUSTED_EMAIL_HEADER is not set).")
+    assert ("oidc", "live") not in by_area  # the crash is reported as an error instead
+    assert ("deploy", "settings") not in by_area  # a live-only area: nothing left out
 
 
 def test_invocation_of_a_complete_run() -> None:

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from authdoctor.checks.base import CheckContext, CheckSpec, finding
+from authdoctor.checks.base import CheckContext, CheckSpec, finding, skipped
 from authdoctor.errors import UsageError
 from authdoctor.exitcodes import ExitCode, exit_code_for
-from authdoctor.findings import CheckStatus, Finding, Report, Severity
+from authdoctor.findings import CheckOutcome, CheckStatus, Finding, HalfOutcome, HalfStatus, Report, Severity
 from authdoctor.runner import RunOptions, run_checks
 from authdoctor.settings.model import Deployment, EnvSource
 
@@ -132,3 +132,79 @@ def test_fixed_clock_makes_reports_reproducible() -> None:
     assert first == second
     assert first.duration_s == 0.0
     assert all(o.duration_s == 0.0 for o in first.checks)
+
+
+# --- honest outcomes: an area is ok only for what it checked (issue 7 §5) -------------------------
+
+async def live_silent(ctx: CheckContext) -> Iterable[Finding]:
+    return []
+
+
+async def live_unreachable(ctx: CheckContext) -> Iterable[Finding]:
+    return [skipped("redis", "redis.internal:6379 refused the connection")]
+
+
+def outcome(report: Report, area: str) -> CheckOutcome:
+    return next(o for o in report.checks if o.area == area)
+
+
+def ok_title(report: Report, area: str) -> str:
+    return next(f.title for f in outcome(report, area).findings if f.code == f"{area}.ok")
+
+
+def test_ok_without_a_live_half_says_the_server_was_not_contacted() -> None:
+    report = run({"secret": CheckSpec("secret", "Secret key", settings=silent)})
+    secret = outcome(report, "secret")
+    assert ok_title(report, "secret") == (
+        "Secret key: settings ok; the server was not contacted (no live check yet)")
+    assert secret.settings == HalfOutcome(HalfStatus.RAN)
+    assert secret.live == HalfOutcome(HalfStatus.NOT_IMPLEMENTED, "no live check yet")
+
+
+def test_ok_with_offline_says_so() -> None:
+    checks = {"redis": CheckSpec("redis", "Redis", settings=silent, live=live_silent)}
+    report = run(checks, offline=True)
+    assert ok_title(report, "redis") == "Redis: settings ok; the server was not contacted (--offline)"
+    assert outcome(report, "redis").live == HalfOutcome(HalfStatus.OFFLINE, "--offline")
+    online = run(checks)
+    assert ok_title(online, "redis") == "Redis: settings and the running server checked, no problems found"
+    assert outcome(online, "redis").live == HalfOutcome(HalfStatus.RAN)
+
+
+def test_a_live_half_that_could_not_run_is_skipped_never_silently_ok() -> None:
+    report = run({"redis": CheckSpec("redis", "Redis", settings=silent, live=live_unreachable)})
+    redis = outcome(report, "redis")
+    assert redis.live == HalfOutcome(HalfStatus.SKIPPED, "redis.internal:6379 refused the connection")
+    assert redis.settings == HalfOutcome(HalfStatus.RAN)
+    assert sorted(f.code for f in redis.findings) == ["redis.ok", "redis.skipped"]
+    assert ok_title(report, "redis") == ("Redis: settings ok; the server was not contacted "
+                                         "(skipped: redis.internal:6379 refused the connection)")
+
+
+def test_a_live_half_with_problems_has_no_ok() -> None:
+    report = run({"redis": CheckSpec("redis", "Redis", settings=silent, live=live_error)})
+    assert [f.code for f in outcome(report, "redis").findings] == ["redis.unreachable"]
+    assert outcome(report, "redis").live == HalfOutcome(HalfStatus.RAN)
+
+
+def test_a_settings_crash_marks_the_halves() -> None:
+    report = run({"ldap": CheckSpec("ldap", "LDAP", settings=crashes, live=live_silent)})
+    ldap = outcome(report, "ldap")
+    assert ldap.settings == HalfOutcome(HalfStatus.CRASHED, "RuntimeError: boom")
+    assert ldap.live == HalfOutcome(HalfStatus.SKIPPED, "not started: the settings check crashed")
+    assert "ldap.ok" not in {f.code for f in ldap.findings}
+
+
+def test_a_timeout_marks_the_live_half_timed_out() -> None:
+    report = run({"oidc": CheckSpec("oidc", "OIDC", settings=silent, live=hangs)}, timeout_s=0.2)
+    oidc = outcome(report, "oidc")
+    assert oidc.settings == HalfOutcome(HalfStatus.RAN)
+    assert oidc.live == HalfOutcome(HalfStatus.TIMED_OUT, "did not finish within --timeout 0.2s")
+    assert [f.code for f in oidc.findings] == ["internal.deadline-exceeded"]
+
+
+def test_a_live_only_area_offline_is_skipped() -> None:
+    report = run(CHECKS, offline=True)
+    redis = outcome(report, "redis")
+    assert redis.settings == HalfOutcome(HalfStatus.NOT_IMPLEMENTED, "this area has no settings check")
+    assert redis.live == HalfOutcome(HalfStatus.OFFLINE, "--offline")

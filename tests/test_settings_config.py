@@ -60,6 +60,94 @@ def test_unknown_secret_looking_name_masks_value() -> None:
     assert found and "hunter2-secret-value" not in rendered(found)
 
 
+@pytest.mark.parametrize(("name", "suggestion"), [
+    # near misses of an auth setting: a dropped/added word or letter, a singular, swapped words
+    ("WEBUI_SECRET", "WEBUI_SECRET_KEY"),
+    ("OPENID_PROVIDR_URL", "OPENID_PROVIDER_URL"),
+    ("OAUTH_OIDC_CLIENT_ID", "OAUTH_CLIENT_ID"),
+    ("OAUTH_CLIENTID", "OAUTH_CLIENT_ID"),
+    ("ENABLE_OAUTH_SIGNUPS", "ENABLE_OAUTH_SIGNUP"),
+    ("WEBUI_SESSION_SECURE_COOKIE", "WEBUI_SESSION_COOKIE_SECURE"),
+    ("LDAP_PASSWORD", "LDAP_APP_PASSWORD"),
+    ("ENABLE_SIGN_UP", "ENABLE_SIGNUP"),
+    ("SECRET_KEY", "WEBUI_SECRET_KEY"),
+    # other products' names for the same setting, mapped by meaning
+    ("OIDC_ISSUER", "OPENID_PROVIDER_URL"),
+    ("OPENID_ISSUER", "OPENID_PROVIDER_URL"),
+    ("OIDC_CONFIGURATION_URL", "OPENID_PROVIDER_URL"),
+    ("OIDC_CLIENT_ID", "OAUTH_CLIENT_ID"),
+    ("OPENID_CLIENT_SECRET", "OAUTH_CLIENT_SECRET"),
+    ("GF_AUTH_GENERIC_OAUTH_CLIENT_ID", "OAUTH_CLIENT_ID"),
+    ("OPENID_CALLBACK_URL", "OPENID_REDIRECT_URI"),
+    ("MICROSOFT_TENANT_ID", "MICROSOFT_CLIENT_TENANT_ID"),
+    ("JWT_SECRET", "WEBUI_SECRET_KEY"),
+    ("LDAP_URL", "LDAP_SERVER_HOST"),
+    ("LDAP_SERVER_URL", "LDAP_SERVER_HOST"),
+    ("LDAP_USE_SSL", "LDAP_USE_TLS"),
+    ("REDIS_PASSWORD", "REDIS_URL"),
+    # the same by pattern: an identity provider's name plus what the setting is
+    ("KEYCLOAK_CLIENT_SECRET", "OAUTH_CLIENT_SECRET"),
+    ("AUTHENTIK_CLIENT_ID", "OAUTH_CLIENT_ID"),
+    ("SSO_ISSUER_URL", "OPENID_PROVIDER_URL"),
+    ("OKTA_ISSUER", "OPENID_PROVIDER_URL"),
+    ("ZITADEL_DISCOVERY_URL", "OPENID_PROVIDER_URL"),
+    ("SSO_CALLBACK_URL", "OPENID_REDIRECT_URI"),
+])
+def test_auth_near_misses_and_foreign_names_are_warnings(name: str, suggestion: str) -> None:
+    found = only("config.unknown-variable", {name: "x"})
+    assert [(f.subject, f.severity, f.evidence.get("did you mean")) for f in found] == [
+        (name, W, suggestion)]
+
+
+def test_foreign_name_says_whose_name_it_is_and_what_the_value_must_be() -> None:
+    found = only("config.unknown-variable", {"OIDC_ISSUER": "https://id.example.com/realms/a"})
+    assert found[0].evidence["by meaning"].startswith("the OIDC_* convention")
+    assert "https://id.example.com/realms/a/.well-known/openid-configuration" in found[0].fix
+
+
+@pytest.mark.parametrize(("name", "value", "secret"), [
+    ("OIDC_CLIENT_SECRET", "oidc-secret-value-123456", "oidc-secret-value-123456"),
+    ("JWT_SECRET", "jwt-secret-value-123456", "jwt-secret-value-123456"),
+    ("REDIS_HOST", "redis://:redis-pass-123456@redis:6379/0", "redis-pass-123456"),
+    ("OIDC_ISSUER", "https://user:url-pass-123456@id.example.com/realms/a", "url-pass-123456"),
+])
+def test_unknown_names_never_show_secret_values(name: str, value: str, secret: str) -> None:
+    found = only("config.unknown-variable", {name: value})
+    assert found and secret not in rendered(found)
+
+
+def test_unknown_name_is_info_when_the_meant_setting_is_set_anyway() -> None:
+    """A shared .env: WEBUI_SECRET_KEY is set, so SECRET_KEY is probably another app's."""
+    found = only("config.unknown-variable", {"SECRET_KEY": "a", "WEBUI_SECRET_KEY": "b" * 40})
+    assert [(f.subject, f.severity) for f in found] == [("SECRET_KEY", INFO)]
+
+
+def test_authenticating_proxy_names_are_info_unless_open_webui_oidc_is_being_set_up() -> None:
+    alone = only("config.unknown-variable", {"OAUTH2_PROXY_CLIENT_ID": "x"})
+    assert [(f.subject, f.severity) for f in alone] == [("OAUTH2_PROXY_CLIENT_ID", INFO)]
+    with_oidc = only("config.unknown-variable", {"OAUTH2_PROXY_CLIENT_ID": "x",
+                                                 "OPENID_PROVIDER_URL": "https://id/.well-known/openid-configuration",
+                                                 "OAUTH_CLIENT_SECRET": "s"})
+    assert [(f.subject, f.severity) for f in with_oidc] == [("OAUTH2_PROXY_CLIENT_ID", W)]
+
+
+def test_unknown_name_that_completes_an_incomplete_provider_says_so() -> None:
+    found = only("config.unknown-variable", {"OAUTH_CLIENT_ID": "c", "OAUTH_CLIENT_SECRET": "s",
+                                             "OIDC_DISCOVERY_URL": "https://id/.well-known/openid-configuration"})
+    assert found[0].severity is W
+    assert "exactly what the OIDC provider is missing" in found[0].detail
+
+
+@pytest.mark.parametrize("name", [
+    "PATH", "HOSTNAME", "TZ", "PUID", "PGID", "POSTGRES_PASSWORD", "POSTGRES_DB", "HF_TOKEN",
+    "NVIDIA_VISIBLE_DEVICES", "OLLAMA_BASE_URL", "OPENAI_API_KEY", "OAUTH2_PROXY_COOKIE_SECRET",
+    "LANG", "DOCKER_HOST", "COMPOSE_PROJECT_NAME", "KEYCLOAK_ADMIN", "KEYCLOAK_ADMIN_PASSWORD",
+    "KC_DB_URL", "AUTH0_DOMAIN", "GOOGLE_DRIVE_CLIENT_ID",
+])
+def test_common_names_of_other_software_stay_silent(name: str) -> None:
+    assert only("config.unknown-variable", {name: "x"}) == []
+
+
 # --------------------------------------------------------------------------- whitespace
 
 @pytest.mark.parametrize(("value", "fires"), [("true ", True), (" lax", True), ("a\tb", False),
@@ -294,3 +382,73 @@ def test_cors_entry_urlparse_rejects_is_a_startup_failure_not_a_crash() -> None:
     found = [f for f in CHECK.settings(ctx) if f.code == "config.cors-origin-invalid"]
     assert found and found[0].severity.value == "error"
     assert "refused at start" in found[0].title
+
+
+# --------------------------------------------------------------------------- database, signup
+
+def raw(code: str, env: dict[str, str]) -> list[Finding]:
+    """Without BASE (which turns persistent config off)."""
+    return [f for f in run(CHECK, {"CORS_ALLOW_ORIGIN": "https://chat.example.com", **env}) if f.code == code]
+
+
+@pytest.mark.parametrize(("env", "severity"), [
+    ({"ENABLE_PERSISTENT_CONFIG": "false"}, W),
+    ({"ENABLE_PERSISTENT_CONFIG": "no"}, W),  # read as false too
+    ({"RESET_CONFIG_ON_START": "true"}, W),
+    ({"ENABLE_PERSISTENT_CONFIG": "false", "DEFAULT_USER_ROLE": "user"}, E),
+])
+def test_signup_reopens_after_restart_without_enable_signup(env: dict[str, str], severity: Severity) -> None:
+    found = raw("config.signup-reopens", env)
+    assert [(f.subject, f.severity) for f in found] == [("ENABLE_SIGNUP", severity)]
+    assert found[0].fix.startswith("Set ENABLE_SIGNUP=false")
+
+
+@pytest.mark.parametrize("env", [
+    {},  # persistent config on: the first account's 'signup off' is stored
+    {"ENABLE_PERSISTENT_CONFIG": "false", "ENABLE_SIGNUP": "false"},
+    {"ENABLE_PERSISTENT_CONFIG": "false", "ENABLE_SIGNUP": "true"},  # open sign-up on purpose
+    {"RESET_CONFIG_ON_START": "true", "ENABLE_SIGNUP": "false"},
+    {"ENABLE_PERSISTENT_CONFIG": "false", "WEBUI_AUTH": "false"},
+    {"ENABLE_PERSISTENT_CONFIG": "false", "ENABLE_LOGIN_FORM": "false"},
+])
+def test_signup_does_not_reopen(env: dict[str, str]) -> None:
+    assert raw("config.signup-reopens", env) == []
+
+
+@pytest.mark.parametrize(("env", "severity", "needle"), [
+    ({"DATABASE_URL": "sqlite+sqlcipher:///app/backend/data/webui.db", "DATABASE_PASSWORD": "pw"}, E,
+     "not supported with async engine"),
+    ({"DATABASE_TYPE": "sqlite+sqlcipher"}, E, "not supported with async engine"),
+    ({"DATABASE_URL": "postgresql://owui:pw@db:5432/owui"}, W, "psycopg2"),
+    ({"DATABASE_URL": "postgres://owui:pw@db:5432/owui"}, W, "psycopg2"),
+    ({"DATABASE_URL": "postgresql+psycopg2://owui:pw@db:5432/owui"}, W, "psycopg2"),
+    ({"DATABASE_TYPE": "postgresql", "DATABASE_USER": "owui", "DATABASE_PASSWORD": "pw",
+      "DATABASE_HOST": "db", "DATABASE_PORT": "5432", "DATABASE_NAME": "owui"}, W, "psycopg2"),
+])
+def test_database_url_the_app_cannot_open_at_start(env: dict[str, str], severity: Severity,
+                                                   needle: str) -> None:
+    found = only("config.startup-fails", env)
+    assert [f.severity for f in found] == [severity]
+    assert needle in found[0].detail
+    assert "pw" not in rendered(found).replace("psycopg", "")
+    if severity is W:
+        assert "DATABASE_URL=postgresql+psycopg://" in found[0].fix
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql+psycopg://owui:pw@db:5432/owui", "sqlite:////app/backend/data/webui.db",
+    "sqlite:///data/webui.db",
+])
+def test_database_urls_that_start(url: str) -> None:
+    assert only("config.startup-fails", {"DATABASE_URL": url}) == []
+
+
+def test_postgres_url_is_fine_in_the_official_image() -> None:
+    from authdoctor.settings.model import ComposeService
+
+    env = source({**BASE, "DATABASE_URL": "postgresql://owui:pw@db:5432/owui"})
+    env = EnvSource(label=env.label, vars=env.vars,
+                    compose=ComposeService(name="open-webui", image="ghcr.io/open-webui/open-webui:0.12.4"))
+    ctx = CheckContext(deployment=Deployment(replicas=(env,)), now=datetime(2026, 11, 26, tzinfo=UTC))
+    assert CHECK.settings is not None
+    assert [f for f in CHECK.settings(ctx) if f.code == "config.startup-fails"] == []

@@ -55,6 +55,34 @@ def test_healthy_env_is_complete(capsys: pytest.CaptureFixture[str]) -> None:
     assert not skipped & {"secret", "jwt", "cookie", "config", "oauth", "oidc", "ldap", "redis"}
 
 
+VARIANTS = ROOT / "fixtures" / "healthy"
+
+
+@pytest.mark.parametrize(("source", "areas"), [
+    ("oidc.env", {"oauth", "oidc", "logout", "redis", "cookie"}),
+    ("ldap.env", {"ldap", "redis", "secret"}),
+    ("redis-no-persistent-config.env", {"redis", "config", "jwt"}),
+    ("proxy/compose.yml", {"oauth", "oidc", "redis"}),
+    ("proxy/trusted-header.yml", {"trusted-header", "redis"}),
+])
+def test_healthy_variants_have_no_warning_or_error(capsys: pytest.CaptureFixture[str], source: str,
+                                                   areas: set[str]) -> None:
+    """Each new rule (unknown names, Entra tenants, trusted header and published ports, forwarded
+    headers, sign-up after restarts, database drivers) stays silent on a correct setup: behind a
+    proxy, with Redis, with OIDC, with LDAP."""
+    path = VARIANTS / source
+    option = "--compose" if path.suffix == ".yml" else "--env-file"
+    with pytest.raises(SystemExit) as excinfo:
+        main(["check", option, str(path), "--offline", "--format", "json"])
+    out, _err = capsys.readouterr()
+    report = json.loads(out)
+    bad = [(f["code"], f["title"]) for f in findings(report) if f["severity"] in ("error", "warning")]
+    assert bad == []
+    assert excinfo.value.code == 0
+    skipped = {f["area"] for f in findings(report) if f["severity"] == "skipped"}
+    assert not skipped & areas  # healthy because configured, not because the area is off
+
+
 EXPECTED_BROKEN = {
     # this helper's half
     "secret.default", "jwt.expires-in-invalid", "cookie.secure-on-http",
@@ -72,6 +100,8 @@ def test_broken_example_shows_the_expected_findings(capsys: pytest.CaptureFixtur
     produced = {f["code"] for f in findings(report) if f["severity"] not in ("ok", "skipped")}
     assert produced >= EXPECTED_BROKEN
     assert code == 1
+    incomplete = [f for f in findings(report) if f["code"] == "oauth.provider-incomplete"]
+    assert "MICROSOFT_TENANT_ID on line 27 of" in str(incomplete[0]["detail"])
     text = json.dumps(report)
     for secret in ("changeme", "3fd2c0e4-example-client-secret", "example-microsoft-secret"):
         assert secret not in text

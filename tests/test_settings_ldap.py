@@ -160,3 +160,38 @@ def test_no_secret_in_any_ldap_finding() -> None:
     findings = run(CHECK, env)
     assert len(problems(findings)) >= 4
     assert APP_PASSWORD not in rendered(findings)
+
+
+@pytest.mark.parametrize(("port", "severity"), [("99999", E), ("-1", E), ("65535", E), ("0", W)])
+def test_port_ldap3_refuses_is_an_invalid_value_not_a_missing_host(port: str, severity: Severity) -> None:
+    findings = run(CHECK, {**LDAPS, "LDAP_SERVER_PORT": port})
+    assert problems(findings) == [("config.invalid-value", severity)]
+    assert findings[0].subject == "LDAP_SERVER_PORT"
+    assert "ldap.setting-missing" not in codes(findings)
+    assert "LDAP_SERVER_PORT=636" in findings[0].fix
+
+
+def test_out_of_range_port_with_ldap_off_is_a_warning() -> None:
+    findings = run(CHECK, {"LDAP_SERVER_PORT": "99999"})
+    assert problems(findings) == [("config.invalid-value", W)]
+
+
+@pytest.mark.parametrize("port", ["1", "636", "3269", "65534"])
+def test_ports_ldap3_accepts_are_not_invalid(port: str) -> None:
+    assert "config.invalid-value" not in codes(run(CHECK, {**LDAPS, "LDAP_SERVER_PORT": port}))
+
+
+@pytest.mark.parametrize(("missing", "stand_in", "value"), [
+    ("LDAP_SERVER_HOST", "LDAP_URL", "ldaps://ldap.example.com"),
+    ("LDAP_APP_PASSWORD", "LDAP_BIND_PASSWORD", APP_PASSWORD),
+    ("LDAP_SEARCH_BASE", "LDAP_BASE_DN", "ou=people,dc=example,dc=com"),
+])
+def test_missing_ldap_setting_names_the_variable_meant_to_be_it(missing: str, stand_in: str,
+                                                                value: str) -> None:
+    env = {k: v for k, v in LDAPS.items() if k != missing}
+    env[stand_in] = value
+    found = [f for f in run(CHECK, env) if f.code == "ldap.setting-missing" and f.subject == missing]
+    assert len(found) == 1
+    assert f"{stand_in} on line" in found[0].detail and "looks like it was meant to be it" in found[0].detail
+    assert found[0].fix.startswith(f"Rename {stand_in} to {missing}")
+    assert APP_PASSWORD not in rendered(found)

@@ -197,7 +197,9 @@ def test_unpinned_redirect_on_http_is_silent() -> None:
 @pytest.mark.parametrize(("env", "public_url", "fires"), [
     (without(OIDC, "WEBUI_URL"), None, True),
     ({**OIDC, "WEBUI_URL": ""}, None, True),
-    ({**OIDC, "WEBUI_URL": "http://localhost:3000"}, None, True),
+    # a loopback WEBUI_URL alone is a local instance, not a gap (issue 8: it used to fire)
+    ({**OIDC, "WEBUI_URL": "http://localhost:3000"}, None, False),
+    ({**OIDC, "WEBUI_URL": "https://localhost"}, None, False),
     ({**OIDC, "WEBUI_URL": "http://127.0.0.1:8080"}, "https://chat.example.com", True),
     ({**OIDC, "WEBUI_URL": "http://localhost:3000"}, "http://localhost:3000", False),
     (OIDC, None, False),
@@ -330,3 +332,43 @@ def test_runtime_keys_mention_the_database_copy_when_oauth_config_persists() -> 
     plain = next(f for f in run(CHECK, {**OIDC, "ENABLE_OAUTH_SIGNUP": "false"})
                  if f.code == "oauth.signup-disabled")
     assert "database" not in plain.detail
+
+
+# --------------------------------------------------------------------------- misnamed variables
+
+@pytest.mark.parametrize(("stand_in", "missing"), [
+    ("OIDC_ISSUER", "OPENID_PROVIDER_URL"),
+    ("OPENID_PROVIDR_URL", "OPENID_PROVIDER_URL"),
+    ("OIDC_CLIENT_SECRET", "OAUTH_CLIENT_SECRET"),
+])
+def test_incomplete_provider_names_the_variable_meant_to_complete_it(stand_in: str, missing: str) -> None:
+    env = {**OIDC, stand_in: "https://idp.example.com/realms/main/.well-known/openid-configuration"}
+    del env[missing]
+    found = [f for f in run(CHECK, env) if f.code == "oauth.provider-incomplete"]
+    assert len(found) == 1
+    assert f"{missing} is missing; {stand_in} on line 6 of test.env looks like it was meant to be it" \
+        in found[0].detail
+    assert found[0].fix.startswith(f"Rename {stand_in} to {missing}")
+    assert found[0].evidence[f"meant as {missing}"] == stand_in
+
+
+def test_incomplete_provider_without_a_stand_in_is_unchanged() -> None:
+    env = without(OIDC, "OPENID_PROVIDER_URL")
+    found = [f for f in run(CHECK, env) if f.code == "oauth.provider-incomplete"]
+    assert "looks like it was meant" not in found[0].detail
+    assert found[0].fix.startswith("Set OPENID_PROVIDER_URL")
+
+
+@pytest.mark.parametrize(("webui_url", "redirect", "fires"), [
+    ("https://localhost", "https://chat.example.com/oauth/oidc/callback", True),
+    ("https://localhost:8443", "https://localhost:8443/oauth/oidc/callback", False),
+    ("http://127.0.0.1:3000", "http://127.0.0.1:3000/oauth/oidc/callback", False),
+])
+def test_loopback_webui_url_fires_only_when_users_sign_in_elsewhere(webui_url: str, redirect: str,
+                                                                    fires: bool) -> None:
+    found = [f for f in run(CHECK, {**OIDC, "WEBUI_URL": webui_url, REDIRECT: redirect})
+             if f.code == "config.webui-url-missing"]
+    assert bool(found) is fires
+    if fires:
+        assert found[0].fix.startswith("Set WEBUI_URL=https://chat.example.com")
+        assert found[0].evidence["from"] == REDIRECT

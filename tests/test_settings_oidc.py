@@ -72,3 +72,30 @@ def test_microsoft_template_tenant(tenant: str, fires: bool) -> None:
 
 def test_nothing_configured_is_skipped() -> None:
     assert [f.code for f in run(CHECK, {})] == ["oidc.skipped"]
+
+
+@pytest.mark.parametrize(("url", "fires"), [
+    ("https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration", True),
+    ("https://login.microsoftonline.com/organizations/v2.0/.well-known/openid-configuration", True),
+    ("https://login.microsoftonline.com/Common/.well-known/openid-configuration", True),  # v1
+    ("https://login.microsoftonline.us/organizations/v2.0/.well-known/openid-configuration", True),
+    ("https://login.microsoftonline.com/consumers/v2.0/.well-known/openid-configuration", False),
+    ("https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0/"
+     ".well-known/openid-configuration", False),
+    ("https://idp.example.com/common/.well-known/openid-configuration", False),  # not Entra
+])
+def test_entra_multi_tenant_provider_url_is_issuer_template(url: str, fires: bool) -> None:
+    findings = run(CHECK, {**OIDC, "OPENID_PROVIDER_URL": url})
+    assert (problems(findings) == [("oidc.issuer-template", Severity.ERROR)]) is fires
+    if fires:
+        fix = findings[0].fix
+        assert "OPENID_PROVIDER_URL=https://login.microsoftonline." in fix and "/<tenant-id>/" in fix
+        assert findings[0].evidence["discovered issuer"].endswith("/{tenantid}/v2.0")
+    else:
+        assert problems(findings) == []
+
+
+def test_entra_common_url_used_only_for_sign_out_is_not_an_issuer_problem() -> None:
+    url = "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"
+    findings = run(CHECK, {"OPENID_PROVIDER_URL": url, "GOOGLE_CLIENT_ID": "g", "GOOGLE_CLIENT_SECRET": "s"})
+    assert "oidc.issuer-template" not in codes(findings)

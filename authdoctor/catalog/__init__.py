@@ -76,7 +76,9 @@ def _generic_entries() -> list[CodeInfo]:
             severity=Severity.SKIPPED,
             summary=f"{title}: the checks could not run (the finding says why)",
             explanation=(f"The '{area}' checks did not run: the feature is not configured, --offline "
-                         "was given, or a setting they need is missing. The finding names the reason."),
+                         "was given, a setting they need is missing, or its value is not in the input "
+                         "(a Kubernetes ConfigMap or Secret that was not given). The finding names "
+                         "the reason."),
             fix="Configure what the finding names, or ignore it if the feature is not used.",
         ))
     return entries

@@ -20,7 +20,15 @@ ENTRIES: tuple[CodeInfo, ...] = (
             "has no effect and the app quietly uses its default, which is often the real cause of "
             "the symptom being chased. Names that only appear in docs or older releases (e.g. "
             "ENABLE_OAUTH_WITHOUT_EMAIL, which the code does not read) fall in the same trap. The "
-            "finding names the closest variable Open WebUI does read."
+            "finding names the variable Open WebUI reads instead: by spelling for a near miss of "
+            "an auth setting (a dropped or added letter or word, a singular for a plural, a "
+            "missing suffix such as WEBUI_SECRET for WEBUI_SECRET_KEY), and by meaning for the "
+            "names other products use (OIDC_ISSUER or LibreChat's OPENID_ISSUER for "
+            "OPENID_PROVIDER_URL, OIDC_CLIENT_ID or GF_AUTH_GENERIC_OAUTH_CLIENT_ID for "
+            "OAUTH_CLIENT_ID, JWT_SECRET for WEBUI_SECRET_KEY). It is a warning for those, and "
+            "when the name would complete an OAuth provider the app skips; info when the meant "
+            "setting is set as well (the name is probably another container's) or nothing close "
+            "is known."
         ),
         fix="Rename the variable to the one Open WebUI reads (the finding suggests it), or remove it.",
         references=("Open WebUI env.py", "Open WebUI config.py"),
@@ -45,12 +53,15 @@ ENTRIES: tuple[CodeInfo, ...] = (
     CodeInfo(
         code="config.webui-url-missing",
         severity=Severity.WARNING,
-        summary="WEBUI_URL is unset or points at localhost while OAuth sign-in is configured",
+        summary="WEBUI_URL is unset with OAuth on (or localhost while users sign in elsewhere)",
         explanation=(
             "After the IdP callback Open WebUI redirects the browser to "
             "`{WEBUI_URL or request.base_url}/auth`. Unset, that is whatever scheme and host the "
             "request reached the app with, which behind a proxy that does not forward them is "
-            "http:// or an internal name; set to localhost, it is the user's own machine. The "
+            "http:// or an internal name. Set to localhost (http or https), it is the user's own "
+            "machine: that is right for a local instance, so it is reported only when another "
+            "setting shows users sign in at another host (deploy.yaml public_url, or a pinned "
+            "*_REDIRECT_URI on a public host). The "
             "session and `token` cookies are host-only, so on the wrong host they are missing and "
             "sign-in looks like it failed or loops. WEBUI_URL is also the base of MCP OAuth "
             "redirect URIs and of links in notifications. " + _PERSISTED
@@ -151,5 +162,41 @@ ENTRIES: tuple[CodeInfo, ...] = (
         fix="Give every replica the same value for the setting the finding names (one shared .env "
             "or ConfigMap), then restart them all.",
         references=("Open WebUI env.py", "Open WebUI utils/redis.py"),
+    ),
+    CodeInfo(
+        code="config.value-unknown",
+        severity=Severity.INFO,
+        summary="a setting comes from a ConfigMap or Secret that is not in the input: value unknown",
+        explanation=(
+            "A Kubernetes container can take a variable from a ConfigMap or Secret (`valueFrom`, "
+            "`envFrom`). When the manifests given to authdoctor do not contain that object (it is "
+            "created elsewhere, or `kubectl get` did not include it), the variable is set but its "
+            "value is unknown; an `envFrom` of a missing object may set any variable. authdoctor "
+            "never guesses such a value: the checks that need it say they did not judge it, and "
+            "this finding lists what was missing."
+        ),
+        fix=("Include the ConfigMaps and Secrets in the input (`kubectl get deploy,cm,secret -o "
+             "yaml`, the whole `helm template` output), or check the running container with "
+             "`docker inspect`."),
+        references=("Kubernetes EnvVarSource", "Kubernetes EnvFromSource"),
+    ),
+    CodeInfo(
+        code="config.signup-reopens",
+        severity=Severity.WARNING,
+        summary="sign-up opens again after every restart: the first account's 'signup off' is not kept",
+        explanation=(
+            "When the first account is created Open WebUI turns sign-up off by writing "
+            "ui.enable_signup=false. With ENABLE_PERSISTENT_CONFIG=false that write stays in the "
+            "running worker's memory, and with RESET_CONFIG_ON_START=true the settings table is "
+            "deleted and reseeded from the environment at every start. Either way, after a restart "
+            "ui.enable_signup is ENABLE_SIGNUP again, and ENABLE_SIGNUP defaults to true: anyone "
+            "who can open the sign-in page can create an account (seen live on 0.12.4: sign-up "
+            "true with 3 users). The new account gets DEFAULT_USER_ROLE; the finding is an error "
+            "when that is user or admin, so the stranger can use the app at once."
+        ),
+        fix="Set ENABLE_SIGNUP=false (an empty instance still lets the first admin sign up), or "
+            "ENABLE_SIGNUP=true if open sign-up is intended.",
+        references=("Open WebUI routers/auths.py signup_handler", "Open WebUI models/config.py",
+                    "openwebui-db-0.12.4 §1"),
     ),
 )

@@ -112,10 +112,15 @@ ENTRIES: tuple[CodeInfo, ...] = (
             "so the request answers 401 '401 Unauthorized'. With several replicas a token issued "
             "by a host whose clock runs ahead is refused by the others for as long as the skew, "
             "which users see as sign-ins that fail right after success. For IdP tokens the same "
-            "skew breaks ID-token validation (OIDC Core §3.1.3.7, rule K2)."
+            "skew breaks ID-token validation (OIDC Core §3.1.3.7, rule K2). A skew within 5 "
+            "minutes of a whole number of hours (or :30/:45, up to 14 h) is a time-zone offset, "
+            "not drift: a clock keeping local time where UTC is expected, typically a hardware "
+            "clock kept in local time (Windows dual boot) or a time set by hand in the wrong "
+            "zone; the finding then says so."
         ),
         fix="Synchronise the clocks of all replicas and the IdP (NTP/chrony); the finding gives the "
-            "measured skew.",
+            "measured skew. For a whole-hours skew keep the hardware clock in UTC (timedatectl "
+            "set-local-rtc 0) and set the right time zone.",
         references=("RFC 7519 §4.1.6 (J1)", "PyJWT _validate_iat", "OIDC Core §3.1.3.7 (K2)"),
     ),
     CodeInfo(
@@ -223,9 +228,17 @@ ENTRIES: tuple[CodeInfo, ...] = (
     CodeInfo(
         code="jwt.claim-missing",
         severity=Severity.ERROR,
-        summary="a claim the deployment needs (email, groups, roles, sub) is absent from the token",
+        summary="a claim the app needs is absent (session token: id, session_stamp; IdP: email, sub…)",
         explanation=(
-            "Open WebUI reads the user's identity from the ID token, then userinfo: the sub claim "
+            "Open WebUI's own session tokens (jwt verify, a valid HMAC signature): 0.12.4 accepts "
+            "a token only with the user id in id (else 401 '401 Unauthorized') and a "
+            "session_stamp equal to the account's current stamp (else 401 'Invalid token'; every "
+            "account 0.12.4 creates has one); typ may be absent (read as session) but must "
+            "otherwise be session, automation or subagent; without iat a token is refused once "
+            "the account has a Redis revoked_at key (a warning). A token minted by hand or by an "
+            "older version fails this way although its signature is right. "
+            "ID tokens from the IdP: Open WebUI reads the user's identity from the ID token, then "
+            "userinfo: the sub claim "
             "(OAUTH_SUB_CLAIM, 'id' for GitHub), the email claim (OAUTH_EMAIL_CLAIM, default "
             "email), and with role or group management the claims OAUTH_ROLES_CLAIM and "
             "OAUTH_GROUPS_CLAIM. Without sub or email the callback fails with /auth?error=Sign-in "
@@ -233,9 +246,12 @@ ENTRIES: tuple[CodeInfo, ...] = (
             "Without roles the user gets DEFAULT_USER_ROLE (an admin can be demoted), and without "
             "groups the group sync changes nothing."
         ),
-        fix="Add the claim at the IdP (a client scope or protocol mapper, e.g. the 'email' scope), "
+        fix="Session token: sign in again for a token the app issued itself. IdP token: add the "
+            "claim at the IdP (a client scope or protocol mapper, e.g. the 'email' scope), "
             "or point OAUTH_*_CLAIM at the claim the IdP actually sends.",
-        references=("OIDC Core §2 (K1)", "Open WebUI utils/oauth.py handle_callback"),
+        references=("OIDC Core §2 (K1)", "Open WebUI utils/oauth.py handle_callback",
+                    "Open WebUI utils/auth.py get_current_user/is_valid_token",
+                    "openwebui-live-0.12.4 §3.6"),
     ),
     CodeInfo(
         code="jwt.revoked",

@@ -179,21 +179,27 @@ ENTRIES: tuple[CodeInfo, ...] = (
     CodeInfo(
         code="oauth.proxy-headers-not-forwarded",
         severity=Severity.ERROR,
-        summary="live: the app's login redirect carries an http or internal callback URL",
+        summary="the app builds http or internal callback URLs: the proxy's forwarded headers are not used",
         explanation=(
-            "authdoctor requested GET /oauth/{provider}/login at the https public URL and the "
-            "redirect to the IdP carried redirect_uri=http://… or an internal host. Without a "
-            "pinned *_REDIRECT_URI Open WebUI builds the callback with request.url_for, from the "
-            "scheme and host it sees, so the reverse proxy does not send X-Forwarded-Proto / Host "
-            "or uvicorn does not trust them (FORWARDED_ALLOW_IPS; `open-webui serve` trusts any "
-            "address by default). The IdP then rejects the redirect URI, or sends users to a URL "
-            "where their state cookie does not exist."
+            "Without a pinned *_REDIRECT_URI Open WebUI builds the OAuth callback with "
+            "request.url_for, from the scheme and host the request reached it with. uvicorn "
+            "(0.54, pinned by 0.12.4) applies X-Forwarded-Proto only for connections from an "
+            "address in FORWARDED_ALLOW_IPS; `open-webui serve` defaults it to '*'. From the "
+            "settings, authdoctor reports an https site whose FORWARDED_ALLOW_IPS trusts loopback "
+            "only while the proxy clearly connects from elsewhere (the app is a compose service "
+            "on a bridge network, typically beside a proxy service): the header is ignored and "
+            "the IdP receives redirect_uri=http://…. The live probe (later work) requests GET "
+            "/oauth/{provider}/login at the public URL and reads the redirect_uri the app sends. "
+            "The IdP then rejects the redirect URI, or sends users to a URL where their state "
+            "cookie does not exist."
         ),
-        fix="Make the proxy send X-Forwarded-Proto and Host (nginx: proxy_set_header "
-            "X-Forwarded-Proto $scheme; proxy_set_header Host $host), or pin the provider's "
-            "*_REDIRECT_URI to https://<public host>/oauth/<provider>/callback.",
+        fix="Pin the provider's *_REDIRECT_URI to https://<public host>/oauth/<provider>/callback, or "
+            "set FORWARDED_ALLOW_IPS to the proxy's address or network, and make the proxy send "
+            "X-Forwarded-Proto and Host (nginx: proxy_set_header X-Forwarded-Proto $scheme; "
+            "proxy_set_header Host $host).",
         references=("RFC 9700 §2.1 (O1)", "Open WebUI utils/oauth.py handle_login",
-                    "Open WebUI __init__.py FORWARDED_ALLOW_IPS"),
+                    "Open WebUI __init__.py FORWARDED_ALLOW_IPS",
+                    "uvicorn middleware/proxy_headers.py (forwarded_allow_ips)"),
     ),
     CodeInfo(
         code="oauth.allowed-domains-case",

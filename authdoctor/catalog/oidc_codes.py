@@ -86,12 +86,19 @@ ENTRIES: tuple[CodeInfo, ...] = (
             "while each ID token carries the user's real tenant id. Authlib (1.7, pinned by Open "
             "WebUI 0.12.4) compares iss with the discovered issuer exactly (OIDC Core §3.1.3.7, rule "
             "K2), so every Microsoft sign-in ends in " + _FAILED + ". Open WebUI supports a single "
-            "tenant per deployment."
+            "tenant per deployment. authdoctor recognises this from the settings alone: "
+            "MICROSOFT_CLIENT_TENANT_ID=common or organizations, or an OPENID_PROVIDER_URL on an "
+            "Entra login host whose first path segment is common or organizations. 'consumers' is "
+            "not a template (its issuer is the fixed personal-account tenant "
+            "9188040d-6c67-4c5b-b112-36a304b66dad) and is not reported."
         ),
-        fix="Set MICROSOFT_CLIENT_TENANT_ID to your directory (tenant) id, or to consumers "
-            "(9188040d-6c67-4c5b-b112-36a304b66dad) for personal Microsoft accounts only.",
+        fix="Put your directory (tenant) id where the alias is: MICROSOFT_CLIENT_TENANT_ID=<tenant-id>, "
+            "or OPENID_PROVIDER_URL=https://login.microsoftonline.com/<tenant-id>/v2.0/.well-known/"
+            "openid-configuration; use consumers (9188040d-6c67-4c5b-b112-36a304b66dad) for personal "
+            "Microsoft accounts only.",
         references=("OIDC Core §3.1.3.7 (K2)", "OIDC Discovery §4.3 (D3)", "Open WebUI config.py "
-                    "load_oauth_providers"),
+                    "load_oauth_providers", "Microsoft identity platform: OpenID Connect (issuer "
+                    "for common/organizations)"),
     ),
     CodeInfo(
         code="oidc.provider-url-not-discovery",

@@ -24,18 +24,26 @@ ENTRIES: tuple[CodeInfo, ...] = (
     CodeInfo(
         code="trusted-header.backend-exposed",
         severity=Severity.ERROR,
-        summary="live: the app accepts the trusted header from an arbitrary client (anyone is anyone)",
+        summary="anyone who reaches the app can send the trusted header and sign in as anyone",
         explanation=(
-            "authdoctor sent WEBUI_AUTH_TRUSTED_EMAIL_HEADER with a made-up address straight to "
-            "the app (bypassing the authenticating proxy, or through it without the proxy removing "
-            "the client's copy) and Open WebUI signed it in. Open WebUI trusts the header from "
-            "whoever sends it, so anyone who can reach that address can sign in as any user, the "
-            "admin included, and with WEBUI_AUTH_TRUSTED_ROLE_HEADER choose their role. The proxy "
-            "must strip client-supplied copies and be the only way to reach the app."
+            "Open WebUI takes the user's email from WEBUI_AUTH_TRUSTED_EMAIL_HEADER on whatever "
+            "request reaches it and does not check who sent it, so the authenticating proxy must "
+            "be the only way to reach the app. From the settings, authdoctor reports a compose "
+            "service that turns trusted-header sign-in on and publishes the app's port (PORT, "
+            "default 8080) on every host interface (a ports: entry without a host address, or "
+            "0.0.0.0), on another non-loopback address, or runs with network_mode: host while the "
+            "app listens on every interface: anyone who reaches that port sends the header with "
+            "the admin's address and is signed in as the admin, and with "
+            "WEBUI_AUTH_TRUSTED_ROLE_HEADER chooses their role. Publishing on 127.0.0.1 only, or "
+            "not publishing (the proxy reaches the app over the compose network), is fine. The "
+            "live probe (later work) sends the header with a made-up address and sees whether the "
+            "app signs it in."
         ),
-        fix="Make Open WebUI reachable only through the proxy (HOST=127.0.0.1, no published port, a "
-            "network policy), and have the proxy overwrite or remove the header on every request.",
-        references=("Open WebUI routers/auths.py signin", "Open WebUI docs: trusted header SSO"),
+        fix="Make Open WebUI reachable only through the proxy: publish its port as "
+            "'127.0.0.1:3000:8080' or not at all (HOST=127.0.0.1 with network_mode: host), and have "
+            "the proxy overwrite or remove the header on every request.",
+        references=("Open WebUI routers/auths.py signin", "Open WebUI docs: trusted header SSO",
+                    "Compose file reference: ports (host_ip)"),
     ),
     CodeInfo(
         code="trusted-header.signup-bypass",

@@ -10,6 +10,15 @@ module-level constant `CHECK: CheckSpec`:
 
 Either may be None. The runner discovers modules (`authdoctor.checks.registry`), runs them
 concurrently, and turns a crash or a deadline into an `internal.*` finding.
+
+Honest outcomes: the runner records what each half did (`CheckOutcome.settings` / `.live`, a
+`HalfOutcome`) and adds `<area>.ok` only when the area has no problem, worded after what actually
+ran ("settings ok; the server was not contacted (--offline)"). A half that could not do its job
+(not configured, the server unreachable, a later probe not attempted after an earlier failure)
+must say so by returning `skipped(area, reason)` (alone, or with the findings of the steps that
+did run): a half that returns only `skipped` findings is recorded as `skipped` with their
+reasons. Returning nothing means "ran and found nothing", so never return nothing for a probe
+that did not run.
 """
 
 from __future__ import annotations
@@ -74,6 +83,7 @@ def finding(code: str, title: str, *, detail: str = "", fix: str = "",
 
 
 def skipped(area: str, reason: str, *, fix: str = "") -> Finding:
-    """The area could not run; `reason` says why in plain words."""
+    """The area (or one half of it) could not run; `reason` says why in plain words and becomes
+    the half's `HalfOutcome.reason`."""
     return Finding(code=f"{area}.skipped", severity=Severity.SKIPPED,
                    title=f"{area} checks skipped: {reason}", detail=reason, fix=fix)

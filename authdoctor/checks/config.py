@@ -4,7 +4,14 @@ Failure modes named here, and the app behaviour each rests on:
 
 - `config.unknown-variable`: a name shaped like an Open WebUI setting that the app does not read
   (`authdoctor.openwebui.variables`, extracted from the 0.12.4 wheel): a misspelled setting is
-  silently ignored, so the default applies. Aliases the app still reads are known.
+  silently ignored, so the default applies. Aliases the app still reads are known. What it was
+  meant to be comes from `authdoctor.openwebui.names`: a near miss of an auth setting or another
+  product's name for it (by meaning) is a warning, as is a name that would complete a provider
+  the app skips.
+- `config.signup-reopens`: the first account's `ui.enable_signup=false` is lost at restart with
+  `ENABLE_PERSISTENT_CONFIG=false` or `RESET_CONFIG_ON_START=true`, and ENABLE_SIGNUP is unset.
+- `config.startup-fails` for the database: `sqlite+sqlcipher://` (refused by the async engine at
+  import) and `postgresql://` without psycopg2 (`database_findings`).
 - `config.value-whitespace`: `os.getenv` values are never stripped; `' true'` is false, `'lax '`
   fails Starlette's SameSite assertion, `'4w '` still parses but `' -1'` does not.
   A trailing space after an unquoted value in a .env file is stripped by python-dotenv and
@@ -26,6 +33,9 @@ Failure modes named here, and the app behaviour each rests on:
   clients, LDAP, auth switches) differ between sources. Secret values are never shown.
 - `config.startup-fails`: `open-webui serve` generating a key with a `WEBUI_SECRET_KEY_LENGTH`
   that `int()` refuses or that is below 1 (`__init__.py`).
+- `config.value-unknown`: variables the input sets from a Kubernetes ConfigMap or Secret it does
+  not hold (`EnvVar.unknown`, `EnvSource.unresolved`). Their values are never guessed: a rule
+  that needs one is not judged, and this finding says which values were missing.
 """
 
 from __future__ import annotations
@@ -37,8 +47,14 @@ from authdoctor.checks._urls import URLProblem, parse_absolute
 from authdoctor.checks.base import CheckContext, CheckSpec, finding
 from authdoctor.findings import Finding, Severity
 from authdoctor.masking import is_secret_name, mask, mask_url
-from authdoctor.openwebui.envread import getenv, int_or_none
-from authdoctor.openwebui.oauth import PROVIDER_VARIABLES, configured_providers
+from authdoctor.openwebui.envread import env_true, getenv, int_or_none
+from authdoctor.openwebui.names import FOREIGN_NAMES, foreign_by_pattern, suggestion_for
+from authdoctor.openwebui.oauth import (
+    PROVIDER_VARIABLES,
+    PROVIDERS,
+    configured_providers,
+    partially_configured_providers,
+)
 from authdoctor.openwebui.values import (
     BOOLEAN_FALLBACKS,
     BOOLEAN_VARIABLES,
@@ -53,19 +69,19 @@ from authdoctor.openwebui.values import (
     oauth_persistent_config,
     persistent_config,
     read_bool,
+    webui_auth,
 )
 from authdoctor.openwebui.variables import (
     ALIASES,
-    NOT_READ_ANYMORE,
-    closest_known,
     is_known,
     is_persisted,
     looks_like_setting,
     similarity,
 )
-from authdoctor.settings.model import Deployment, EnvSource
+from authdoctor.settings.model import Deployment, EnvSource, UnknownValueError
 
 AREA = "config"
+WELL_KNOWN = "/.well-known/openid-configuration"
 
 #: Switches whose misreading weakens security (reading false turns protection off).
 SECURITY_SWITCHES = frozenset({
@@ -114,30 +130,89 @@ _COOKIE_EFFECT = ("the cookie a user gets depends on the replica that answered: 
 # --------------------------------------------------------------------------- unknown names
 
 
+def _missing_from_partial_provider(env: EnvSource, target: str) -> str | None:
+    """The label of a provider the app skips because `target` is missing, or None."""
+    for partial in partially_configured_providers(env).values():
+        if any(target in missing.split(" or ") for missing in partial.missing):
+            return partial.spec.label
+    return None
+
+
+def _provider_touched_by(env: EnvSource, target: str) -> bool:
+    """True when some Open WebUI variable of the provider that reads `target` is set."""
+    for spec in PROVIDERS:
+        own = {spec.client_id_var, spec.client_secret_var, *spec.required, spec.redirect_uri_var,
+               spec.scope_var}
+        if target in own and any(getenv(env, name) for name in own - {target}):
+            return True
+    return False
+
+
 def unknown_variable_findings(env: EnvSource) -> list[Finding]:
-    """`config.unknown-variable` with a did-you-mean."""
+    """`config.unknown-variable` with a did-you-mean by spelling or by meaning
+    (`authdoctor.openwebui.names`).
+
+    Severity: a warning when the name is a documented rename, another product's name for an Open
+    WebUI setting, a near miss of an auth setting, or would complete a provider the app skips;
+    info when the setting it resembles is set here anyway (the name is probably another
+    container's) or nothing close is known."""
     findings: list[Finding] = []
     for var in env:
         name = var.name
-        if is_known(name) or name in ALIASES or not looks_like_setting(name):
+        if is_known(name) or name in ALIASES:
             continue
-        suggestion = closest_known(name)
-        likely_typo = suggestion is not None and (name in NOT_READ_ANYMORE
-                                                  or similarity(name, suggestion) >= 0.85)
-        hint = f" Did you mean {suggestion}?" if suggestion else ""
+        suggestion = suggestion_for(name)
+        if not looks_like_setting(name) and (suggestion is None or suggestion.kind == "spelling"):
+            continue
+        target = suggestion.target if suggestion else None
+        completes = _missing_from_partial_provider(env, target) if target else None
+        target_set = bool(target and getenv(env, target))
+        if suggestion is None:
+            warn = False
+        elif completes:
+            warn = True
+        elif target_set:
+            warn = False
+        elif suggestion.kind == "meaning":
+            foreign = FOREIGN_NAMES.get(name) or foreign_by_pattern(name)
+            warn = (foreign is not None and not foreign.proxy) or _provider_touched_by(env, suggestion.target)
+        elif suggestion.kind == "spelling":
+            warn = similarity(name, suggestion.target) >= 0.85
+        else:  # renamed, near-miss
+            warn = suggestion.kind == "renamed" or suggestion.auth
+        why = ""
+        if suggestion is not None and suggestion.kind == "meaning":
+            why = (f" {name} is the name used by {suggestion.source} for this setting; Open WebUI "
+                   f"reads it as {target}.")
+        elif suggestion is not None and suggestion.kind == "near-miss":
+            why = f" {name} is one slip away from {target}, an authentication setting."
+        if completes:
+            why += (f" {target} is exactly what the {completes} provider is missing, so the app "
+                    "skips that provider (see oauth.provider-incomplete).")
+        elif target_set:
+            why += (f" {target} is set here as well, so if another container reads {name}, "
+                    "ignore this.")
+        elif not warn:
+            why += " If another container reads it, ignore this."
+        value_hint = ""
+        if target == "OPENID_PROVIDER_URL" and var.value and WELL_KNOWN not in var.value:
+            value_hint = (" Open WebUI needs the full discovery document URL there: "
+                          f"{mask_url(var.value.rstrip('/'))}{WELL_KNOWN}.")
         findings.append(finding(
             "config.unknown-variable",
             f"{name} is not a setting Open WebUI reads"
-            + (f"; did you mean {suggestion}?" if suggestion else ""),
+            + (f"; did you mean {target}?" if target else ""),
             detail=(f"Open WebUI 0.12.4 never reads {name}, so this line changes nothing and the "
-                    "default of the setting you meant applies." + hint
-                    + ("" if likely_typo else " If another container reads it, ignore this.")),
-            fix=(f"Rename {name} to {suggestion}." if suggestion else
+                    "default of the setting you meant applies." + why + value_hint),
+            fix=(f"Rename {name} to {target}." + value_hint if target else
                  f"Remove {name}, or check the setting's name in the Open WebUI documentation."),
-            evidence={name: mask(var.value) if is_secret_name(name) else var.value,
-                      **({"did you mean": suggestion} if suggestion else {})},
+            evidence={name: (mask(var.value) if is_secret_name(name) or is_secret_name(target or "")
+                             else mask_url(var.value) if "://" in var.value else var.value),
+                      **({"did you mean": target} if target else {}),
+                      **({"by meaning": suggestion.source} if suggestion and suggestion.kind == "meaning"
+                         else {})},
             subject=name, location=var.location,
-            severity=Severity.WARNING if likely_typo else Severity.INFO,
+            severity=Severity.WARNING if warn else Severity.INFO,
         ))
     return findings
 
@@ -330,6 +405,117 @@ def startup_findings(env: EnvSource) -> list[Finding]:
     )]
 
 
+# --------------------------------------------------------------------------- database, signup
+
+
+def effective_database_url(env: EnvSource) -> tuple[str, str]:
+    """(the URL the app connects with, the variable it came from), as env.py 0.12.4 builds it:
+    DATABASE_URL (default sqlite); DATABASE_TYPE/USER[:PASSWORD]/HOST/PORT/NAME, all non-empty,
+    override it; DATABASE_TYPE=sqlite+sqlcipher without DATABASE_URL gives a SQLCipher file;
+    'postgres://' becomes 'postgresql://'."""
+    url = getenv(env, "DATABASE_URL", "sqlite:///{DATA_DIR}/webui.db")
+    origin = "DATABASE_URL"
+    user, password = getenv(env, "DATABASE_USER", ""), getenv(env, "DATABASE_PASSWORD", "")
+    cred = user + (f":{password}" if password else "")
+    parts = [getenv(env, n, "") for n in ("DATABASE_TYPE", "DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME")]
+    if all(parts) and cred:
+        url = f"{parts[0]}://{cred}@{parts[1]}:{parts[2]}/{parts[3]}"
+        origin = "DATABASE_TYPE"
+    elif getenv(env, "DATABASE_TYPE") == "sqlite+sqlcipher" and not getenv(env, "DATABASE_URL"):
+        url, origin = "sqlite+sqlcipher:///{DATA_DIR}/webui.db", "DATABASE_TYPE"
+    return url.replace("postgres://", "postgresql://"), origin
+
+
+def _official_image(env: EnvSource) -> bool:
+    image = (env.compose.image or "") if env.compose is not None else ""
+    return "open-webui/open-webui" in image.lower()
+
+
+def database_findings(env: EnvSource) -> list[Finding]:
+    """`config.startup-fails` for a DATABASE_URL the app cannot open at start.
+
+    - `sqlite+sqlcipher://`: 0.12.4 `internal/db.py _make_async_url` raises ValueError('sqlite+
+      sqlcipher:// URLs are not supported with async engine…') at import: the app never starts.
+    - `postgresql://`, `postgres://`, `postgresql+psycopg2://`: the async engine uses psycopg 3,
+      but the sync engine (migrations, config loading) is SQLAlchemy's default psycopg2 driver,
+      which a plain `pip install open-webui` lacks (only the `postgres` extra installs it; live:
+      `ModuleNotFoundError: psycopg2`). `postgresql+psycopg://` works with what the app always
+      installs. Not reported for the official image (its requirements install psycopg2-binary)."""
+    url, origin = effective_database_url(env)
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    shown = mask_url(url)
+    location = env.location(origin) or env.location("DATABASE_URL")
+    if scheme == "sqlite+sqlcipher":
+        return [finding(
+            "config.startup-fails",
+            "DATABASE_URL is sqlite+sqlcipher://: Open WebUI 0.12.4 does not start",
+            detail=(f"The database URL is {shown!r} (from {origin}). Open WebUI 0.12.4 opens every "
+                    "database with an async engine as well, and refuses SQLCipher there at import: "
+                    "ValueError('sqlite+sqlcipher:// URLs are not supported with async engine. Use "
+                    "standard sqlite:// or postgresql:// instead.'). The container restarts in a loop."),
+            fix="Use sqlite:///… (encrypt the volume instead) or postgresql+psycopg://…, and remove "
+                "DATABASE_TYPE=sqlite+sqlcipher.",
+            evidence={origin: shown}, subject=origin, location=location, severity=Severity.ERROR,
+        )]
+    if scheme in ("postgresql", "postgresql+psycopg2") and not _official_image(env):
+        fixed = "postgresql+psycopg://" + url.split("://", 1)[1]
+        return [finding(
+            "config.startup-fails",
+            f"DATABASE_URL uses {scheme}://, which needs psycopg2: a pip install of Open WebUI "
+            "does not start",
+            detail=(f"The database URL is {shown!r} (from {origin}). Open WebUI's startup engine "
+                    f"(migrations, config loading) opens {scheme}:// with SQLAlchemy's psycopg2 "
+                    "driver, which `pip install open-webui` does not install (only the "
+                    "open-webui[postgres] extra does): the app exits at start with "
+                    "ModuleNotFoundError: No module named 'psycopg2'. Images that install psycopg2 "
+                    "(the official one does) are not affected."),
+            fix=(f"Use the psycopg 3 driver the app always has: DATABASE_URL={mask_url(fixed)} "
+                 "(or install open-webui[postgres])."),
+            evidence={origin: shown, "driver needed": "psycopg2"}, subject=origin,
+            location=location, severity=Severity.WARNING,
+        )]
+    return []
+
+
+def signup_reopens_findings(env: EnvSource) -> list[Finding]:
+    """`config.signup-reopens`: the first account closes sign-up by writing ui.enable_signup=false
+    (`routers/auths.signup_handler`), but with ENABLE_PERSISTENT_CONFIG=false that write stays in
+    the worker's memory and with RESET_CONFIG_ON_START=true the table is reseeded at start, so
+    after every restart ui.enable_signup is ENABLE_SIGNUP again, default true, and anyone can
+    create an account (openwebui-db-0.12.4 §1: live, true with 3 users)."""
+    if not webui_auth(env) or env.get("ENABLE_SIGNUP") is not None:
+        return []
+    if not env_true(env, "ENABLE_LOGIN_FORM", "True"):
+        return []  # signup with existing users is refused while the login form is off
+    reset = read_bool(env, "RESET_CONFIG_ON_START").value is True
+    if persistent_config(env) and not reset:
+        return []
+    why_name, why_value = (("RESET_CONFIG_ON_START", "true") if reset else
+                           ("ENABLE_PERSISTENT_CONFIG", "false"))
+    why_var = f"{why_name}={why_value}"
+    why = ("every start deletes the stored settings and seeds them again from the environment"
+           if reset else "the app neither reads nor writes its settings table: changes stay in "
+           "the running worker's memory")
+    role = getenv(env, "DEFAULT_USER_ROLE", "pending")
+    grants = role in ("user", "admin")
+    return [finding(
+        "config.signup-reopens",
+        "sign-up opens again after every restart (ENABLE_SIGNUP is not set)",
+        detail=(f"With {why_var} {why}. When the first account is created Open WebUI turns "
+                "sign-up off (ui.enable_signup=false), but that change is lost at the next "
+                "restart: ENABLE_SIGNUP is unset, so sign-up is on again and anyone who can open "
+                f"the sign-in page can create an account with role {role!r} (DEFAULT_USER_ROLE)"
+                + ("; such an account can use the app at once." if grants else
+                   ", which an admin must approve.")),
+        fix="Set ENABLE_SIGNUP=false (the first admin can still be created on an empty instance), "
+            "or ENABLE_SIGNUP=true if open sign-up is intended.",
+        evidence={"ENABLE_SIGNUP": "<unset: true>", why_name: why_value, "DEFAULT_USER_ROLE": role},
+        subject="ENABLE_SIGNUP",
+        location=env.location(why_name),
+        severity=Severity.ERROR if grants else Severity.WARNING,
+    )]
+
+
 # --------------------------------------------------------------------------- CORS
 
 
@@ -469,7 +655,10 @@ def replica_findings(deployment: Deployment) -> list[Finding]:
     findings: list[Finding] = []
     for name, effect in names.items():
         read = _reader(name)
-        values = [read(r) for r in replicas]
+        try:
+            values = [read(r) for r in replicas]
+        except UnknownValueError:
+            continue  # not judged: config.value-unknown names the value the input lacks
         if len(set(values)) < 2:
             continue
         secret = is_secret_name(name)
@@ -496,11 +685,54 @@ def replica_findings(deployment: Deployment) -> list[Finding]:
     return findings
 
 
+# --------------------------------------------------------------------------- unknown values
+
+
+def value_unknown_findings(env: EnvSource) -> list[Finding]:
+    """`config.value-unknown`: what the input references but does not hold."""
+    unknown = [var for var in env.vars.values() if var.unknown is not None]
+    if not unknown and not env.unresolved:
+        return []
+    names = ", ".join(var.name for var in unknown)
+    parts = [f"{var.name} is {var.unknown_text}" for var in unknown]
+    parts += [f"{entry} is not in the input, so any variable may come from it" for entry in env.unresolved]
+    if len(unknown) == 1:
+        title = f"{unknown[0].name} is {unknown[0].unknown_text}"
+    elif unknown:
+        title = f"{len(unknown)} settings come from objects not in the input: {names}"
+    else:
+        title = f"settings may come from {env.unresolved[0]}, which is not in the input"
+    return [finding(
+        "config.value-unknown",
+        title if len(title) <= 160 else title[:157] + "...",
+        detail=("; ".join(parts) + ". authdoctor does not guess these values: a check that needs "
+                "one of them does not judge it (its area says so)."),
+        fix=("Give the ConfigMaps and Secrets too (`kubectl get deploy,cm,secret -o yaml`, or the "
+             "whole `helm template` output), or check a running container with `docker inspect`."),
+        evidence={var.name: var.unknown_text for var in unknown},
+        subject=unknown[0].name if unknown else "",
+        location=unknown[0].location if unknown else None,
+    )]
+
+
+def _judged(rule: Callable[[EnvSource], list[Finding]]) -> Callable[[EnvSource], list[Finding]]:
+    """`rule`, or nothing when it needs a value the input does not hold (`value_unknown_findings`
+    names those values)."""
+    def run(env: EnvSource) -> list[Finding]:
+        try:
+            return rule(env)
+        except UnknownValueError:
+            return []
+    return run
+
+
 def check_settings(ctx: CheckContext) -> list[Finding]:
+    rules = (unknown_variable_findings, whitespace_findings, invalid_value_findings,
+             startup_findings, cors_findings, persisted_findings, database_findings,
+             signup_reopens_findings)
+
     def per_replica(env: EnvSource) -> list[Finding]:
-        return [*unknown_variable_findings(env), *whitespace_findings(env),
-                *invalid_value_findings(env), *startup_findings(env), *cors_findings(env),
-                *persisted_findings(env)]
+        return [*value_unknown_findings(env), *(f for rule in rules for f in _judged(rule)(env))]
 
     return [*each_replica(ctx.deployment, per_replica), *replica_findings(ctx.deployment)]
 

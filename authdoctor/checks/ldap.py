@@ -20,7 +20,8 @@ How Open WebUI 0.12.4 uses them (`config.py`, `routers/auths.ldap_auth`, ldap3 2
 
 Failure modes named here: `ldap.tls-port-mismatch`, `ldap.filter-invalid`, `ldap.setting-missing`,
 `ldap.unencrypted`, `ldap.app-bind-anonymous` (info), `ldap.cert-validation-disabled`, and
-`config.invalid-value` for `LDAP_SERVER_PORT`.
+`config.invalid-value` for `LDAP_SERVER_PORT` (not a number: no start; a number ldap3 refuses,
+negative or above 65534: every LDAP sign-in fails; 0: ldap3 silently uses its default port).
 
 Live half (later work, `live=` below): `ldap.unreachable`, `ldap.tls-*`, `ldap.bind-failed`,
 `ldap.search-base-not-found`, `ldap.user-not-found`, `ldap.attribute-missing`,
@@ -37,6 +38,7 @@ from authdoctor.checks.base import CheckContext, CheckSpec, finding, skipped
 from authdoctor.findings import Finding, Severity
 from authdoctor.masking import mask, mask_url
 from authdoctor.openwebui.envread import env_true, getenv, int_or_none
+from authdoctor.openwebui.names import describe_line, misnamed_as
 from authdoctor.settings.model import EnvSource
 
 AREA = "ldap"
@@ -107,7 +109,13 @@ class EndpointProblem(ValueError):
 
 def effective_endpoint(host: str, port: int, use_tls: bool) -> Endpoint:
     """What `ldap3.Server(host, port, use_ssl=use_tls)` resolves to (ldap3's own parsing, imported
-    lazily; no network). Raises EndpointProblem where ldap3 raises."""
+    lazily; no network). Raises EndpointProblem where ldap3 raises. A bare host name is answered
+    without importing ldap3 (`_plain_parse`: --offline start-up)."""
+    from authdoctor.checks._plain_parse import plain_ldap_endpoint
+
+    plain = plain_ldap_endpoint(host, port, use_tls)
+    if plain is not None:
+        return Endpoint(host=plain[0], port=plain[1], tls=plain[2], url_in_host=False)
     from ldap3 import NONE, Server
     from ldap3.core.exceptions import LDAPException
 
@@ -122,7 +130,12 @@ def effective_endpoint(host: str, port: int, use_tls: bool) -> Endpoint:
 
 def filter_problem(username_attr: str, search_filter: str) -> str | None:
     """Why ldap3 refuses the filter the app builds for a login, or None (ldap3's own parser,
-    with the app's Connection defaults: auto_escape, auto_encode, check_names)."""
+    with the app's Connection defaults: auto_escape, auto_encode, check_names). Plain filters
+    are answered without importing ldap3 (`_plain_parse`: --offline start-up)."""
+    from authdoctor.checks._plain_parse import plain_ldap_filter_accepted
+
+    if plain_ldap_filter_accepted(username_attr, search_filter):
+        return None
     from ldap3.core.exceptions import LDAPException
     from ldap3.operation.search import parse_filter
 
@@ -136,10 +149,50 @@ def filter_problem(username_attr: str, search_filter: str) -> str | None:
 # --------------------------------------------------------------------------- findings
 
 
+#: ldap3 2.9.1 `utils/port_validators.check_port`: `port not in range(0, 65535)` is refused
+#: (so 65535 too, one short of the TCP range), and `Server()` treats 0 as "no port" (`not port`).
+LDAP3_MAX_PORT = 65534
+
+
+def port_range_findings(env: EnvSource, s: LdapSettings) -> list[Finding]:
+    """`config.invalid-value` for a number that is no usable port (0, negative, above 65534).
+
+    `ldap_auth` builds `ldap3.Server(host, port=LDAP_SERVER_PORT, …)` on every LDAP sign-in;
+    ldap3 raises LDAPInvalidPortError ('Source port must in range from 0 to 65535') for a negative
+    port or one above 65534, which the app turns into 400 "LDAP authentication failed.". 0 is
+    falsy: ldap3 silently uses its default (636 with LDAP_USE_TLS, else 389)."""
+    port = s.port
+    if port is None or 1 <= port <= LDAP3_MAX_PORT:
+        return []
+    default = 636 if s.use_tls else 389
+    if port == 0:
+        title = "LDAP_SERVER_PORT=0 is not a port: ldap3 silently uses its default"
+        detail = (f"ldap3 treats port 0 as 'not given' and connects to {default} (its default for "
+                  f"LDAP_USE_TLS={'true' if s.use_tls else 'false'}), so the value you set is not "
+                  "the port used.")
+        severity = Severity.WARNING
+    else:
+        title = f"LDAP_SERVER_PORT={s.port_raw} is not a valid port: every LDAP sign-in fails"
+        detail = (f"Open WebUI starts (int() accepts {s.port_raw}), but every LDAP sign-in builds "
+                  "ldap3.Server(port=…), and ldap3 refuses a port outside 0-65534 "
+                  "(LDAPInvalidPortError: 'Source port must in range from 0 to 65535'): users get "
+                  "400 'LDAP authentication failed.' and the log says only 'LDAP authentication "
+                  "error'. The host is not the problem.")
+        severity = Severity.ERROR if s.enabled else Severity.WARNING
+    return [finding(
+        "config.invalid-value", title, detail=detail + PERSISTED,
+        fix=f"Set LDAP_SERVER_PORT={default} (the port that matches LDAP_USE_TLS="
+            f"{'true' if s.use_tls else 'false'}: 636 for LDAPS, 389 for plain LDAP), or the port "
+            "your directory listens on.",
+        evidence={"LDAP_SERVER_PORT": s.port_raw, "valid": f"1-{LDAP3_MAX_PORT}"},
+        subject="LDAP_SERVER_PORT", location=env.location("LDAP_SERVER_PORT"), severity=severity,
+    )]
+
+
 def port_findings(env: EnvSource, s: LdapSettings) -> list[Finding]:
     """`LDAP_SERVER_PORT` that `int()` refuses: the app does not start (even with LDAP off)."""
     if s.port is not None:
-        return []
+        return port_range_findings(env, s)
     return [finding(
         "config.invalid-value",
         f"LDAP_SERVER_PORT={s.port_raw!r} is not a number: Open WebUI does not start",
@@ -257,10 +310,17 @@ def _missing(env: EnvSource, var: str, title: str, why: str, example: str, *,
     value = env.get(var)
     shown = ("<unset>" if value is None else "<empty>" if value == "" else
              mask(value) if "PASSWORD" in var else mask_url(value))
+    detail = why if why.endswith((".", ".'")) else why + "."
+    fix = f"Set {example}.{PERSISTED}"
+    evidence = {var: shown}
+    stand_in = misnamed_as(env, var) if not value else None
+    if stand_in is not None:  # e.g. LDAP_URL or LDAP_PASSWORD set instead
+        detail += f" {var} is missing; {describe_line(stand_in)} looks like it was meant to be it."
+        fix = f"Rename {stand_in.name} to {var}.{PERSISTED}"
+        evidence[f"meant as {var}"] = stand_in.name
     return finding(
-        "ldap.setting-missing", title,
-        detail=why if why.endswith((".", ".'")) else why + ".", fix=f"Set {example}.{PERSISTED}",
-        evidence={var: shown}, subject=var, location=env.location(var), severity=severity,
+        "ldap.setting-missing", title, detail=detail, fix=fix,
+        evidence=evidence, subject=var, location=env.location(var), severity=severity,
     )
 
 
@@ -378,8 +438,10 @@ def check_settings(ctx: CheckContext) -> list[Finding]:
     if not s.enabled:
         findings.append(skipped(AREA, "ENABLE_LDAP is not true (LDAP sign-in is off)"))
         return findings
-    if s.port is not None:
+    if s.port is not None and 1 <= s.port <= LDAP3_MAX_PORT:
         findings.extend(endpoint_findings(env, s, s.port))
+    elif s.port == 0:
+        findings.extend(endpoint_findings(env, s, 636 if s.use_tls else 389))
     findings.extend(required_findings(env, s))
     findings.extend(filter_findings(env, s))
     findings.extend(app_bind_findings(env, s))

@@ -33,6 +33,7 @@ Source of every rule: Open WebUI 0.12.4 `config.py` (variables, `load_oauth_prov
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 from collections.abc import Iterable
 
 from authdoctor.checks._urls import (
@@ -46,6 +47,7 @@ from authdoctor.checks.base import CheckContext, CheckSpec, finding, skipped
 from authdoctor.findings import Finding, Severity
 from authdoctor.masking import mask_url
 from authdoctor.openwebui.envread import env_true, getenv
+from authdoctor.openwebui.names import describe_line, misnamed_as
 from authdoctor.openwebui.oauth import (
     PKCE_SUPPORTED,
     PKCE_VAR,
@@ -54,7 +56,7 @@ from authdoctor.openwebui.oauth import (
     configured_providers,
     partially_configured_providers,
 )
-from authdoctor.settings.model import Deployment, EnvSource
+from authdoctor.settings.model import Deployment, EnvSource, EnvVar
 
 AREA = "oauth"
 
@@ -74,19 +76,40 @@ def incomplete_provider_findings(env: EnvSource) -> list[Finding]:
         set_vars = [v for v in (spec.client_id_var, spec.client_secret_var, *spec.required)
                     if getenv(env, v)]
         missing = ", ".join(partial.missing)
+        misnamed = _misnamed(env, partial.missing)
+        meant = "".join(f" {target} is missing; {describe_line(var)} looks like it was meant to "
+                        "be it." for target, var in misnamed)
+        renames = "; ".join(f"rename {var.name} to {target}" for target, var in misnamed)
         findings.append(finding(
             "oauth.provider-incomplete",
             f"the {spec.label} OAuth provider is not registered: {missing} missing",
             detail=(_HOW_SKIPPED.replace("{p}", name)
-                    + f" Set: {', '.join(dict.fromkeys(set_vars))}; still needed: {missing}."),
-            fix=f"Set {missing} (non-empty) and restart Open WebUI, or remove the {spec.label} "
-                "variables if you do not use this provider.",
+                    + f" Set: {', '.join(dict.fromkeys(set_vars))}; still needed: {missing}." + meant),
+            fix=(f"{renames[0].upper()}{renames[1:]} and restart Open WebUI." if renames and
+                 len(misnamed) == len(partial.missing) else
+                 (f"{renames[0].upper()}{renames[1:]}; " if renames else "")
+                 + f"Set {missing} (non-empty) and restart Open WebUI, or remove the {spec.label} "
+                 "variables if you do not use this provider."),
             evidence={"provider": name, "missing": missing,
-                      "set": ", ".join(dict.fromkeys(set_vars))},
+                      "set": ", ".join(dict.fromkeys(set_vars)),
+                      **{f"meant as {target}": var.name for target, var in misnamed}},
             subject=name,
             location=env.location(set_vars[0]) if set_vars else None,
         ))
     return findings
+
+
+def _misnamed(env: EnvSource, missing: Iterable[str]) -> list[tuple[str, EnvVar]]:
+    """(missing variable, unknown variable that looks meant to be it) for each missing one that
+    has such a stand-in (`authdoctor.openwebui.names`: a near miss or another product's name)."""
+    found: list[tuple[str, EnvVar]] = []
+    for entry in missing:
+        for target in entry.split(" or "):
+            var = misnamed_as(env, target)
+            if var is not None:
+                found.append((target, var))
+                break
+    return found
 
 
 def pkce_findings(env: EnvSource) -> list[Finding]:
@@ -124,6 +147,52 @@ def _expected(public: ParsedURL, provider: str) -> str:
     return f"{public.origin}{public.path.rstrip('/')}/oauth/{provider}/callback"
 
 
+_PROXY_IMAGES = ("nginx", "traefik", "caddy", "haproxy", "envoy", "httpd", "apache", "swag",
+                 "oauth2-proxy", "pomerium", "cloudflared", "nginx-proxy-manager")
+
+
+def loopback_only_forwarding(env: EnvSource) -> str | None:
+    """`FORWARDED_ALLOW_IPS` when it trusts no address but loopback, else None.
+
+    `open-webui serve` (0.12.4 `__init__.py`) passes `os.getenv('FORWARDED_ALLOW_IPS', '*')` to
+    uvicorn 0.54, whose ProxyHeadersMiddleware applies X-Forwarded-Proto/For only for a client
+    address in that comma-separated list (IP addresses, CIDR networks; '*' alone trusts all;
+    anything else is a literal that matches no TCP peer). Unset means '*': not narrowed."""
+    value = env.get("FORWARDED_ALLOW_IPS")
+    if value is None or value.strip() == "*":
+        return None
+    for entry in (item.strip() for item in value.split(",")):
+        if entry == "*":
+            return None
+        try:
+            network = ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            continue  # a literal such as 'localhost': matches no TCP client address
+        if not network.is_loopback:
+            return None
+    return value
+
+
+def remote_proxy_reason(env: EnvSource) -> str | None:
+    """Why the proxy in front of the app clearly connects from a non-loopback address, or None:
+    the app runs as a compose service on its own network (not `network_mode: host` or another
+    container's namespace), so even a proxy on the same host reaches it through the bridge, and
+    a proxy service beside it is another container."""
+    compose = env.compose
+    if compose is None:
+        return None
+    mode = compose.network_mode or ""
+    if mode == "host" or mode.startswith(("service:", "container:")):
+        return None
+    proxies = [name for name, image in compose.neighbours
+               if any(hint in image.lower() or hint in name.lower() for hint in _PROXY_IMAGES)]
+    if proxies:
+        return (f"the proxy is the compose service '{proxies[0]}', another container beside "
+                f"'{compose.name}'")
+    return (f"the app runs in the compose service '{compose.name}' on a bridge network, so any "
+            "proxy (another container or the host) connects through it")
+
+
 def redirect_uri_findings(provider: ProviderSettings, public_url: str | None,
                           env: EnvSource) -> list[Finding]:
     """Compare the pinned redirect URI of one registered provider with the public URL, or warn
@@ -141,6 +210,32 @@ def redirect_uri_findings(provider: ProviderSettings, public_url: str | None,
 
     if not pinned:
         if public is not None and public.scheme == "https":
+            remote = remote_proxy_reason(env)
+            narrowed = loopback_only_forwarding(env)
+            if narrowed is not None and remote is not None:
+                callback = _expected(public, name)
+                return [finding(
+                    "oauth.proxy-headers-not-forwarded",
+                    f"{name}: the app builds an http:// callback URL (FORWARDED_ALLOW_IPS trusts "
+                    "loopback only)",
+                    detail=(f"{var} is not set, so Open WebUI sends the IdP "
+                            "request.url_for('oauth_login_callback'), whose scheme uvicorn takes "
+                            "from X-Forwarded-Proto only when the connection comes from an address "
+                            f"in FORWARDED_ALLOW_IPS. Here FORWARDED_ALLOW_IPS={narrowed!r} trusts "
+                            f"loopback only, but {remote}: its connections come from another "
+                            "address, so uvicorn ignores X-Forwarded-Proto, the request stays "
+                            f"http, and the IdP receives redirect_uri=http://…/oauth/{name}/callback "
+                            f"while the site is {public.origin}. The IdP rejects it (redirect_uri "
+                            "mismatch), or the callback lands where the state cookie is missing."),
+                    fix=(f"Pin the callback: {var}={callback} (and register exactly that URI at "
+                         "the IdP); or set FORWARDED_ALLOW_IPS to the proxy's address or network "
+                         "(e.g. the compose network's subnet), or remove it ('*', the default of "
+                         "open-webui serve, is safe only when nothing but the proxy reaches the "
+                         "app)."),
+                    evidence={"provider": name, "FORWARDED_ALLOW_IPS": narrowed, "proxy": remote,
+                              "expected": callback, var: "<unset>"},
+                    subject=name, location=env.location("FORWARDED_ALLOW_IPS"),
+                )]
             return [finding(
                 "oauth.redirect-uri-depends-on-proxy",
                 f"{name}: the callback URL is built from each request, not pinned",
@@ -149,7 +244,10 @@ def redirect_uri_findings(provider: ProviderSettings, public_url: str | None,
                         "request it receives. Behind a TLS-terminating proxy that is http://… "
                         "unless the proxy sends X-Forwarded-Proto and Host (open-webui serve "
                         "trusts them from any address unless FORWARDED_ALLOW_IPS narrows it), and "
-                        "the IdP then rejects the redirect_uri."),
+                        "the IdP then rejects the redirect_uri."
+                        + (f" FORWARDED_ALLOW_IPS={narrowed!r} trusts loopback only: this works "
+                           "only if the proxy runs on this machine and connects over loopback."
+                           if narrowed is not None else "")),
                 fix=f"Set {var}={_expected(public, name)} (and register exactly that URI at the "
                     "IdP), or make sure the proxy forwards X-Forwarded-Proto and Host.",
                 evidence={"provider": name, "expected": _expected(public, name), var: "<unset>"},
@@ -252,7 +350,9 @@ def redirect_uri_findings(provider: ProviderSettings, public_url: str | None,
 def webui_url_findings(env: EnvSource, deployment: Deployment,
                        providers: Iterable[str]) -> list[Finding]:
     """`config.webui-url-missing`: after the callback Open WebUI redirects to
-    `{WEBUI_URL or request.base_url}/auth`; empty or loopback sends users to the wrong place."""
+    `{WEBUI_URL or request.base_url}/auth`. Unset or empty sends users to whatever host the
+    request arrived with; a loopback WEBUI_URL is reported only when another setting shows users
+    sign in elsewhere (a local https://localhost instance is a deliberate choice, not a gap)."""
     names = ", ".join(providers)
     value = getenv(env, "WEBUI_URL", "")
     if not value.strip():
@@ -276,28 +376,41 @@ def webui_url_findings(env: EnvSource, deployment: Deployment,
         host = parse_absolute(value).host
     except URLProblem:
         return []  # a malformed WEBUI_URL is the general config check's finding
-    public = deployment.public_url
-    public_is_loopback = False
-    if public:
+    if not is_loopback_host(host):
+        return []
+    # A loopback WEBUI_URL is what a local or test instance wants (http or https alike); it is
+    # only wrong when the settings show that users sign in at another host: deploy.yaml's
+    # public_url, or a pinned redirect URI on a non-loopback host.
+    elsewhere: tuple[str, str] | None = None
+    candidates = [("public_url (deploy.yaml)", deployment.public_url or "")]
+    candidates += [(provider.redirect_uri_var, provider.redirect_uri)
+                   for provider in configured_providers(env).values()]
+    for origin, url in candidates:
+        if not url:
+            continue
         try:
-            public_is_loopback = is_loopback_host(parse_absolute(public).host)
+            other = parse_absolute(url)
         except URLProblem:
-            public_is_loopback = False
-    if is_loopback_host(host) and not public_is_loopback:
-        return [finding(
-            "config.webui-url-missing",
-            f"WEBUI_URL points at this machine ({host}) while OAuth sign-in is configured",
-            detail=(f"OAuth providers: {names}. After the IdP callback Open WebUI redirects the "
-                    f"browser to {mask_url(value.rstrip('/'))}/auth, which on any other computer "
-                    "is the user's own machine: sign-in appears to fail. (If this is a local-only "
-                    "test instance, ignore this.)"),
-            fix="Set WEBUI_URL to the public URL users open (and in Admin > Settings > General, "
-                "which wins after the first start).",
-            evidence={"WEBUI_URL": mask_url(value), "providers": names},
-            subject="WEBUI_URL",
-            location=env.location("WEBUI_URL"),
-        )]
-    return []
+            continue
+        if not is_loopback_host(other.host):
+            elsewhere = (origin, other.origin)
+            break
+    if elsewhere is None:
+        return []
+    return [finding(
+        "config.webui-url-missing",
+        f"WEBUI_URL points at this machine ({host}) but users sign in at {elsewhere[1]}",
+        detail=(f"OAuth providers: {names}. {elsewhere[0]} shows the public site is "
+                f"{elsewhere[1]}, but after the IdP callback Open WebUI redirects the browser to "
+                f"{mask_url(value.rstrip('/'))}/auth, which on any other computer is the user's "
+                "own machine: sign-in appears to fail."),
+        fix=f"Set WEBUI_URL={elsewhere[1]} (and in Admin > Settings > General, which wins after "
+            "the first start).",
+        evidence={"WEBUI_URL": mask_url(value), "public site": elsewhere[1], "from": elsewhere[0],
+                  "providers": names},
+        subject="WEBUI_URL",
+        location=env.location("WEBUI_URL"),
+    )]
 
 
 # --------------------------------------------------------------------------- scopes

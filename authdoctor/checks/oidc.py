@@ -9,10 +9,16 @@ Failure modes named here from the settings alone:
   404 and `/oauth/oidc/login` fails.
 - `oidc.insecure-endpoint`: `OPENID_PROVIDER_URL` or `OPENID_END_SESSION_ENDPOINT` is plain http
   to a host other than loopback (rule D7 / L1: endpoints use TLS).
-- `oidc.issuer-template`: `MICROSOFT_CLIENT_TENANT_ID` is `common` or `organizations`; Entra's
-  discovery for those has the template issuer `https://login.microsoftonline.com/{tenantid}/v2.0`,
-  and authlib 1.7 (pinned by 0.12.4) checks the ID token's `iss` against the discovered issuer
-  exactly (OIDC Core §3.1.3.7, rule K2), so every Microsoft sign-in fails.
+- `oidc.issuer-template`: `MICROSOFT_CLIENT_TENANT_ID` is `common` or `organizations`, or
+  `OPENID_PROVIDER_URL` points at Entra's `/common/` or `/organizations/` endpoint (recognised from
+  the URL alone: an Entra login host and that first path segment). Entra's discovery for those
+  multi-tenant endpoints has the template issuer `https://login.microsoftonline.com/{tenantid}/v2.0`
+  (v1: `https://sts.windows.net/{tenantid}/`), while each ID token carries the user's real tenant;
+  authlib 1.7.2 (pinned by 0.12.4) checks the ID token's `iss` against the discovered issuer
+  exactly (OIDC Core §3.1.3.7, rule K2), so every sign-in through it fails. `consumers` is not a
+  template: its discovery names the fixed issuer `…/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0`
+  that personal-account tokens carry (Microsoft identity platform OIDC docs; idp-responses E3),
+  so it is not reported.
 
 Live half (later work, `live=` below): fetch the discovery document (`oidc.discovery-*`,
 `oidc.issuer-mismatch`, `oidc.end-session-missing`, `oidc.scope-unsupported`,
@@ -34,6 +40,10 @@ AREA = "oidc"
 WELL_KNOWN_OIDC = "/.well-known/openid-configuration"
 WELL_KNOWN_RFC8414 = "/.well-known/oauth-authorization-server"
 TEMPLATE_TENANTS = frozenset({"common", "organizations"})
+#: Entra ID (and its national clouds') login hosts, whose first path segment is the tenant.
+ENTRA_HOSTS = frozenset({"login.microsoftonline.com", "login.windows.net", "sts.windows.net",
+                         "login.microsoftonline.us", "login.partner.microsoftonline.cn",
+                         "login.chinacloudapi.cn"})
 
 
 def provider_url_findings(env: EnvSource) -> list[Finding]:
@@ -126,12 +136,57 @@ def microsoft_tenant_findings(env: EnvSource) -> list[Finding]:
     )]
 
 
+def entra_template_tenant(url: str) -> str | None:
+    """`common`/`organizations` when `url` is an Entra endpoint for that multi-tenant alias."""
+    try:
+        parsed = parse_absolute(url)
+    except URLProblem:
+        return None
+    if parsed.host.lower() not in ENTRA_HOSTS:
+        return None
+    segment = parsed.path.lstrip("/").split("/", 1)[0].lower()
+    return segment if segment in TEMPLATE_TENANTS else None
+
+
+def provider_url_tenant_findings(env: EnvSource) -> list[Finding]:
+    """`oidc.issuer-template` predicted from an `OPENID_PROVIDER_URL` on Entra's common or
+    organizations endpoint (only when the OIDC provider uses it for sign-in)."""
+    value = getenv(env, "OPENID_PROVIDER_URL", "")
+    tenant = entra_template_tenant(value) if value else None
+    if tenant is None:
+        return []
+    if "oidc" not in configured_providers(env) and "oidc" not in partially_configured_providers(env):
+        return []  # only the sign-out metadata URL then: its issuer is never checked
+    parsed = parse_absolute(value)
+    rest = parsed.path.lstrip("/").split("/", 1)
+    suggested = (f"{parsed.scheme}://{parsed.host}/<tenant-id>/"
+                 + (rest[1] if len(rest) > 1 else "v2.0/.well-known/openid-configuration"))
+    return [finding(
+        "oidc.issuer-template",
+        f"OPENID_PROVIDER_URL uses Entra's '{tenant}' endpoint: every sign-in fails the issuer check",
+        detail=(f"OPENID_PROVIDER_URL={mask_url(value)!r} points at Microsoft Entra ID's '{tenant}' "
+                "(multi-tenant) endpoint. Its discovery document names the template issuer "
+                "'https://login.microsoftonline.com/{tenantid}/v2.0', while every ID token carries "
+                "the user's real tenant id in iss. Open WebUI's OAuth library (authlib 1.7) compares "
+                "the two exactly, so no token can ever pass: every OIDC sign-in ends in 'Sign-in "
+                "with your identity provider failed'."),
+        fix=(f"Use your directory (tenant) ID in the URL: OPENID_PROVIDER_URL={suggested} (Entra "
+             "admin center > Overview > Tenant ID). For users of several tenants, use the "
+             "Microsoft provider (MICROSOFT_CLIENT_*) with one tenant per deployment; 'consumers' "
+             "works for personal Microsoft accounts only."),
+        evidence={"OPENID_PROVIDER_URL": mask_url(value), "tenant alias": tenant,
+                  "discovered issuer": "https://login.microsoftonline.com/{tenantid}/v2.0"},
+        subject="OPENID_PROVIDER_URL", location=env.location("OPENID_PROVIDER_URL"),
+    )]
+
+
 def check_settings(ctx: CheckContext) -> list[Finding]:
     env = ctx.deployment.env
     if not (getenv(env, "OPENID_PROVIDER_URL") or getenv(env, "OPENID_END_SESSION_ENDPOINT")
             or "microsoft" in configured_providers(env)):
         return [skipped(AREA, "no OpenID provider URL is configured")]
-    return [*provider_url_findings(env), *end_session_findings(env), *microsoft_tenant_findings(env)]
+    return [*provider_url_findings(env), *end_session_findings(env), *microsoft_tenant_findings(env),
+            *provider_url_tenant_findings(env)]
 
 
 CHECK = CheckSpec(area=AREA, title="OIDC provider", settings=check_settings, live=None)

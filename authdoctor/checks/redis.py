@@ -78,7 +78,12 @@ def sentinel_service(url: str) -> str:
 
 def standalone_url_problem(url: str) -> str | None:
     """Why redis-py's `from_url(url)` (what the app calls for a standalone or cluster Redis)
-    raises, or None. Uses redis-py's own parser (imported lazily)."""
+    raises, or None. Uses redis-py's own parser (imported lazily); a plain redis:// URL is
+    answered without importing it (`_plain_parse`: --offline start-up)."""
+    from authdoctor.checks._plain_parse import plain_redis_url_accepted
+
+    if plain_redis_url_accepted(url):
+        return None
     from redis.asyncio.connection import parse_url
 
     try:

@@ -10,16 +10,28 @@ Failure modes named here (Open WebUI 0.12.4 `routers/auths.signin`, `env.py`, `c
   whatever `ENABLE_SIGNUP` says; with `WEBUI_AUTH_TRUSTED_ROLE_HEADER` the header also sets the
   role on every sign-in.
 
-Live half (later work): `trusted-header.backend-exposed`, whether the app accepts the header from
-an arbitrary client.
+- `trusted-header.backend-exposed` (settings half, from a compose file): the Open WebUI service
+  turns trusted-header sign-in on and publishes the app's container port (`PORT`, default 8080)
+  on every host interface (a `ports:` entry without a host address, or `0.0.0.0`/`::`), on a
+  non-loopback address, or runs with `network_mode: host` while the app listens on every
+  interface (`HOST`, default `0.0.0.0`). Open WebUI takes the email from the header of whoever
+  sends the request (`routers/auths.signin`: `request.headers[WEBUI_AUTH_TRUSTED_EMAIL_HEADER]`,
+  no check of the sender), so anyone who reaches that port can send the header and sign in as
+  anyone, the admin included. Publishing on `127.0.0.1:` (or `[::1]:`) only, or not publishing,
+  is fine: then only the host itself or the compose network reaches it.
+
+Live half (later work): whether the running app accepts the header from an arbitrary client.
 """
 
 from __future__ import annotations
 
+import ipaddress
+
+from authdoctor.checks._replicas import each_replica
 from authdoctor.checks.base import CheckContext, CheckSpec, finding, skipped
-from authdoctor.findings import Finding
-from authdoctor.openwebui.envread import env_true, getenv
-from authdoctor.settings.model import EnvSource
+from authdoctor.findings import Finding, SourceLocation
+from authdoctor.openwebui.envread import env_true, getenv, int_or_none
+from authdoctor.settings.model import EnvSource, PublishedPort
 
 AREA = "trusted-header"
 EMAIL_HEADER = "WEBUI_AUTH_TRUSTED_EMAIL_HEADER"
@@ -74,11 +86,71 @@ def trusted_header_findings(env: EnvSource) -> list[Finding]:
     return findings
 
 
+def _loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address.strip("[]")).is_loopback
+    except ValueError:
+        return address.lower() == "localhost"
+
+
+def _reachable(entry: PublishedPort) -> bool:
+    """True when a `ports:` entry makes the container port reachable from other machines."""
+    return entry.all_interfaces or not _loopback(entry.host_ip or "")
+
+
+def backend_exposed_findings(env: EnvSource) -> list[Finding]:
+    """`trusted-header.backend-exposed` from the compose service's ports / network mode."""
+    header = getenv(env, EMAIL_HEADER)
+    compose = env.compose
+    if not header or compose is None:
+        return []
+    port = int_or_none(getenv(env, "PORT", "8080")) or 8080
+    exposed = [p for p in compose.published if p.covers(port) and _reachable(p)]
+    host_mode = (compose.network_mode == "host"
+                 and not _loopback(getenv(env, "HOST", "0.0.0.0")))
+    if not exposed and not host_mode:
+        return []
+    if exposed:
+        shown = ", ".join(repr(p.raw) for p in exposed)
+        where = (f"its ports: entry {shown} publishes the app's port {port} on "
+                 + ("every interface of the host" if all(p.all_interfaces for p in exposed)
+                    else "an address other machines can reach"))
+        fix = (f"Publish the port on loopback only ('127.0.0.1:{exposed[0].published or port}:{port}') "
+               "for a proxy on the same host, or remove ports: and let a proxy service reach the "
+               "app over the compose network; the proxy must also overwrite or remove "
+               f"{header} on every client request.")
+    else:
+        where = (f"it runs with network_mode: host and the app listens on "
+                 f"{getenv(env, 'HOST', '0.0.0.0')}:{port}, every interface of the host")
+        fix = (f"Set HOST=127.0.0.1 so the app listens on loopback only (the proxy on the same host "
+               f"still reaches it), or drop network_mode: host; the proxy must also overwrite or "
+               f"remove {header} on every client request.")
+    location = env.location(EMAIL_HEADER) or (SourceLocation(compose.path, None, "ports")
+                                               if compose.path else None)
+    return [finding(
+        "trusted-header.backend-exposed",
+        "trusted-header sign-in is on and the app's port is published to the network: anyone "
+        "can sign in as anyone",
+        detail=(f"Service '{compose.name}' sets {EMAIL_HEADER}={header}, and {where}. Open WebUI "
+                "takes the email from that header on whatever request reaches it and does not check "
+                "who sent it, so anyone who can reach the port directly (bypassing the "
+                f"authenticating proxy) sends '{header}: admin@…' and is signed in as that user, "
+                "the admin included"
+                + (f"; with {ROLE_HEADER} they choose their role too." if getenv(env, ROLE_HEADER)
+                   else ".")),
+        fix=fix,
+        evidence={EMAIL_HEADER: header, "service": compose.name,
+                  **({"ports": ", ".join(p.raw for p in exposed)} if exposed
+                     else {"network_mode": "host", "HOST": getenv(env, "HOST", "<unset: 0.0.0.0>")})},
+        subject=EMAIL_HEADER, location=location,
+    )]
+
+
 def check_settings(ctx: CheckContext) -> list[Finding]:
     env = ctx.deployment.env
     if not getenv(env, EMAIL_HEADER):
         return [skipped(AREA, f"{EMAIL_HEADER} is not set (trusted-header sign-in is off)")]
-    return trusted_header_findings(env)
+    return [*trusted_header_findings(env), *each_replica(ctx.deployment, backend_exposed_findings)]
 
 
 CHECK = CheckSpec(area=AREA, title="Trusted-header sign-in", settings=check_settings)

@@ -14,8 +14,8 @@ from typing import Annotated
 import typer
 
 from authdoctor import __version__
-from authdoctor.cli.common import GlobalState
 from authdoctor.exitcodes import EXIT_CODES_HELP, ExitCode
+from authdoctor.output import GlobalState
 
 HELP = f"""Diagnose broken sign-in on a self-hosted web app (Open WebUI first).
 
@@ -71,34 +71,79 @@ def build_app() -> typer.Typer:
     return app
 
 
+GLOBAL_FLAGS = ("--no-color", "--debug")
+
+
+def hoist_global_flags(args: list[str]) -> list[str]:
+    """Global flags are accepted anywhere before `--`: `jwt decode T --no-color` means the same as
+    `--no-color jwt decode T`. They are moved to the front, where typer (and the `jwt decode` fast
+    path) read them, so both routes see the same command line."""
+    end = args.index("--") if "--" in args else len(args)
+    flags = [arg for arg in args[:end] if arg in GLOBAL_FLAGS]
+    rest = [arg for arg in args[:end] if arg not in GLOBAL_FLAGS]
+    return [*dict.fromkeys(flags), *rest, *args[end:]]
+
+
+def _run_typer(args: list[str]) -> int | None:
+    """typer's app. On EPIPE while it prints (help, usage) typer swaps stdout for click's
+    `PacifyFlushWrapper` and exits 1, which would read as "findings"; that is a reader that went
+    away like any other, so it becomes `BrokenPipeError` here."""
+    try:
+        result = build_app()(args=args, prog_name="authdoctor", standalone_mode=False)
+    except SystemExit as exc:
+        if exc.code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            raise BrokenPipeError from None
+        raise
+    return result if isinstance(result, int) else None
+
+
+def _show_usage_error(exc: Exception) -> None:
+    """click's usage errors as the one line every other error is (`authdoctor: error: ...`), with
+    where to find help. A bare command group (`authdoctor jwt`) still prints its help."""
+    show = getattr(exc, "show", None)
+    format_message = getattr(exc, "format_message", None)
+    if type(exc).__name__ == "NoArgsIsHelpError" or not callable(format_message):
+        if callable(show):
+            show()
+        else:
+            sys.stderr.write(f"authdoctor: error: {exc}\n")
+        return
+    message = " ".join(str(format_message()).split())
+    ctx = getattr(exc, "ctx", None)
+    where = f" (see '{ctx.command_path if ctx is not None else 'authdoctor'} --help')"
+    sys.stderr.write(f"authdoctor: error: {message}{where}\n")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point and the single error boundary."""
-    from authdoctor.cli.jwt_cmd import fast_command
-    from authdoctor.errors import AuthdoctorError
+    from authdoctor.cli.fast import fast_command
+    from authdoctor.errors import AuthdoctorError, DeadlineExceeded
+    from authdoctor.output import EXIT_BROKEN_PIPE, OutputClosed, silence_stdout
 
-    args = sys.argv[1:] if argv is None else list(argv)
-    fast = fast_command(args)  # `jwt decode` without typer's pydantic start-up cost
+    args = hoist_global_flags(sys.argv[1:] if argv is None else list(argv))
+    GlobalState.debug = "--debug" in args[:2]
+    fast = fast_command(args)  # check, explain, jwt decode without typer's pydantic start-up cost
     try:
-        if fast is not None:
-            result = fast()
-        else:
-            result = build_app()(args=args, prog_name="authdoctor", standalone_mode=False)
+        result = fast() if fast is not None else _run_typer(args)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
         sys.stderr.write("authdoctor: interrupted\n")
         sys.exit(130)
     except typer.TyperException as exc:  # usage errors from option parsing: exit 2
-        show = getattr(exc, "show", None)
-        if callable(show):
-            show()
-        else:
-            sys.stderr.write(f"authdoctor: error: {exc}\n")
+        _show_usage_error(exc)
         code = getattr(exc, "exit_code", ExitCode.USAGE)
         sys.exit(code if isinstance(code, int) and code != 1 else ExitCode.USAGE)
+    except DeadlineExceeded as exc:
+        sys.stderr.write(f"authdoctor: error: {exc}\n")
+        sys.exit(ExitCode.INTERNAL)
     except AuthdoctorError as exc:
         sys.stderr.write(f"authdoctor: error: {exc}\n")
         sys.exit(ExitCode.USAGE)
+    except (OutputClosed, BrokenPipeError):
+        # The reader went away (`| head`): stop quietly, as tools stopped by SIGPIPE do.
+        silence_stdout()
+        sys.exit(EXIT_BROKEN_PIPE)
     except KeyboardInterrupt:
         sys.stderr.write("authdoctor: interrupted\n")
         sys.exit(130)

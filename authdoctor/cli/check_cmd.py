@@ -10,8 +10,10 @@ import typer
 from authdoctor.cli.settings_options import (
     ComposeOpt,
     ConfigOpt,
+    DockerInspectOpt,
     EnvFileOpt,
     FromEnvOpt,
+    K8sOpt,
     PublicUrlOpt,
     ServiceOpt,
     settings_inputs,
@@ -20,9 +22,10 @@ from authdoctor.exitcodes import EXIT_CODES_HELP
 
 CHECK_HELP = f"""Run every check against the deployment and report root causes with fixes.
 
-Settings come from --env-file (Open WebUI's own variables), --config deploy.yaml, --compose
-or --from-env; deploy.yaml fields override the others. Each --env-file / compose service is one
-replica, and replicas are compared with each other.
+Settings come from --env-file (Open WebUI's own variables), --config deploy.yaml, --compose,
+--docker-inspect, --k8s or --from-env; deploy.yaml fields override the others. Each --env-file,
+compose service and Open WebUI container is one replica, and replicas are compared with each
+other. A Kubernetes value from a ConfigMap or Secret that is not in the input is never guessed.
 
 Examples:
 
@@ -31,6 +34,8 @@ Examples:
   authdoctor check --env-file .env --offline
   authdoctor check --config deploy.yaml --format json --output report.json
   authdoctor check --env-file a.env --env-file b.env --only secret --only cookie
+  docker inspect open-webui | authdoctor check --docker-inspect -
+  helm template ... | authdoctor check --k8s -
 
 {EXIT_CODES_HELP}
 """
@@ -45,6 +50,8 @@ def register(app: typer.Typer) -> None:
         env_file: EnvFileOpt = None,
         compose: ComposeOpt = None,
         service: ServiceOpt = None,
+        docker_inspect: DockerInspectOpt = None,
+        k8s: K8sOpt = None,
         from_env: FromEnvOpt = False,
         public_url: PublicUrlOpt = None,
         only: Annotated[list[str] | None, typer.Option("--only", metavar="AREA",
@@ -57,10 +64,11 @@ def register(app: typer.Typer) -> None:
                            help="Settings-only checks; no network at all.")] = False,
         fail_on: Annotated[str, typer.Option("--fail-on", metavar="SEVERITY",
                            help="Exit 1 when a finding is at or above: error, warning or info.")] = "error",
-        timeout: Annotated[float, typer.Option("--timeout", metavar="SECONDS", min=0.1,
-                           help="Deadline for the whole run.")] = 30.0,
+        timeout: Annotated[float, typer.Option("--timeout", metavar="SECONDS",
+                           help="Deadline for the whole run: reading the settings, every check and "
+                           "the report (0.1 to 86400).")] = 30.0,
         probe_timeout: Annotated[float | None, typer.Option("--probe-timeout", metavar="SECONDS",
-                                 min=0.1, help="Timeout of each network probe (default 5).")] = None,
+                                 help="Timeout of each network probe (default 5).")] = None,
         now: Annotated[str | None, typer.Option("--now", metavar="TIME",
                        help="Fixed clock for reproducible reports (ISO 8601 or Unix seconds).")] = None,
         output_format: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT",
@@ -73,7 +81,8 @@ def register(app: typer.Typer) -> None:
         from authdoctor.commands.check import run_check
 
         return run_check(
-            inputs=settings_inputs(config, env_file, compose, service, from_env, public_url),
+            inputs=settings_inputs(config, env_file, compose, service, from_env, public_url,
+                                   docker_inspect=docker_inspect, k8s=k8s),
             only=only or [], skip=skip or [], ignore=ignore or [], offline=offline,
             fail_on=fail_on, timeout=timeout, probe_timeout=probe_timeout, now=now,
             output_format=output_format, output=output, verbose=verbose, stderr=sys.stderr,

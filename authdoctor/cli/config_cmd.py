@@ -10,8 +10,10 @@ import typer
 from authdoctor.cli.settings_options import (
     ComposeOpt,
     ConfigOpt,
+    DockerInspectOpt,
     EnvFileOpt,
     FromEnvOpt,
+    K8sOpt,
     PublicUrlOpt,
     ServiceOpt,
     settings_inputs,
@@ -29,6 +31,8 @@ def register(app: typer.Typer) -> None:
         env_file: EnvFileOpt = None,
         compose: ComposeOpt = None,
         service: ServiceOpt = None,
+        docker_inspect: DockerInspectOpt = None,
+        k8s: K8sOpt = None,
         from_env: FromEnvOpt = False,
         public_url: PublicUrlOpt = None,
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
@@ -38,8 +42,9 @@ def register(app: typer.Typer) -> None:
         """Print the effective settings per replica, where each came from, secrets masked."""
         from authdoctor.commands.config import run_config_show
 
-        return run_config_show(settings_inputs(config, env_file, compose, service, from_env, public_url),
-                               as_json=as_json, show_all=show_all)
+        inputs = settings_inputs(config, env_file, compose, service, from_env, public_url,
+                                 docker_inspect=docker_inspect, k8s=k8s)
+        return run_config_show(inputs, as_json=as_json, show_all=show_all)
 
     @config_app.command("schema")
     def schema() -> int:

@@ -72,7 +72,7 @@ NowOpt = Annotated[str | None, typer.Option(
 FailOnOpt = Annotated[str, typer.Option(
     "--fail-on", metavar="SEVERITY", help="Exit 1 when a finding is at or above: error, warning or info.")]
 LeewayOpt = Annotated[float, typer.Option(
-    "--leeway", metavar="SECONDS", min=0,
+    "--leeway", metavar="SECONDS",
     help="Clock leeway for exp/nbf/iat (default 0, as Open WebUI; always reported).")]
 
 
@@ -116,7 +116,8 @@ def register(app: typer.Typer) -> None:
         ca_file: Annotated[str | None, typer.Option(
             "--ca-file", metavar="FILE", help="Extra CA bundle for a --jwks https URL.")] = None,
         timeout: Annotated[float, typer.Option(
-            "--timeout", metavar="SECONDS", min=0.1, help="Timeout for fetching a --jwks URL.")] = 5.0,
+            "--timeout", metavar="SECONDS", help="Deadline for the whole run, fetching a --jwks URL "
+            "included (0.1 to 86400).")] = 5.0,
         as_json: JsonOpt = False,
         now: NowOpt = None,
         fail_on: FailOnOpt = "error",
@@ -125,8 +126,8 @@ def register(app: typer.Typer) -> None:
 
         keys = KeyOptions(secret_env=secret_env, secret_file=secret_file, key=key, jwks=jwks,
                           ca_file=ca_file, timeout_s=timeout)
-        return run_jwt_verify(token=token, keys=keys, algorithms=alg or [], leeway=leeway, issuer=issuer,
-                              audience=audience, as_json=as_json, now=now, fail_on=fail_on)
+        return run_jwt_verify(token=token, keys=keys, algorithms=alg or [], leeway=check_leeway(leeway),
+                              issuer=issuer, audience=audience, as_json=as_json, now=now, fail_on=fail_on)
 
 
 class DecodeArgs(NamedTuple):
@@ -180,10 +181,22 @@ def parse_decode_args(args: list[str]) -> DecodeArgs:
             leeway = float(values["--leeway"])
         except ValueError:
             raise UsageError(f"--leeway {values['--leeway']!r} is not a number of seconds") from None
-        if not 0 <= leeway < 10**9:
-            raise UsageError(f"--leeway {values['--leeway']!r}: give seconds, 0 or more")
+        leeway = check_leeway(leeway, values["--leeway"])
     return DecodeArgs(token=positional[0], as_json=as_json, now=values.get("--now"),
                       fail_on=values.get("--fail-on", "error"), leeway=leeway)
+
+
+MAX_LEEWAY_S = 10**9
+
+
+def check_leeway(leeway: float, given: object = None) -> float:
+    """`--leeway` of `jwt decode` and `jwt verify`: finite seconds from 0 to 10^9 (`inf` and `nan`
+    are usage errors, not crashes in the time arithmetic)."""
+    if not 0 <= leeway < MAX_LEEWAY_S:  # False for nan too
+        shown = repr(given) if given is not None else repr(leeway)
+        raise UsageError(f"--leeway {shown}: give seconds, 0 or more "
+                         f"(below {MAX_LEEWAY_S:.0e})")
+    return leeway
 
 
 _GLOBAL_FLAGS = ("--no-color", "--debug")
@@ -212,8 +225,8 @@ def fast_command(args: list[str]) -> Callable[[], int] | None:
         return None
 
     def run() -> int:
-        from authdoctor.cli.common import GlobalState
         from authdoctor.commands.jwt import run_jwt_decode
+        from authdoctor.output import GlobalState
 
         GlobalState.debug = "--debug" in flags
         GlobalState.no_color = "--no-color" in flags

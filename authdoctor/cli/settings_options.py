@@ -17,8 +17,16 @@ EnvFileOpt = Annotated[list[str] | None, typer.Option(
     help="Open WebUI .env file. Repeat for several replicas; they are compared.")]
 ComposeOpt = Annotated[list[str] | None, typer.Option(
     "--compose", metavar="FILE", help="docker-compose file; the Open WebUI service's environment.")]
+DockerInspectOpt = Annotated[list[str] | None, typer.Option(
+    "--docker-inspect", metavar="FILE|-",
+    help="Output of `docker inspect CONTAINER...` (- for stdin); each Open WebUI container's env.")]
+K8sOpt = Annotated[list[str] | None, typer.Option(
+    "--k8s", metavar="FILE|-",
+    help="Kubernetes manifests (`helm template`, `kubectl get ... -o yaml`; - for stdin): each Open "
+         "WebUI container, with its ConfigMap and Secret references resolved.")]
 ServiceOpt = Annotated[list[str] | None, typer.Option(
-    "--service", metavar="NAME", help="Compose service to read (default: the Open WebUI image).")]
+    "--service", metavar="NAME",
+    help="Compose service, container or workload to read (default: the Open WebUI image).")]
 FromEnvOpt = Annotated[bool, typer.Option(
     "--from-env", help="Read Open WebUI variables from this process's environment.")]
 PublicUrlOpt = Annotated[str | None, typer.Option(
@@ -26,9 +34,13 @@ PublicUrlOpt = Annotated[str | None, typer.Option(
 
 
 def settings_inputs(config: str | None, env_file: list[str] | None, compose: list[str] | None,
-                    service: list[str] | None, from_env: bool, public_url: str | None) -> SettingsInputs:
+                    service: list[str] | None, from_env: bool, public_url: str | None, *,
+                    docker_inspect: list[str] | None = None,
+                    k8s: list[str] | None = None) -> SettingsInputs:
+    from authdoctor.commands.common import parse_public_url
     from authdoctor.settings import SettingsInputs
 
     return SettingsInputs(config=config, env_files=tuple(env_file or ()),
                           compose_files=tuple(compose or ()), compose_services=tuple(service or ()),
-                          from_env=from_env, public_url=public_url)
+                          docker_inspect=tuple(docker_inspect or ()), k8s=tuple(k8s or ()),
+                          from_env=from_env, public_url=parse_public_url(public_url))

@@ -1,4 +1,11 @@
-"""`authdoctor check`: load settings, run the checks, render, and decide the exit code."""
+"""`authdoctor check`: load settings, run the checks, render, and decide the exit code.
+
+`--timeout` is a deadline for the whole run, not for each probe: loading the settings, the checks
+(settings and live halves) and rendering all happen before it. The run goes through
+`authdoctor.deadline.call_before`; the checks get the deadline minus a reserve for rendering, so
+a slow area becomes an `internal.deadline-exceeded` finding in a report that is still written.
+If loading or rendering itself overruns, the run ends with one line naming the phase (exit 3).
+"""
 
 from __future__ import annotations
 
@@ -8,27 +15,51 @@ from typing import TextIO
 
 from authdoctor.settings import SettingsInputs
 
+MIN_TIMEOUT_S = 0.1
+
 
 def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str],
               ignore: Sequence[str], offline: bool, fail_on: str, timeout: float,
               probe_timeout: float | None, now: str | None, output_format: str, output: str | None,
               verbose: bool, stderr: TextIO) -> int:
+    from authdoctor.checks.registry import all_checks
     from authdoctor.clock import parse_now
-    from authdoctor.commands.common import check_ignore_codes, emit_report, parse_fail_on, parse_format
+    from authdoctor.commands.common import check_ignore_codes, parse_fail_on, parse_format, render_report
+    from authdoctor.deadline import Deadline, Phase, call_before, check_seconds, render_reserve
     from authdoctor.exitcodes import exit_code_for
+    from authdoctor.output import GlobalState, check_output_path, write_output
     from authdoctor.progress import Progress
-    from authdoctor.runner import RunOptions, run_checks
+    from authdoctor.runner import RunOptions, run_checks, select_checks, set_debug
     from authdoctor.settings import load_deployment
 
+    deadline = Deadline(check_seconds("--timeout", timeout, minimum=MIN_TIMEOUT_S))
     fmt = parse_format(output_format)
+    if probe_timeout is not None:
+        check_seconds("--probe-timeout", probe_timeout, minimum=MIN_TIMEOUT_S)
     options = RunOptions(
         only=list(only), skip=list(skip), ignore=check_ignore_codes(ignore), offline=offline,
         fail_on=parse_fail_on(fail_on), timeout_s=timeout, probe_timeout_s=probe_timeout,
-        now=parse_now(now) if now else None,
+        now=parse_now(now) if now is not None else None,
     )
-    deployment = load_deployment(inputs)
-    # Progress only for people: a terminal on stderr and the text format (never for CI formats).
-    with Progress.for_stream(stderr, enabled=not fmt.machine_readable) as progress:
-        report = run_checks(deployment, replace(options, on_progress=progress.update))
-    emit_report(report, fmt, output, deployment.secret_values(), verbose=verbose)
-    return int(exit_code_for(report))
+    select_checks(all_checks(), options.only, options.skip)  # usage errors before any work
+    named_inputs = [name for name in (inputs.config, *inputs.env_files, *inputs.compose_files) if name]
+    check_output_path(output, named_inputs)
+    set_debug(GlobalState.debug)
+    phase = Phase("while reading the settings")
+
+    def work() -> tuple[str, int]:
+        deployment = load_deployment(inputs)
+        check_output_path(output, [*named_inputs, *deployment.sources])
+        phase.text = "while running the checks"
+        checks_until = deadline.earlier(render_reserve(deadline.seconds))
+        # Progress only for people: a terminal on stderr and the text format (never for CI formats).
+        with Progress.for_stream(stderr, enabled=not fmt.machine_readable) as progress:
+            report = run_checks(deployment, replace(options, on_progress=progress.update,
+                                                    deadline=checks_until.at))
+        phase.text = "while rendering the report"
+        text = render_report(report, fmt, output, deployment.secret_values(), verbose=verbose)
+        return text, int(exit_code_for(report))
+
+    text, code = call_before(deadline, work, phase=phase)
+    write_output(text, output)
+    return code

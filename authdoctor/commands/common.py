@@ -25,6 +25,38 @@ def parse_format(value: str) -> OutputFormat:
         raise UsageError(f"--format {value!r}: choose one of {choices}") from None
 
 
+def parse_public_url(value: str | None) -> str | None:
+    """`--public-url`: an absolute http(s) URL with a host, or a `UsageError` that says what is
+    wrong with it (the value is shown with any password masked)."""
+    if value is None:
+        return None
+    from authdoctor.checks._urls import URLProblem, parse_absolute
+    from authdoctor.masking import mask_url
+
+    problem = ""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        problem = "it holds bytes that are not UTF-8 text"
+    if not problem and not value.strip():
+        problem = "it is empty"
+    elif not problem and any(char.isspace() or not char.isprintable() for char in value.strip()):
+        problem = "it contains spaces or control characters"
+    if not problem:
+        try:
+            parsed = parse_absolute(value)
+        except URLProblem as exc:
+            problem = str(exc)
+        else:
+            if parsed.scheme not in ("http", "https"):
+                problem = f"its scheme is {parsed.scheme!r}; the URL users open starts with https:// or http://"
+    if problem:
+        shown = mask_url(value) if not problem.startswith("it holds bytes") else "<not UTF-8>"
+        raise UsageError(f"--public-url {shown!r} is not usable: {problem} "
+                         "(give the address users open, e.g. https://chat.example.org)")
+    return value.strip()
+
+
 def check_ignore_codes(codes: Iterable[str]) -> list[str]:
     """--ignore CODE must name a known code: a typo would silently ignore nothing."""
     from authdoctor.catalog import CATALOG, closest
@@ -41,10 +73,18 @@ def check_ignore_codes(codes: Iterable[str]) -> list[str]:
 
 def emit_report(report: Report, fmt: OutputFormat, output: str | None, secrets: Iterable[str],
                 verbose: bool = False) -> None:
-    """Redact every known secret, render, and write. The redactor runs on the report for every
+    """Render (see `render_report`) and write to --output FILE or stdout."""
+    from authdoctor.output import write_output
+
+    write_output(render_report(report, fmt, output, secrets, verbose=verbose), output)
+
+
+def render_report(report: Report, fmt: OutputFormat, output: str | None, secrets: Iterable[str],
+                  verbose: bool = False) -> str:
+    """Redact every known secret and render. The redactor runs on the report for every
     format, so no renderer can leak a secret."""
-    from authdoctor.cli.common import GlobalState, color_enabled, terminal_width, write_output
     from authdoctor.masking import Redactor
+    from authdoctor.output import GlobalState, color_enabled, terminal_width
     from authdoctor.render import RenderOptions, render
 
     redactor = Redactor(secrets)
@@ -53,4 +93,4 @@ def emit_report(report: Report, fmt: OutputFormat, output: str | None, secrets: 
     color = fmt is OutputFormat.TEXT and to_terminal and color_enabled(sys.stdout, GlobalState.no_color)
     width = terminal_width() if to_terminal else 100
     text = render(safe, fmt, RenderOptions(color=color, width=width, verbose=verbose))
-    write_output(redactor(text), output)
+    return redactor(text)

@@ -15,24 +15,35 @@ def _relevant(name: str) -> bool:
 
 
 def run_config_show(inputs: SettingsInputs, *, as_json: bool, show_all: bool) -> int:
-    from authdoctor.cli.common import write_output
     from authdoctor.masking import Redactor, is_secret_name, mask, mask_url
+    from authdoctor.output import write_output
     from authdoctor.settings import load_deployment
+    from authdoctor.settings.model import UnknownValueError
 
     deployment = load_deployment(inputs)
     redactor = Redactor(deployment.secret_values())
     replicas: list[dict[str, Any]] = []
     for replica in deployment.replicas:
         variables = []
-        for var in sorted(replica, key=lambda v: v.name):
+        for var in sorted(replica.vars.values(), key=lambda v: v.name):
             if replica.label == "process environment" and not show_all and not _relevant(var.name):
                 continue
-            value = mask(var.value) if is_secret_name(var.name) else mask_url(var.value)
-            variables.append({"name": var.name, "value": redactor(value),
+            if var.unknown is not None:
+                value = var.unknown_text
+            else:
+                secret = var.secret or is_secret_name(var.name)
+                value = redactor(mask(var.value) if secret else mask_url(var.value))
+            variables.append({"name": var.name, "value": value,
                               "source": str(var.location) if var.location else None})
-        replicas.append({"label": replica.label, "variables": variables})
+        replicas.append({"label": replica.label, "variables": variables,
+                         "unresolved": list(replica.unresolved)})
+    try:
+        public_url = deployment.effective_public_url
+        public_url = redactor(public_url) if public_url else public_url
+    except UnknownValueError as exc:
+        public_url = f"(WEBUI_URL is {exc.reason})"
     data = {
-        "public_url": deployment.effective_public_url,
+        "public_url": public_url,
         "sources": list(deployment.sources),
         "replicas": replicas,
         "test_account": None if deployment.test_account is None else {
@@ -54,12 +65,14 @@ def run_config_show(inputs: SettingsInputs, *, as_json: bool, show_all: bool) ->
         for var in replica_data["variables"]:
             where = f"   # {var['source']}" if var["source"] else ""
             lines.append(f"  {var['name']:<{width}} = {var['value']}{where}")
+        lines.extend(f"  (plus every variable of {note}, which is not in the input: unknown)"
+                     for note in replica_data["unresolved"])
     write_output("\n".join(lines), None)
     return 0
 
 
 def run_config_schema() -> int:
-    from authdoctor.cli.common import write_output
+    from authdoctor.output import write_output
     from authdoctor.settings.deploy_yaml import json_schema
 
     write_output(json.dumps(json_schema(), indent=2), None)

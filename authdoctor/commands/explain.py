@@ -9,7 +9,7 @@ from authdoctor.errors import UsageError
 
 def run_explain(code: str | None, *, list_all: bool, as_json: bool) -> int:
     from authdoctor.catalog import CATALOG, closest
-    from authdoctor.cli.common import write_output
+    from authdoctor.output import write_output
 
     if list_all or code is None:
         if not list_all:

@@ -20,6 +20,7 @@ from authdoctor.jwt.report import JwtReport
 from authdoctor.jwt.tokens import DecodedToken
 
 if TYPE_CHECKING:
+    from authdoctor.deadline import Deadline, Phase
     from authdoctor.jwt.verify import KeySet, Verification
 
 MAX_STDIN_BYTES = 1024 * 1024
@@ -76,9 +77,15 @@ def analyse(text: str, *, command: str, now: datetime, leeway_s: float, fail_on:
 
 
 def emit(report: JwtReport, secrets: Sequence[str], *, as_json: bool) -> None:
-    from authdoctor.cli.common import GlobalState, color_enabled, terminal_width, write_output
+    from authdoctor.output import write_output
+
+    write_output(render(report, secrets, as_json=as_json), None)
+
+
+def render(report: JwtReport, secrets: Sequence[str], *, as_json: bool) -> str:
     from authdoctor.jwt.report import redact_document, render_json, render_text
     from authdoctor.masking import Redactor
+    from authdoctor.output import GlobalState, color_enabled, terminal_width
 
     redactor = Redactor(secrets)
     document = redact_document(report.to_dict(), redactor)
@@ -87,7 +94,7 @@ def emit(report: JwtReport, secrets: Sequence[str], *, as_json: bool) -> None:
     else:
         text = render_text(document, color=color_enabled(sys.stdout, GlobalState.no_color),
                            width=terminal_width())
-    write_output(redactor(text), None)
+    return redactor(text)
 
 
 def _common(token_arg: str, now: str | None, fail_on: str) -> tuple[str, datetime, Severity]:
@@ -96,7 +103,7 @@ def _common(token_arg: str, now: str | None, fail_on: str) -> tuple[str, datetim
     from authdoctor.jwt.tokens import extract_token
 
     threshold = parse_fail_on(fail_on)
-    moment = parse_now(now) if now else utcnow()
+    moment = parse_now(now) if now is not None else utcnow()
     return extract_token(read_token_argument(token_arg)), moment, threshold
 
 
@@ -117,6 +124,7 @@ class KeyOptions(NamedTuple):
     jwks: str | None = None
     ca_file: str | None = None
     timeout_s: float = 5.0
+    deadline: Deadline | None = None  # for fetching a --jwks URL; the whole run's, less a reserve
 
 
 def _load_keys(options: KeyOptions) -> tuple[KeySet | None, list[Finding], list[str]]:
@@ -133,7 +141,8 @@ def _load_keys(options: KeyOptions) -> tuple[KeySet | None, list[Finding], list[
         value = os.environ.get(options.secret_env)
         if value is None:
             raise UsageError(f"--secret-env {options.secret_env}: that environment variable is not set")
-        return secret_keyset(value.encode("utf-8"), options.secret_env), [], [value]
+        # os.environ keeps bytes that are not UTF-8 as surrogate escapes: these are the real bytes
+        return secret_keyset(value.encode("utf-8", "surrogateescape"), options.secret_env), [], [value]
     if options.secret_file:
         data = read_key_file(options.secret_file, "--secret-file")
         # Like the shell's $(cat FILE), which is how start.sh loads .webui_secret_key.
@@ -164,11 +173,14 @@ def _jwks_from_url(options: KeyOptions) -> tuple[KeySet | None, list[Finding], l
 
     from authdoctor.errors import ProbeError
     from authdoctor.jwt.codes import make_finding
-    from authdoctor.jwt.jwks import fetch_jwks, is_loopback_url
+    from authdoctor.jwt.jwks import check_url, fetch_jwks, is_loopback_url
     from authdoctor.jwt.verify import jwks_keyset
+    from authdoctor.localfiles import check_regular_file
     from authdoctor.masking import mask_url, url_password
 
-    url = options.jwks or ""
+    url = check_url(options.jwks or "")
+    if options.ca_file is not None:
+        check_regular_file(options.ca_file, "--ca-file")
     shown = mask_url(url)
     secrets = [password for password in (url_password(url),) if password]
     findings: list[Finding] = []
@@ -180,7 +192,8 @@ def _jwks_from_url(options: KeyOptions) -> tuple[KeySet | None, list[Finding], l
             fix="Use the https jwks_uri from the provider's discovery document.",
             evidence={"url": shown}, subject=shown))
     try:
-        body = fetch_jwks(url, timeout_s=options.timeout_s, ca_file=options.ca_file)
+        body = fetch_jwks(url, timeout_s=options.timeout_s, ca_file=options.ca_file,
+                          deadline=options.deadline)
     except ProbeError as error:
         findings.append(make_finding(
             "oidc.jwks-unreachable", f"The JWKS at {shown} cannot be fetched: {error}",
@@ -210,30 +223,62 @@ def _jwks_from_url(options: KeyOptions) -> tuple[KeySet | None, list[Finding], l
 def run_jwt_verify(*, token: str, keys: KeyOptions, algorithms: Sequence[str], leeway: float,
                    issuer: str | None, audience: str | None, as_json: bool, now: str | None,
                    fail_on: str) -> int:
-    from dataclasses import replace
+    """`--timeout` bounds the whole run: fetching a --jwks URL stops a reserve before the deadline
+    (an `oidc.jwks-unreachable` finding at stage `timeout`), and everything else runs under the
+    deadline too (exit 3 with one line if it overruns), see `authdoctor.deadline`."""
+    from authdoctor.deadline import Deadline, Phase, call_before, check_seconds, render_reserve
+    from authdoctor.jwt.verify import parse_algorithms
+    from authdoctor.output import write_output
 
-    from authdoctor.jwt.verify import Verification, expectation_findings, parse_algorithms, verify_signature
-
+    deadline = Deadline(check_seconds("--timeout", keys.timeout_s, minimum=0.1))
     text, moment, threshold = _common(token, now, fail_on)
     allowed = parse_algorithms(algorithms)
+    keys = keys._replace(deadline=deadline.earlier(render_reserve(deadline.seconds)))
+    phase = Phase("while loading the key")
+
+    def work() -> tuple[str, int]:
+        report, secrets = _verify(text, keys, allowed, leeway=leeway, issuer=issuer, audience=audience,
+                                  moment=moment, threshold=threshold, phase=phase)
+        phase.text = "while rendering the report"
+        return render(report, secrets, as_json=as_json), int(report.exit_code)
+
+    rendered, code = call_before(deadline, work, phase=phase)
+    write_output(rendered, None)
+    return code
+
+
+def _verify(text: str, keys: KeyOptions, allowed: tuple[str, ...], *, leeway: float, issuer: str | None,
+            audience: str | None, moment: datetime, threshold: Severity,
+            phase: Phase) -> tuple[JwtReport, list[str]]:
+    from dataclasses import replace
+
+    from authdoctor.jwt.verify import Verification, expectation_findings, usable_keys, verify_signature
+
     keyset, key_findings, key_secrets = _load_keys(keys)
+    phase.text = "while checking the token"
     analysis = analyse(text, command="verify", now=moment, leeway_s=leeway, fail_on=threshold)
     report = analysis.report
     findings = [*report.findings, *key_findings]
     verification: Verification | None = None
     if analysis.token is not None:
-        if keyset is not None:
+        if keyset is not None and usable_keys(keyset):
             verification, signature_findings = verify_signature(analysis.token, keyset, allowed)
             findings += signature_findings
         else:
             from authdoctor.masking import mask_url
 
+            # No key could be loaded, or none in the set is usable: the key findings say why, and
+            # no signature finding is added (there is nothing to compare the token's alg with).
+            source = keyset.source if keyset is not None else mask_url(keys.jwks or "")
             verification = Verification(verified=False, algorithm=analysis.token.alg,
-                                        allowed_algorithms=allowed, key_source=mask_url(keys.jwks or ""),
-                                        note="no key could be loaded (see the findings)")
+                                        allowed_algorithms=allowed, key_source=source,
+                                        note="no usable key (see the findings)")
         verification = replace(verification, issuer=issuer, audience=audience)
         findings += expectation_findings(analysis.token, issuer, audience)
+        if verification.verified:
+            from authdoctor.jwt.claims import openwebui_claim_findings
+
+            findings += openwebui_claim_findings(analysis.token)
     report.findings = tuple(findings)
     report.verification = verification
-    emit(report, [*analysis.secrets, *key_secrets], as_json=as_json)
-    return int(report.exit_code)
+    return report, [*analysis.secrets, *key_secrets]

@@ -11,11 +11,16 @@ Findings named here, and the rule each rests on:
 - `jwt.not-yet-valid`   `nbf` after now + leeway (RFC 7519 §4.1.5).
 - `jwt.issued-in-future` `iat` after now + leeway. RFC 7519 §4.1.6 calls `iat` informational, but
                         PyJWT rejects such a token (`ImmatureSignatureError`), so Open WebUI
-                        answers 401: the issuing server's clock is ahead.
+                        answers 401: the issuing server's clock is ahead. A skew within 5 min
+                        of a whole (or :30/:45) number of hours is named a time-zone mistake
+                        (local time where UTC is expected, e.g. an RTC kept in local time).
 - `jwt.no-expiry`       no `exp`: the token is valid until the key changes. For an Open WebUI
                         token (`id` and `jti` present) this is `JWT_EXPIRES_IN=-1` or `0`, and
                         sign-out cannot revoke it: `invalidate_token` only writes the Redis key
                         `{prefix}:auth:token:{jti}:revoked` for a token with `exp`.
+- `jwt.claim-missing`   (jwt verify, validly signed HMAC tokens only) a claim Open WebUI 0.12.4's
+                        request path demands is absent: `id`, `session_stamp`; an unknown `typ`;
+                        `iat` (warning). See `openwebui_claim_findings`.
 - `jwt.long-lifetime`   lifetime (`exp - iat`, else `exp - nbf`, else at least `exp - now`) above
                         `LONG_LIFETIME_S`.
 
@@ -30,11 +35,13 @@ cookie (RFC 6265bis, C7), so the cookie disappears before the token expires.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from authdoctor.clock import humanize_delta
-from authdoctor.findings import Finding
+from authdoctor.findings import Finding, Severity
 from authdoctor.jwt.codes import make_finding
 from authdoctor.jwt.tokens import DecodedToken, MalformedTokenError
 
@@ -49,14 +56,30 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def format_utc(value: float) -> str | None:
     """`2026-12-24T19:01:43Z`, or None when the value is outside what a date can hold."""
     try:
-        moment = _EPOCH + timedelta(seconds=value)
+        moment = _EPOCH + timedelta(seconds=claim_seconds(value))
     except (OverflowError, ValueError):
         return None
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+# A NumericDate may be any JSON number, so an integer claim can have hundreds of digits, far
+# beyond what a float holds (converting it raises OverflowError). Such a time is past any calendar
+# either way; for arithmetic it is clamped to this many seconds (31 billion years), while the
+# claim's own value is kept for display.
+CLAMP_S = 1e18
+
+
+def claim_seconds(value: int | float) -> float:
+    """The claim as float seconds for arithmetic, clamped to +-CLAMP_S (never OverflowError)."""
+    if abs(value) > CLAMP_S:  # int comparison is exact: no float conversion of a huge int here
+        return CLAMP_S if value > 0 else -CLAMP_S
+    return float(value)
+
+
 def _number(value: float) -> int | float:
-    return int(value) if float(value).is_integer() and abs(value) < 2**63 else value
+    if isinstance(value, int):
+        return value
+    return int(value) if value.is_integer() and abs(value) < 2**63 else value
 
 
 class ClaimTime:
@@ -65,11 +88,12 @@ class ClaimTime:
     This module's classes are plain classes, not dataclasses: each dataclass costs about half a
     millisecond at import, and `jwt decode` must start nearly as fast as typer itself."""
 
-    __slots__ = ("claim", "offset_s", "utc", "value")
+    __slots__ = ("claim", "offset_s", "seconds", "utc", "value")
 
     def __init__(self, claim: str, value: int | float, utc: str | None, offset_s: float) -> None:
         self.claim = claim
         self.value = value
+        self.seconds = claim_seconds(value)
         self.utc = utc
         self.offset_s = offset_s
 
@@ -108,7 +132,7 @@ class Times:
         start = self.iat or self.nbf
         if self.exp is None or start is None:
             return None
-        return float(self.exp.value) - float(start.value)
+        return self.exp.seconds - start.seconds
 
     @property
     def lifetime_from(self) -> str | None:
@@ -130,6 +154,14 @@ class Times:
         }
 
 
+def shown_number(value: int | float) -> str:
+    """A claim value for a message: a number with very many digits is shortened."""
+    text = str(value)
+    if len(text) > 24:
+        return f"{text[:12]}…({len(text.lstrip('-'))} digits, beyond any calendar)"
+    return text
+
+
 def lifetime_text(seconds: float) -> str:
     if seconds < 0:
         return f"negative ({humanize_delta(seconds)} before it was issued)"
@@ -143,7 +175,8 @@ def token_times(token: DecodedToken, now: datetime, leeway_s: float = 0) -> Time
         value = token.payload.get(name)
         if value is None:
             return None
-        return ClaimTime(claim=name, value=value, utc=format_utc(value), offset_s=float(value) - now_ts)
+        return ClaimTime(claim=name, value=value, utc=format_utc(value),
+                         offset_s=claim_seconds(value) - now_ts)
 
     return Times(now=now, leeway_s=leeway_s, exp=claim("exp"), iat=claim("iat"), nbf=claim("nbf"))
 
@@ -204,7 +237,7 @@ def time_findings(token: DecodedToken, times: Times) -> list[Finding]:
             fix = ("Sign in again for a fresh token. If tokens expire sooner than expected, check the "
                    "JWT expiry (JWT_EXPIRES_IN, default 4w; Admin Panel > Settings > General once "
                    "stored) and that the servers' clocks are in sync (NTP).")
-            if iat is not None and float(exp.value) <= float(iat.value):
+            if iat is not None and exp.seconds <= iat.seconds:
                 detail += (" exp is not after iat: the token was already expired when it was issued, "
                            "which is what a negative JWT_EXPIRES_IN (e.g. -1h) produces.")
                 fix = ("Set JWT_EXPIRES_IN to a positive duration such as 4w (or -1 for no expiry, "
@@ -213,9 +246,10 @@ def time_findings(token: DecodedToken, times: Times) -> list[Finding]:
             fix = ("Get a fresh token from the issuer (sign in again or use the refresh token). If it "
                    "was already expired on arrival, compare the issuer's and the server's clocks.")
         findings.append(make_finding(
-            "jwt.expired", f"The token expired {ago} ({exp.utc or exp.value})",
+            "jwt.expired", f"The token expired {ago} ({exp.utc or shown_number(exp.value)})",
             detail=detail, fix=fix,
-            evidence={"exp": exp.utc or str(exp.value), "now": now_text or "", "leeway": leeway_value},
+            evidence={"exp": exp.utc or shown_number(exp.value), "now": now_text or "",
+                      "leeway": leeway_value},
             subject="exp"))
 
     if nbf is not None and nbf.offset_s > times.leeway_s:
@@ -226,20 +260,35 @@ def time_findings(token: DecodedToken, times: Times) -> list[Finding]:
                     "is ahead of this one."),
             fix=("Synchronise the clocks of the issuer and this server (NTP). A verifier may allow a "
                  "small leeway, a few minutes at most."),
-            evidence={"nbf": nbf.utc or str(nbf.value), "now": now_text or "", "leeway": leeway_value},
+            evidence={"nbf": nbf.utc or shown_number(nbf.value), "now": now_text or "",
+                      "leeway": leeway_value},
             subject="nbf"))
 
     if iat is not None and iat.offset_s > times.leeway_s:
         detail = ("The clock of the server that issued the token is ahead of this one. PyJWT, which "
                   "Open WebUI uses with no leeway, rejects such a token (\"The token is not yet valid "
                   "(iat)\"), so the user gets 401 right after signing in.")
+        fix = ("Synchronise the clocks of every server and replica (NTP, chrony); with several "
+               "replicas, the one that issued the token and the one that checks it differ.")
+        zone = time_zone_offset(iat.offset_s)
+        evidence = {"iat": iat.utc or shown_number(iat.value), "now": now_text or "", "leeway": leeway_value}
+        if zone is None:
+            title = f"The token was issued {humanize_delta(iat.offset_s)} in the future: clock skew"
+        else:
+            title = (f"The token was issued {humanize_delta(iat.offset_s)} in the future: a clock "
+                     f"{zone} off, a time-zone mistake")
+            detail += (f" An offset of almost exactly {zone} is not drift: it is a time-zone "
+                       "offset. One of the two machines keeps local time where UTC is expected, "
+                       "typically a hardware clock (RTC) kept in local time (a Windows dual boot, "
+                       "`timedatectl` showing 'RTC in local TZ: yes'), a clock set by hand in the "
+                       "wrong zone, or a container or VM host with a wrong time zone.")
+            fix = ("On the server that issued the token (and this one) compare `date -u` with the "
+                   "real UTC time and run `timedatectl`: keep the hardware clock in UTC "
+                   "(`timedatectl set-local-rtc 0`), set the right time zone, and enable NTP "
+                   "(`timedatectl set-ntp true`). " + fix)
+            evidence["looks like"] = f"time zone offset of {zone}"
         findings.append(make_finding(
-            "jwt.issued-in-future",
-            f"The token was issued {humanize_delta(iat.offset_s)} in the future: clock skew",
-            detail=detail,
-            fix=("Synchronise the clocks of every server and replica (NTP, chrony); with several "
-                 "replicas, the one that issued the token and the one that checks it differ."),
-            evidence={"iat": iat.utc or str(iat.value), "now": now_text or "", "leeway": leeway_value},
+            "jwt.issued-in-future", title, detail=detail, fix=fix, evidence=evidence,
             subject="iat"))
 
     if exp is None:
@@ -260,6 +309,24 @@ def time_findings(token: DecodedToken, times: Times) -> list[Finding]:
     else:
         findings.extend(_lifetime_findings(times, owui))
     return findings
+
+
+#: Real time-zone offsets are whole hours, or :30 / :45 past (India, Nepal, parts of Australia),
+#: up to 14 h (UTC+14). Tokens are decoded a little after they are issued, so the skew seen is
+#: the offset minus up to TZ_TOLERANCE_S (or a little more, for a clock also slightly fast).
+TZ_TOLERANCE_S = 300
+_TZ_STEPS_MIN = (0, 30, 45)
+
+
+def time_zone_offset(offset_s: float) -> str | None:
+    """'7 h' / '5 h 30 min' when a clock difference of `offset_s` seconds is within
+    TZ_TOLERANCE_S of a real time-zone offset (1 h to 14 h), else None."""
+    for hours in range(1, 15):
+        for minutes in _TZ_STEPS_MIN:
+            zone = hours * 3600 + minutes * 60
+            if -TZ_TOLERANCE_S <= zone - offset_s <= TZ_TOLERANCE_S:
+                return f"{hours} h" + (f" {minutes} min" if minutes else "")
+    return None
 
 
 def _lifetime_findings(times: Times, owui: bool) -> list[Finding]:
@@ -287,6 +354,78 @@ def _lifetime_findings(times: Times, owui: bool) -> list[Finding]:
     return [make_finding("jwt.long-lifetime", title, detail=detail, fix=fix,
                          evidence={"lifetime": span, "bound": f"{LONG_LIFETIME_S // DAY} d"},
                          subject="exp")]
+
+
+# --------------------------------------------------------------------------- required claims
+
+#: Token kinds `utils/auth.is_valid_token` accepts (0.12.4); an absent `typ` counts as session.
+OPENWEBUI_TOKEN_TYPES = ("session", "automation", "subagent")
+_HMAC_ALGS = ("HS256", "HS384", "HS512")
+
+
+def openwebui_claim_findings(token: DecodedToken) -> list[Finding]:
+    """`jwt.claim-missing` for a validly signed HMAC token (no `iss`: not an IdP token) that lacks
+    what Open WebUI 0.12.4's request path demands (`utils/auth.py get_current_user`,
+    `is_valid_token`, read in the 0.12.4 wheel):
+
+    - `id`: `if data is not None and 'id' in data`, else 401 "401 Unauthorized".
+    - `session_stamp`: must equal the account's stamp (`auth.session_stamp`, set for every account
+      0.12.4 creates), else 401 "Invalid token" (live: the claim removed, 401 "Invalid token").
+    - `typ`: optional (absent means session), but any value other than session, automation or
+      subagent gives 401 "Invalid token".
+    - `iat`: optional until the account has a Redis `{prefix}:auth:user:<id>:revoked_at` key
+      (password change, back-channel logout); then a token without iat is refused (warning).
+    `exp` is not required (PyJWT checks it only when present; `jwt.no-expiry` covers it), and
+    `mfa_verified` matters only with MFA enforced, which the token cannot show."""
+    payload = token.payload
+    if token.alg not in _HMAC_ALGS or "iss" in payload:
+        return []
+    findings: list[Finding] = []
+    fix_token = ("Sign in again to get a token the app issued itself; a token minted by hand or by "
+                 "another tool must carry id, session_stamp (the account's current stamp from the "
+                 "auth table) and typ 'session', like the app's own.")
+    if "id" not in payload:
+        alt = " It has sub instead: Open WebUI reads the user id only from id." if "sub" in payload else ""
+        findings.append(make_finding(
+            "jwt.claim-missing", "The token has no id claim: Open WebUI answers 401 \"401 Unauthorized\"",
+            detail=("The signature is valid, but Open WebUI 0.12.4 accepts a token only when its "
+                    "payload has the user id in id (get_current_user); without it every request "
+                    "answers 401 {\"detail\":\"401 Unauthorized\"}." + alt),
+            fix=fix_token, evidence={"claim": "id", "app answers": "401 \"401 Unauthorized\""},
+            subject="id"))
+    if "session_stamp" not in payload:
+        findings.append(make_finding(
+            "jwt.claim-missing",
+            "The token has no session_stamp claim: Open WebUI 0.12.4 answers 401 \"Invalid token\"",
+            detail=("The signature is valid, but 0.12.4 compares the token's session_stamp with the "
+                    "account's current stamp on every request (is_valid_token) and every account "
+                    "it creates has one, so a token without it gets 401 {\"detail\":\"Invalid "
+                    "token\"}. Tokens from Open WebUI before 0.12 lack it."),
+            fix=fix_token, evidence={"claim": "session_stamp", "app answers": "401 \"Invalid token\""},
+            subject="session_stamp"))
+    typ = payload.get("typ")
+    if "typ" in payload and typ not in OPENWEBUI_TOKEN_TYPES:
+        findings.append(make_finding(
+            "jwt.claim-missing",
+            f"The token's typ is {json.dumps(typ)[:40]}: Open WebUI 0.12.4 answers 401 \"Invalid token\"",
+            detail=("Open WebUI accepts typ session, automation or subagent (or no typ, read as "
+                    "session) and refuses any other value with 401 {\"detail\":\"Invalid token\"}."),
+            fix=fix_token, evidence={"claim": "typ", "typ": json.dumps(typ)[:40],
+                                     "accepted": ", ".join(OPENWEBUI_TOKEN_TYPES)},
+            subject="typ"))
+    if "iat" not in payload:
+        finding = make_finding(
+            "jwt.claim-missing",
+            "The token has no iat claim: refused once the account's tokens are revoked",
+            detail=("Open WebUI accepts a token without iat until the account gets a Redis key "
+                    "{prefix}:auth:user:<id>:revoked_at (a password change or an OIDC back-channel "
+                    "logout); from then on it refuses every token without iat with 401 "
+                    "{\"detail\":\"Invalid token\"}, because it cannot tell when it was issued."),
+            fix=fix_token,
+            evidence={"claim": "iat", "app answers": "401 \"Invalid token\" after a revocation"},
+            subject="iat")
+        findings.append(dataclasses.replace(finding, severity=Severity.WARNING))
+    return findings
 
 
 # --------------------------------------------------------------------------- hints

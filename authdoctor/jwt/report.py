@@ -129,6 +129,17 @@ def safe(text: str) -> str:
                        else f"\\u{ord(m.group(0)):04x}", text)
 
 
+def _beyond_calendar(value: Any) -> str:
+    from authdoctor.jwt.claims import shown_number
+
+    if not isinstance(value, int | float):
+        return str(value)
+    shown = shown_number(value)
+    if "beyond any calendar" in shown:
+        return shown
+    return f"{shown} ({'before year 1' if value < 0 else 'after year 9999'})"
+
+
 def _shown(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     if len(text) > MAX_SHOWN_VALUE:
@@ -257,7 +268,7 @@ def text_lines(document: dict[str, Any], width: int) -> list[Line]:
         for claim in ("iat", "nbf", "exp"):
             fact = times[claim]
             if fact is not None:
-                rows.append((claim, fact["utc"] or f"{fact['value']} (after year 9999)", fact["relative"]))
+                rows.append((claim, fact["utc"] or _beyond_calendar(fact["value"]), fact["relative"]))
         if times["exp"] is None:
             rows.append(("exp", "(absent)", "never expires"))
         if times["lifetime"] is not None:

@@ -120,7 +120,9 @@ def extract_token(raw: str) -> str:
     bearer = _BEARER.match(text)
     if bearer:
         text = _strip_quotes(text[bearer.end():])
-    elif ";" in text or _COOKIE_START.match(text):
+    elif ";" in text or (_COOKIE_START.match(text) and not text.startswith("eyJ")):
+        # A JWT header always starts with eyJ ('{"' in base64url); no cookie is named like that,
+        # so `eyJhbG=ciOi...` is a token with a stray '=' and is decoded (and the '=' reported).
         text = _from_cookie_value(text)
     if not text:
         raise UsageError("no token given: pass the JWT, 'Bearer <JWT>', a Cookie header value "
@@ -163,6 +165,12 @@ def decode_token(text: str) -> DecodedToken:
         raise MalformedTokenError("token", f"it is {len(text)} characters long; no server accepts a "
                                   f"header that long (authdoctor stops at {MAX_TOKEN_CHARS})")
     parts = text.split(".")
+    if len(parts) != 3:
+        space = next((index for index, char in enumerate(text) if char.isspace()), None)
+        if space is not None:  # before counting segments: "5 segments" would read as a JWE
+            raise MalformedTokenError("token", f"it contains {show_char(text[space])} at position "
+                                      f"{space + 1} and {len(parts)} segments: two tokens pasted "
+                                      "together, or one wrapped when copied? A JWT has no whitespace")
     if len(parts) == 5:
         raise MalformedTokenError("token", "it has 5 segments: an encrypted JWE, not a signed JWT. Its "
                                   "claims cannot be read without the recipient's private key")
@@ -185,6 +193,9 @@ def decode_token(text: str) -> DecodedToken:
                                   "(RFC 7515 §4.1.1)")
     if not isinstance(alg, str):
         raise MalformedTokenError("header", f"'alg' is {_json_type(alg)}, not a string")
+    if not alg.strip():
+        raise MalformedTokenError("header", "'alg' is empty; every JWS header must name its algorithm "
+                                  "(RFC 7515 §4.1.1), and verifiers reject an empty one")
     for claim in TIME_CLAIMS:
         if claim in payload:
             value = payload[claim]

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from authdoctor.errors import UsageError
@@ -150,11 +151,11 @@ def secret_keyset(secret: bytes, source: str) -> KeySet:
 
 
 def read_key_file(path: str, option: str) -> bytes:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_KEY_FILE_BYTES + 1)
-    except OSError as exc:
-        raise UsageError(f"{option} {path}: {exc.strerror or exc}") from None
+    """A key file's bytes. Only a regular file: a FIFO, a device or a directory is a usage error,
+    never a read that blocks or never ends (see `authdoctor.localfiles`)."""
+    from authdoctor.localfiles import read_regular_file
+
+    data = read_regular_file(path, option, MAX_KEY_FILE_BYTES + 1)
     if len(data) > MAX_KEY_FILE_BYTES:
         raise UsageError(f"{option} {path}: larger than 1 MiB, not a key")
     return data
@@ -174,7 +175,16 @@ def load_key_file(path: str) -> tuple[KeySet, bytes]:
             raise UsageError(f"--key {path}: {key.problem}")
         return KeySet(source=path, keys=(key,)), data
     if b"-----BEGIN" in stripped:
-        return KeySet(source=path, keys=(parse_pem(stripped, path),)), data
+        blocks = re.findall(rb"-----BEGIN ([A-Z0-9 ]+)-----", stripped)
+        if len(blocks) > 1 and any(block != b"CERTIFICATE" for block in blocks):
+            kinds = ", ".join(block.decode("ascii").lower() for block in blocks[:5])
+            raise UsageError(f"--key {path} holds {len(blocks)} PEM blocks ({kinds}); authdoctor reads one "
+                             "key per file and would silently ignore the others: put each key in its "
+                             "own file, or give several keys as a JWKS with --jwks FILE")
+        key = parse_pem(stripped, path)
+        if len(blocks) > 1:  # a certificate chain: the first certificate is the leaf, whose key signs
+            key = replace(key, label=f"{key.label}, the first of {len(blocks)} certificates (the leaf)")
+        return KeySet(source=path, keys=(key,)), data
     raise UsageError(f"--key {path}: not a PEM key or certificate, a JWK or a JWKS. For an HMAC "
                      "secret use --secret-file or --secret-env")
 
@@ -294,14 +304,22 @@ def jwks_keyset(document: Any, source: str, *, strict: bool) -> tuple[KeySet, li
     the finding `oidc.jwks-invalid`."""
     problems: list[str] = []
     keys_value = document.get("keys") if isinstance(document, dict) else None
-    if not isinstance(keys_value, list):
+    if not isinstance(document, dict):
+        problems.append("it is not a JWKS: a JSON object with a 'keys' array")
+        keys_value = []
+    elif "keys" not in document:
         problems.append("it is not a JWKS: no 'keys' array")
         keys_value = []
+    elif not isinstance(keys_value, list):
+        problems.append(f"it is not a JWKS: 'keys' is {_json_kind(keys_value)}, not an array")
+        keys_value = []
+    elif not keys_value:
+        problems.append("its 'keys' array is empty")
     keys = tuple(parse_jwk(jwk, index) for index, jwk in enumerate(keys_value))
     if keys_value and not any(not k.problem and k.use != "enc" for k in keys):
-        problems.append("no key in it can verify a signature")
-    elif isinstance(document, dict) and "keys" in document and not keys_value:
-        problems.append("its 'keys' array is empty")
+        reasons = "; ".join(f"{k.label}: {k.problem or 'an encryption key (use enc)'}" for k in keys[:10])
+        more = f"; and {len(keys) - 10} more" if len(keys) > 10 else ""
+        problems.append(f"no key in it can verify a signature ({reasons}{more})")
     kids = [k.kid for k in keys if k.kid is not None]
     duplicates = sorted({kid for kid in kids if kids.count(kid) > 1})
     if duplicates:
@@ -309,6 +327,21 @@ def jwks_keyset(document: Any, source: str, *, strict: bool) -> tuple[KeySet, li
     if strict and problems and not any(not k.problem for k in keys):
         raise UsageError(f"--jwks {source}: {'; '.join(problems)}")
     return KeySet(source=source, keys=keys, is_set=True), problems
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    return "a number" if isinstance(value, int | float) else "not an array"
+
+
+def usable_keys(keyset: KeySet) -> tuple[VerifyKey, ...]:
+    """The keys that could verify a signature at all (read, and not for encryption only)."""
+    return tuple(k for k in keyset.keys if not k.problem and k.use != "enc")
 
 
 # --------------------------------------------------------------------------- verifying
@@ -390,7 +423,7 @@ def _tried(attempts: Sequence[KeyAttempt]) -> str:
 
 def _alg_not_allowed(token: DecodedToken, keyset: KeySet, allow: Sequence[str]) -> Finding:
     alg = token.alg
-    symmetric_keys = all(k.kty == "oct" for k in keyset.keys)
+    symmetric_keys = bool(keyset.keys) and all(k.kty == "oct" for k in keyset.keys)
     if alg.startswith("HS") and not symmetric_keys:
         detail = (f"The token asks for {alg}, an HMAC algorithm, but the key is a public key. Verifying "
                   "it with the public key as HMAC secret is the key-confusion attack: anyone who has the "
@@ -435,7 +468,7 @@ def _key_not_found(token: DecodedToken, keyset: KeySet, kid: str | None,
 
 
 def _bad_signature(token: DecodedToken, keyset: KeySet, attempts: Sequence[KeyAttempt]) -> Finding:
-    secret = all(k.kty == "oct" for k in keyset.keys)
+    secret = bool(keyset.keys) and all(k.kty == "oct" for k in keyset.keys)
     detail = (f"The {token.alg} signature does not match. Keys tried: {_tried(attempts)}. Either the token "
               "was signed with another key or it was altered after signing.")
     if secret and is_openwebui_token(token.payload):

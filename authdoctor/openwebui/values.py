@@ -395,8 +395,9 @@ def secret_key(env: EnvSource) -> SecretKey:
 
 
 def secret_bytes(value: str) -> int:
-    """The HMAC key length in bytes (PyJWT encodes the str as UTF-8)."""
-    return len(value.encode("utf-8"))
+    """The HMAC key length in bytes (PyJWT encodes the str as UTF-8). Bytes that are not UTF-8
+    (from the process environment, kept as surrogate escapes) count as themselves."""
+    return len(value.encode("utf-8", "surrogateescape"))
 
 
 def shannon_bits(value: str) -> float:

@@ -41,6 +41,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
                 "status": outcome.status.value,
                 "duration_s": round(outcome.duration_s, 3),
                 "finding_codes": list(dict.fromkeys(f.code for f in sort_findings(outcome.findings))),
+                "settings": outcome.settings.to_dict() if outcome.settings is not None else None,
+                "live": outcome.live.to_dict() if outcome.live is not None else None,
             }
             for outcome in report.checks
         ],

@@ -9,7 +9,9 @@ unique per area, as GitLab keys cases by classname+name). In each case:
 - `<error>` when the check crashed or ran out of time (the internal finding's text);
 - `<skipped message="<reason>">` when the area did not run (skipped check, or only `skipped`
   findings);
-- `<system-out>` with the findings below the threshold, so nothing is lost.
+- `<system-out>` with what each half of the area did (`settings check: ran`, `live check:
+  offline (--offline)`), the `ok` finding that says what was checked, and the findings below
+  the threshold, so nothing is lost.
 
 A case counts once in the totals, as error before failure before skipped. The report does not
 set the job status: the exit code does (U2). Built with ElementTree, indented, attributes in a
@@ -95,11 +97,23 @@ def _testcase(outcome: CheckOutcome, fail_on: Severity) -> tuple[ET.Element, str
         reasons = [f.detail or f.title for f in skipped] or [f"the {outcome.area} check was skipped"]
         ET.SubElement(case, "skipped", {"message": _clean("; ".join(dict.fromkeys(reasons)))})
 
-    if below:
+    parts = [_halves(outcome)] if outcome.settings is not None or outcome.live is not None else []
+    parts += [f"OK {f.code}: {f.title}" for f in findings if f.severity is Severity.OK]
+    parts += [f"{f.severity.value.upper()} {f.code}: {f.title}\n{_details(f)}".rstrip() for f in below]
+    parts = [part for part in parts if part]
+    if parts:
         out = ET.SubElement(case, "system-out")
-        out.text = _clean("\n\n".join(f"{f.severity.value.upper()} {f.code}: {f.title}\n{_details(f)}"
-                                      .rstrip() for f in below))
+        out.text = _clean("\n\n".join(parts))
     return case, kind
+
+
+def _halves(outcome: CheckOutcome) -> str:
+    """'settings check: ran' / 'live check: offline (--offline)': what was actually checked."""
+    lines = []
+    for name, half in (("settings", outcome.settings), ("live", outcome.live)):
+        if half is not None:
+            lines.append(f"{name} check: {half.status.value}" + (f" ({half.reason})" if half.reason else ""))
+    return "\n".join(lines)
 
 
 def _details(finding: Finding) -> str:

@@ -11,7 +11,9 @@
 - `partialFingerprints["authdoctor/v1"]` hashes code, area and subject, so the same problem keeps
   its identity across runs even when its wording or line moves.
 - `invocations[0].executionSuccessful` is false when a check crashed or ran out of time; those
-  checks are also listed as `toolExecutionNotifications`.
+  checks are also listed as `toolExecutionNotifications` (level error). Every half of an area
+  that did not run (`--offline`, no live check yet, skipped) is a `note` notification with its
+  reason and `properties` {area, half, status, reason}: no result never means "not probed".
 
 Location convention. Deployment findings often have no source file, and code scanning wants
 one location with an artifact URI (S2):
@@ -35,7 +37,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from authdoctor.exitcodes import exit_code_for
-from authdoctor.findings import CheckStatus, Finding, Report, Severity, SourceLocation
+from authdoctor.findings import CheckStatus, Finding, HalfStatus, Report, Severity, SourceLocation
 from authdoctor.render import RenderOptions
 from authdoctor.render._common import PROBLEM_SEVERITIES, area_title, iso_utc
 
@@ -64,6 +66,8 @@ _INCOMPLETE: dict[CheckStatus, tuple[str, str]] = {
     CheckStatus.CRASHED: ("internal.check-crashed", "crashed"),
     CheckStatus.TIMED_OUT: ("internal.deadline-exceeded", "ran out of time"),
 }
+
+_HALF_INCOMPLETE = (HalfStatus.CRASHED, HalfStatus.TIMED_OUT)
 
 _UNSAFE_SEGMENT = re.compile(r"[^A-Za-z0-9._~-]+")
 
@@ -96,6 +100,7 @@ def sarif_log(report: Report) -> dict[str, Any]:
             "message": {"text": f"The {outcome.area} check {what}; its area was not fully diagnosed."},
             "associatedRule": rule,
         })
+    notifications += _not_run_notes(report)
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
     return {
@@ -119,6 +124,30 @@ def sarif_log(report: Report) -> dict[str, Any]:
             }
         ],
     }
+
+
+def _not_run_notes(report: Report) -> list[dict[str, Any]]:
+    """A note for every half of an area that did not run (--offline, no live check yet, skipped),
+    so a clean SARIF log never stands for "nothing was probed". Crashed and timed-out halves are
+    reported above as errors."""
+    notes = []
+    for outcome in report.checks:
+        if outcome.status in _INCOMPLETE:
+            continue
+        for half, state in (("settings", outcome.settings), ("live", outcome.live)):
+            if state is None or state.ran or state.status in _HALF_INCOMPLETE:
+                continue
+            if half == "settings" and state.status is HalfStatus.NOT_IMPLEMENTED:
+                continue  # a live-only area: nothing was left out
+            what = "the server was not contacted" if half == "live" else "its settings were not checked"
+            why = f"skipped: {state.reason}" if state.status is HalfStatus.SKIPPED else state.reason
+            notes.append({
+                "level": "note",
+                "message": {"text": f"{area_title(outcome.area, outcome.title)}: {what} ({why})."},
+                "properties": {"area": outcome.area, "half": half, "status": state.status.value,
+                               "reason": state.reason},
+            })
+    return notes
 
 
 def _rules(report: Report) -> tuple[list[dict[str, Any]], dict[str, int]]:
@@ -189,7 +218,7 @@ def _result(finding: Finding, rule_index: int, target: str) -> dict[str, Any]:
 def fingerprint(finding: Finding) -> str:
     """Stable across runs: code, area and subject only (not wording, line or evidence)."""
     material = "\x1f".join((finding.code, finding.area, finding.subject))
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(material.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 def _physical_location(location: SourceLocation | None, target: str) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from authdoctor.settings.interpolate import (
     InterpolationError,
     interpolate_compose,
 )
-from authdoctor.settings.model import ComposeService, EnvSource, EnvVar
+from authdoctor.settings.model import ComposeService, EnvSource, EnvVar, PublishedPort
 
 OPENWEBUI_IMAGE_HINTS = ("open-webui", "openwebui")
 _YAML12_BOOL = re.compile(r"^(true|True|TRUE|false|False|FALSE)$")
@@ -112,9 +112,10 @@ def load_compose(path: str, service_names: Sequence[str], environ: Mapping[str, 
                               f"(services here: {', '.join(services)})", path=path)
     lines = text.splitlines()
     env_cache: dict[Path, dict[str, EnvVar]] = {}  # one read per env_file, however many services
-    return [_service_source(path, name, services[name], lookup, lines=lines,
-                            node=service_nodes.get(name), env_cache=env_cache)
-            for name in selected]
+    sources = [_service_source(path, name, services[name], lookup, lines=lines,
+                               node=service_nodes.get(name), env_cache=env_cache)
+               for name in selected]
+    return [_with_network_facts(source, services, lookup) for source in sources]
 
 
 def _apply_compose_tags(root: Any) -> None:
@@ -371,3 +372,71 @@ def _volume_target(spec: str) -> str:
     if len(parts) == 1:
         return parts[0]
     return parts[1]
+
+
+# --------------------------------------------------------------------------- network facts
+
+
+def _with_network_facts(source: EnvSource, services: Mapping[Any, Any],
+                        lookup: Mapping[str, str]) -> EnvSource:
+    """`source` with its service's published ports, network mode and neighbours filled in (what
+    the trusted-header and forwarded-header checks need to see who can reach the app)."""
+    import dataclasses
+
+    compose = source.compose
+    if compose is None:
+        return source
+    service = services.get(compose.name)
+    if not isinstance(service, dict):
+        return source
+    mode = service.get("network_mode")
+    neighbours = tuple((str(name), str(other.get("image") or ""))
+                       for name, other in services.items()
+                       if name != compose.name and isinstance(other, dict))
+    facts = dataclasses.replace(
+        compose, published=_published_ports(service.get("ports"), lookup),
+        network_mode=_interpolate(str(mode), lookup) if isinstance(mode, str) else None,
+        neighbours=neighbours)
+    return dataclasses.replace(source, compose=facts)
+
+
+def _published_ports(entries: Any, lookup: Mapping[str, str]) -> tuple[PublishedPort, ...]:
+    """The `ports:` entries in both compose syntaxes. Short: `[HOST_IP:][HOST:]CONTAINER[/proto]`
+    (an IPv6 host address in brackets; a bare container port is published on a random host port
+    on every interface); long: `target`, `published`, `host_ip`. Entries compose itself would
+    refuse are skipped."""
+    if not isinstance(entries, list):
+        return ()
+    ports: list[PublishedPort] = []
+    for entry in entries:
+        if isinstance(entry, dict):
+            target = entry.get("target")
+            if target is None or isinstance(target, bool):
+                continue
+            address = entry.get("host_ip")
+            published = entry.get("published")
+            host_ip = _interpolate(str(address), lookup) if address is not None else None
+            host_port = _interpolate(str(published), lookup) if published is not None else None
+            container = _interpolate(str(target), lookup)
+            ports.append(PublishedPort(
+                host_ip=host_ip, published=host_port, target=container,
+                raw=":".join(part for part in (host_ip, host_port, container) if part)))
+            continue
+        if isinstance(entry, bool) or not isinstance(entry, int | str):
+            continue
+        spec = _interpolate(str(entry), lookup).strip()
+        body = spec.split("/", 1)[0]
+        host_ip = None
+        if body.startswith("["):
+            end = body.find("]")
+            if end == -1:
+                continue
+            host_ip, body = body[1:end], body[end + 1:].lstrip(":")
+        parts = body.split(":")
+        if len(parts) == 1:
+            ports.append(PublishedPort(host_ip, None, parts[0], raw=spec))
+        elif len(parts) == 2:
+            ports.append(PublishedPort(host_ip, parts[0] or None, parts[1], raw=spec))
+        elif len(parts) == 3 and host_ip is None:
+            ports.append(PublishedPort(parts[0], parts[1] or None, parts[2], raw=spec))
+    return tuple(ports)

@@ -17,26 +17,76 @@ from authdoctor.findings import SourceLocation
 from authdoctor.masking import is_secret_name, url_password
 
 
+class UnknownValueError(LookupError):
+    """A check read a variable whose value the input does not hold (a Kubernetes reference to a
+    ConfigMap or Secret that is not in the manifests). The runner reports the area as not judged
+    instead of guessing; see `EnvVar.unknown`."""
+
+    def __init__(self, var: EnvVar, reason: str | None = None) -> None:
+        self.var = var
+        self.reason = reason or var.unknown_text
+        super().__init__(f"{var.name} is {self.reason}")
+
+
 @dataclass(frozen=True)
 class EnvVar:
     """One variable as read from a source. `raw` is the source text (the whole line for a .env),
-    kept so checks can see stray whitespace or quotes the parser removed."""
+    kept so checks can see stray whitespace or quotes the parser removed.
+
+    `secret` marks a value that is secret whatever its name (read from a Kubernetes Secret).
+    `unknown` names where a value comes from when the input does not hold it (e.g.
+    `Secret/openwebui`): the variable is set, its value is not known, and `EnvSource.get` raises
+    `UnknownValueError` rather than hand a check a value to judge (`value` is then "")."""
 
     name: str
     value: str
     location: SourceLocation | None = None
     raw: str | None = None
+    secret: bool = False
+    unknown: str | None = None
+
+    @property
+    def unknown_text(self) -> str:
+        return f"set from {self.unknown}, value unknown"
+
+
+@dataclass(frozen=True)
+class PublishedPort:
+    """One `ports:` entry of a compose service: the host address it binds (None: every
+    interface), the host port(s) and the container port(s), as written (ranges kept)."""
+
+    host_ip: str | None
+    published: str | None
+    target: str
+    raw: str = ""
+
+    @property
+    def all_interfaces(self) -> bool:
+        return self.host_ip in (None, "", "0.0.0.0", "::", "[::]")
+
+    def covers(self, port: int) -> bool:
+        """True when the container port `port` is among `target` (a number or a range a-b)."""
+        first, _, last = self.target.partition("-")
+        try:
+            low, high = int(first), int(last or first)
+        except ValueError:
+            return False
+        return low <= port <= high
 
 
 @dataclass(frozen=True)
 class ComposeService:
-    """What a compose service tells beyond its environment: image and mounted container paths."""
+    """What a compose service tells beyond its environment: image, mounted container paths,
+    published ports, network mode and the other services of the file (name, image)."""
 
     name: str
     image: str | None = None
     volume_targets: tuple[str, ...] = ()
     path: str | None = None
     replicas: int = 1  # `deploy.replicas` (or `scale`): containers sharing these settings
+    published: tuple[PublishedPort, ...] = ()
+    network_mode: str | None = None
+    neighbours: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,9 +96,21 @@ class EnvSource:
     label: str
     vars: Mapping[str, EnvVar] = field(default_factory=dict)
     compose: ComposeService | None = None
+    # Whole sources of variables the input does not hold (`envFrom` a Secret not in the manifests),
+    # e.g. "envFrom Secret/oauth at k8s.yaml:49": any variable may come from them, so a variable
+    # not set here is not known to be unset either.
+    unresolved: tuple[str, ...] = ()
 
     def get(self, name: str) -> str | None:
+        """The value, None when unset; `UnknownValueError` when set but not known, or not set here
+        while a source the input lacks may set it."""
         var = self.vars.get(name)
+        if var is not None and var.unknown is not None:
+            raise UnknownValueError(var)
+        if var is None and self.unresolved:
+            raise UnknownValueError(
+                EnvVar(name, "", unknown=self.unresolved[0]),
+                f"not set here, but {self.unresolved[0]} is not in the input and may set it")
         return None if var is None else var.value
 
     def location(self, name: str) -> SourceLocation | None:
@@ -59,13 +121,34 @@ class EnvSource:
         return name in self.vars
 
     def __iter__(self) -> Iterator[EnvVar]:
-        return iter(self.vars.values())
+        """The variables whose values are known (checks judge values; `vars` has them all)."""
+        return (var for var in self.vars.values() if var.unknown is None)
 
     def overlay(self, other: EnvSource, label: str | None = None) -> EnvSource:
         """`other`'s variables win over this source's."""
         merged = dict(self.vars)
         merged.update(other.vars)
-        return EnvSource(label=label or self.label, vars=merged, compose=self.compose or other.compose)
+        return EnvSource(label=label or self.label, vars=merged, compose=self.compose or other.compose,
+                         unresolved=(*self.unresolved, *other.unresolved))
+
+
+_PLAIN_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "none", "null"})
+
+
+def _plain_word(value: str) -> bool:
+    """A boolean word or a small number: no secret, even when kept in a Kubernetes Secret, and
+    replacing it in the report text would garble every sentence that says 'true' or a port."""
+    text = value.strip().lower()
+    return text in _PLAIN_WORDS or (text.isdigit() and len(text) <= 5)
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return ""
 
 
 @dataclass(frozen=True)
@@ -126,9 +209,12 @@ class Deployment:
         values: set[str] = set()
         for replica in self.replicas:
             for var in replica:
-                if is_secret_name(var.name):
+                if is_secret_name(var.name) or (var.secret and not _plain_word(var.value)):
                     values.add(var.value)
                     values.add(var.value.strip())
+                if var.secret and "://" in var.value:
+                    # checks derive other URLs from it (http:// for https://, the callback URL)
+                    values.add(_host(var.value))
                 if "://" in var.value:
                     password = url_password(var.value)
                     if password:

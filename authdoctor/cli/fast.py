@@ -1,0 +1,163 @@
+"""Command lines that run without typer: a dispatch table the CLI entry point asks first.
+
+typer 0.29 coerces every non-bool parameter, its own `--help` included, through a pydantic
+TypeAdapter, and importing pydantic costs about as much as `import typer, rich.console`
+(benchmarks/startup.py). The commands people run in loops and in CI, `check`, `explain CODE` and
+`jwt decode`, are parsed here instead, but only in their plain shapes: known options, each value
+as `--opt VALUE` or `--opt=VALUE` (short `-x VALUE`), values that typer would accept as they are.
+Anything else (help, a typo, an unusual value, an option this parser does not know, such as a
+global option after the subcommand) returns None, and typer handles the command line with its
+own messages. So the fast path never changes what a command does or says; tests/test_cli_fast.py
+runs the same command lines both ways and compares exit code, stdout and stderr.
+
+The returned callable runs inside `authdoctor.cli.main`'s error boundary, so errors look the same.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+GLOBAL_FLAGS = ("--no-color", "--debug")
+
+Command = Callable[[], int]
+
+
+def fast_command(args: list[str]) -> Command | None:
+    """A callable that runs `args` without typer, or None to let typer handle them."""
+    index = 0
+    flags: set[str] = set()
+    while index < len(args) and args[index] in GLOBAL_FLAGS:
+        flags.add(args[index])
+        index += 1
+    rest = args[index:]
+    if not rest:
+        return None
+    if rest[0] == "jwt":  # `jwt decode` has its own parser, global flags included
+        from authdoctor.cli.jwt_cmd import fast_command as jwt_decode_command
+
+        return jwt_decode_command(args)
+    parse = _TABLE.get(rest[0])
+    command = parse(rest[1:]) if parse is not None else None
+    if command is None:
+        return None
+    body = command
+
+    def run() -> int:
+        from authdoctor.output import GlobalState
+
+        GlobalState.debug = "--debug" in flags
+        GlobalState.no_color = "--no-color" in flags
+        return body()
+
+    return run
+
+
+# --------------------------------------------------------------------------- option parsing
+
+# `check`'s options (authdoctor/cli/check_cmd.py), by every spelling typer accepts.
+_CHECK_LISTS = {"--env-file": "env_file", "-e": "env_file", "--compose": "compose",
+                "--service": "service", "--only": "only", "--skip": "skip", "--ignore": "ignore",
+                "--docker-inspect": "docker_inspect", "--k8s": "k8s"}
+_CHECK_VALUES = {"--config": "config", "-c": "config", "--public-url": "public_url",
+                 "--fail-on": "fail_on", "--timeout": "timeout", "--probe-timeout": "probe_timeout",
+                 "--now": "now", "--format": "output_format", "-f": "output_format",
+                 "--output": "output", "-o": "output"}
+_CHECK_FLAGS = {"--from-env": "from_env", "--offline": "offline", "--verbose": "verbose",
+                "-v": "verbose"}
+_SECONDS = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6})?")
+_MIN_SECONDS = 0.1  # check_cmd's min=0.1 for --timeout and --probe-timeout
+
+Parsed = tuple[dict[str, list[str]], dict[str, str], set[str], list[str]]
+
+
+def _split(args: list[str], lists: dict[str, str], values: dict[str, str],
+           flags: dict[str, str]) -> Parsed | None:
+    """Options and positional arguments, or None for anything outside the plain shape."""
+    repeated: dict[str, list[str]] = {}
+    single: dict[str, str] = {}
+    seen_flags: set[str] = set()
+    positional: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if not arg.startswith("-") or arg == "-":
+            positional.append(arg)
+            continue
+        name, sep, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
+        if name in flags and not sep:
+            seen_flags.add(flags[name])
+            continue
+        if name not in lists and name not in values:
+            return None  # help, a typo, a global option after the subcommand, -xVALUE: typer
+        if sep:
+            value = inline
+        elif index < len(args) and not args[index].startswith("-"):
+            value = args[index]
+            index += 1
+        else:
+            return None  # a missing value, or one that looks like an option: typer says which
+        if name in lists:
+            repeated.setdefault(lists[name], []).append(value)
+        else:
+            single[values[name]] = value  # click keeps the last
+    return repeated, single, seen_flags, positional
+
+
+def _plain_seconds(value: str | None) -> bool:
+    """Absent, or a plain number of seconds that typer accepts as it is (its min is 0.1)."""
+    return value is None or (_SECONDS.fullmatch(value) is not None and float(value) >= _MIN_SECONDS)
+
+
+def _check(args: list[str]) -> Command | None:
+    parsed = _split(args, _CHECK_LISTS, _CHECK_VALUES, _CHECK_FLAGS)
+    if parsed is None:
+        return None
+    lists, values, flags, positional = parsed
+    timeout, probe_timeout = values.get("timeout"), values.get("probe_timeout")
+    if positional or not _plain_seconds(timeout) or not _plain_seconds(probe_timeout):
+        return None
+
+    def run() -> int:
+        import sys
+
+        from authdoctor.cli.settings_options import settings_inputs
+        from authdoctor.commands.check import run_check
+
+        return run_check(
+            inputs=settings_inputs(values.get("config"), lists.get("env_file"), lists.get("compose"),
+                                   lists.get("service"), "from_env" in flags, values.get("public_url"),
+                                   docker_inspect=lists.get("docker_inspect"), k8s=lists.get("k8s")),
+            only=lists.get("only", []), skip=lists.get("skip", []), ignore=lists.get("ignore", []),
+            offline="offline" in flags, fail_on=values.get("fail_on", "error"),
+            timeout=30.0 if timeout is None else float(timeout),  # check_cmd's default
+            probe_timeout=None if probe_timeout is None else float(probe_timeout),
+            now=values.get("now"), output_format=values.get("output_format", "text"),
+            output=values.get("output"), verbose="verbose" in flags, stderr=sys.stderr,
+        )
+
+    return run
+
+
+def _explain(args: list[str]) -> Command | None:
+    parsed = _split(args, {}, {}, {"--list": "list", "-l": "list", "--json": "json"})
+    if parsed is None:
+        return None
+    _, _, flags, positional = parsed
+    if len(positional) > 1 or (not positional and "list" not in flags):
+        return None  # typer's own messages for extra arguments and the bare command
+
+    def run() -> int:
+        from authdoctor.commands.explain import run_explain
+
+        return run_explain(positional[0] if positional else None, list_all="list" in flags,
+                           as_json="json" in flags)
+
+    return run
+
+
+_TABLE: dict[str, Callable[[list[str]], Command | None]] = {
+    "check": _check,
+    "explain": _explain,
+}
