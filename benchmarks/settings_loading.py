@@ -12,6 +12,8 @@ Shapes:
     env-dollars    a .env value of n/2 repetitions of "${"       (python-dotenv's regex: quadratic)
     deploy-keys    a deploy.yaml with n keys under env:          (W2: 50,000 keys)
     compose-env    a compose service with n environment entries
+    k8s-env        a Deployment container with n env entries, each using $(VAR)
+    k8s-dollars    a Kubernetes env value of n/2 repetitions of "$(" (was quadratic)
 
     .venv/bin/python benchmarks/settings_loading.py               # 3 rounds
     .venv/bin/python benchmarks/settings_loading.py --rounds 5 --max-ratio 6   # exit 1 above
@@ -52,12 +54,28 @@ def compose_env(n: int) -> tuple[str, str]:
                                   f"    environment:\n{entries}")
 
 
+_DEPLOYMENT = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: owui}\nspec:\n  template:\n"
+               "    spec:\n      containers:\n      - name: owui\n"
+               "        image: ghcr.io/open-webui/open-webui:main\n        env:\n")
+
+
+def k8s_env(n: int) -> tuple[str, str]:
+    entries = "".join(f"        - name: V{i}\n          value: \"$(V0)x\"\n" for i in range(n))
+    return "k8s.yaml", _DEPLOYMENT + entries
+
+
+def k8s_dollars(n: int) -> tuple[str, str]:
+    return "k8s.yaml", _DEPLOYMENT + "        - name: A\n          value: \"" + "$(" * (n // 2) + "\"\n"
+
+
 SHAPES: dict[str, tuple[Callable[[int], tuple[str, str]], int]] = {
     "env-lines": (env_lines, 25_000),
     "env-secret": (env_secret, 1024 * 1024),
     "env-dollars": (env_dollars, 200_000),
     "deploy-keys": (deploy_keys, 12_500),
     "compose-env": (compose_env, 10_000),
+    "k8s-env": (k8s_env, 5_000),
+    "k8s-dollars": (k8s_dollars, 200_000),
 }
 
 
@@ -66,7 +84,8 @@ def load_seconds(folder: Path, name: str, text: str, rounds: int) -> float:
 
     path = folder / name
     path.write_text(text)
-    kind = {"a.env": "env_files", "deploy.yaml": "config", "docker-compose.yml": "compose_files"}[name]
+    kind = {"a.env": "env_files", "deploy.yaml": "config", "docker-compose.yml": "compose_files",
+            "k8s.yaml": "k8s"}[name]
     value: object = str(path) if kind == "config" else (str(path),)
     inputs = SettingsInputs(environ={}, **{kind: value})  # type: ignore[arg-type]
     times = []

@@ -163,7 +163,8 @@ def test_h3_env_interpolation_bomb_is_refused(levels: int) -> None:
     with pytest.raises(ConfigError) as excinfo:
         parse_env_text(bomb(levels), "bomb.env", {})
     message = str(excinfo.value)
-    assert message.startswith("bomb.env:7: L6: the ${VAR} references in this file produce more than")
+    assert message.startswith("bomb.env:7: L6: the variable references in this file (${VAR}, "
+                              "$(VAR)) produce more than 16,777,216 characters; refused")
     assert "xxxxxxxx" not in message
 
 
@@ -171,7 +172,7 @@ def test_h3_bomb_through_the_project_env_next_to_compose(tmp_path: Path) -> None
     (tmp_path / ".env").write_text(bomb(7))
     path = tmp_path / "docker-compose.yml"
     path.write_text(f"services:\n  w:\n    image: {OWUI}\n")
-    with pytest.raises(ConfigError, match=r"\.env:7: L6: the \$\{VAR\} references"):
+    with pytest.raises(ConfigError, match=r"\.env:7: L6: the variable references in this file"):
         load_compose(str(path), [], {})
 
 
@@ -180,14 +181,27 @@ def test_h3_compose_references_share_one_budget(tmp_path: Path) -> None:
     path = tmp_path / "docker-compose.yml"
     environment = "".join(f"      V{i}: ${{BIG}}\n" for i in range(40))
     path.write_text(f"services:\n  w:\n    image: {OWUI}\n    environment:\n{environment}")
-    with pytest.raises(ConfigError, match="references in this file produce more than"):
+    with pytest.raises(ConfigError, match=r"references in this file \(.*\) produce more than"):
         load_compose(str(path), [], {"BIG": "B" * 1_000_000})
 
 
 def test_h3_deploy_yaml_references_share_one_budget() -> None:
     text = "version: 1\nenv:\n" + "".join(f"  V{i}: ${{BIG}}\n" for i in range(40))
-    with pytest.raises(ConfigError, match=r"deploy.yaml:\d+: 'env.V\d+': the \$\{VAR\} references"):
+    with pytest.raises(ConfigError, match=r"deploy.yaml:\d+: 'env.V\d+': the variable references"):
         parse_deploy_yaml(text, "deploy.yaml", {"BIG": "B" * 1_000_000})
+
+
+def test_h3_kubernetes_dependent_variables_share_one_budget(tmp_path: Path) -> None:
+    # the same bomb with Kubernetes' $(VAR): 1.1 GB and exit 0 before
+    env = ["        - name: L0\n          value: " + "x" * 100]
+    env += [f"        - name: L{i}\n          value: \"" + f"$(L{i - 1})" * 10 + "\"" for i in range(1, 9)]
+    path = tmp_path / "k8s.yaml"
+    path.write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: owui}\nspec:\n"
+                    "  template:\n    spec:\n      containers:\n      - name: owui\n"
+                    f"        image: {OWUI}\n        env:\n" + "\n".join(env) + "\n")
+    with pytest.raises(ConfigError) as excinfo:
+        load_deployment(SettingsInputs(k8s=(str(path),), environ={}))
+    assert str(excinfo.value).startswith(f"{path}:23: env L6: the variable references in this file")
 
 
 def test_a_large_secret_referenced_once_is_fine() -> None:

@@ -49,8 +49,9 @@ class InterpolationBudget:
         self.left -= chars
         if self.left < 0:
             raise InterpolationTooLarge(
-                f"the ${{VAR}} references in this file produce more than {self.limit:,} "
-                "characters; refused (does a variable refer to another one many times over?)")
+                f"the variable references in this file (${{VAR}}, $(VAR)) produce more than "
+                f"{self.limit:,} characters; refused (does a variable refer to another one many "
+                "times over?)")
 
 
 # --- python-dotenv ---------------------------------------------------------------------------
