@@ -534,9 +534,9 @@ def test_environment_entries_compose_refuses_are_reported(tmp_path: Path, enviro
 
 def test_environment_entries_compose_accepts_still_load(tmp_path: Path) -> None:
     path = write_compose(tmp_path, "    environment:\n      - 'A=b'\n      - 'B=1'\n      - C\n"
-                                   "      - 'D=x=y'\n")
-    [service] = load_compose(str(path), [], {"C": "from-host"})
-    assert [service.get(name) for name in "ABCD"] == ["b", "1", "from-host", "x=y"]
+                                   "      - 'D=x=y'\n      - '${NAME_E}=$$e'\n      - 'F=${EQ}'\n")
+    [service] = load_compose(str(path), [], {"C": "from-host", "NAME_E": "E", "EQ": "p=q"})
+    assert [service.get(name) for name in "ABCDEF"] == ["b", "1", "from-host", "x=y", "$e", "p=q"]
 
 
 @pytest.mark.parametrize(

@@ -207,9 +207,11 @@ def _scalar_text(node: Any) -> str | None:
     return str(node.value)
 
 
-def _environment(path: str, name: str, node: Any,
-                 lines: list[str]) -> list[tuple[str, str | None, int | None, str | None]]:
-    """(name, value or None for pass-through, line, raw line) for each `environment:` entry.
+def _environment(path: str, name: str, node: Any, lines: list[str],
+                 lookup: Mapping[str, str]) -> list[tuple[str, str | None, int | None, str | None]]:
+    """(name, interpolated value or None for pass-through, line, raw line) for each
+    `environment:` entry. As in compose, a mapping value is interpolated, and a list entry is
+    interpolated whole before it is split at its first '=' (`- ${NAME}=x` names a variable).
 
     Entries that docker compose or Docker refuse are ConfigErrors, never dropped: in the mapping
     form an empty name or a list / mapping as the value (compose schema: a value is a string,
@@ -242,7 +244,8 @@ def _environment(path: str, name: str, node: Any,
                              "refuses it (a value is text, a number, a boolean or empty)",
                              value_node)
             line = value_node.start_mark.line + 1
-            items.append((key, _scalar_text(value_node), line, raw(line)))
+            text = _scalar_text(value_node)
+            items.append((key, None if text is None else _interpolate(text, lookup), line, raw(line)))
         return items
     if not isinstance(env_node, yaml.SequenceNode):
         raise refuse("'environment' must be a list or a mapping", env_node)
@@ -258,7 +261,7 @@ def _environment(path: str, name: str, node: Any,
             raise refuse(f"'environment' entry {index} repeats entry {seen[entry]} exactly; docker "
                          "compose refuses duplicate entries", entry_node)
         seen[entry] = index
-        key, sep, value = entry.partition("=")
+        key, sep, value = _interpolate(entry, lookup).partition("=")
         if not key.strip():
             raise refuse(f"'environment' entry {index} has no variable name before '='; Docker "
                          "refuses to create such a container", entry_node)
@@ -322,13 +325,10 @@ def _service_source(path: str, name: str, service: Any, lookup: Mapping[str, str
         if full not in env_cache:
             env_cache[full] = parse_env_text(read_text(full, "env file"), str(full), lookup)
         variables.update(env_cache[full])
-    for key, text, line, raw in _environment(path, name, node, lines):
-        if text is None:  # `- NAME` / `NAME:` passes the variable through from the host
-            if key not in lookup:
-                continue
-            value = lookup[key]
-        else:
-            value = _interpolate(text, lookup)
+    for key, given, line, raw in _environment(path, name, node, lines, lookup):
+        if given is None and key not in lookup:
+            continue  # `- NAME` / `NAME:` passes the variable through from the host, if set
+        value = lookup[key] if given is None else given
         variables[key] = EnvVar(key, value, SourceLocation(path, line, key), raw=raw)
     volumes = []
     volume_entries = service.get("volumes") or []
