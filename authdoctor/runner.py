@@ -159,7 +159,7 @@ def run_checks(deployment: Deployment, options: RunOptions, *, target: str | Non
     return Report(
         tool_version=__version__,
         command="check",
-        target=target or deployment.effective_public_url or ", ".join(deployment.sources),
+        target=target or deployment.shown_public_url or ", ".join(deployment.sources),
         started_at=now,
         duration_s=duration,
         fail_on=options.fail_on,

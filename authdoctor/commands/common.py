@@ -41,8 +41,10 @@ def check_ignore_codes(codes: Iterable[str]) -> list[str]:
 
 def emit_report(report: Report, fmt: OutputFormat, output: str | None, secrets: Iterable[str],
                 verbose: bool = False) -> None:
-    """Redact every known secret, render, and write. The redactor runs on the report for every
-    format, so no renderer can leak a secret."""
+    """Mask, render, and write. Checks already show secrets masked (`EnvVar.shown`); as a safety
+    net the `Redactor` then masks any known secret left in a string field of the report, before
+    rendering. Nothing runs over the rendered text: a secret equal to a JSON key, an XML keyword
+    or a word of the report would corrupt the output and be revealed by the mask's position."""
     from authdoctor.cli.common import GlobalState, color_enabled, terminal_width, write_output
     from authdoctor.masking import Redactor
     from authdoctor.render import RenderOptions, render
@@ -53,4 +55,4 @@ def emit_report(report: Report, fmt: OutputFormat, output: str | None, secrets: 
     color = fmt is OutputFormat.TEXT and to_terminal and color_enabled(sys.stdout, GlobalState.no_color)
     width = terminal_width() if to_terminal else 100
     text = render(safe, fmt, RenderOptions(color=color, width=width, verbose=verbose))
-    write_output(redactor(text), output)
+    write_output(text, output)

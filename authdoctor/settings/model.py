@@ -14,18 +14,37 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from authdoctor.findings import SourceLocation
-from authdoctor.masking import is_secret_name, url_password
+from authdoctor.masking import credential_parts, is_secret_name, secret_parts, shown_value
 
 
 @dataclass(frozen=True)
 class EnvVar:
     """One variable as read from a source. `raw` is the source text (the whole line for a .env),
-    kept so checks can see stray whitespace or quotes the parser removed."""
+    kept so checks can see stray whitespace or quotes the parser removed.
+
+    `secret` and `shown` are the one place a value's masking is decided (for every source: .env,
+    compose, deploy.yaml fields and `env:`, the process environment): checks and `config show`
+    print `shown`, never `value`."""
 
     name: str
     value: str
     location: SourceLocation | None = None
     raw: str | None = None
+
+    @property
+    def secret(self) -> bool:
+        """The whole value is a credential (curated Open WebUI list, else the name heuristic)."""
+        return is_secret_name(self.name)
+
+    @property
+    def shown(self) -> str:
+        """The value as it may be printed: a secret by its length, anything else with the
+        credentials inside it (URL passwords, tokens in a query, JSON keys) masked."""
+        return shown_value(self.name, self.value)
+
+    def secret_parts(self) -> list[str]:
+        """The secrets this value holds, for the output safety net."""
+        return secret_parts(self.name, self.value)
 
 
 @dataclass(frozen=True)
@@ -121,18 +140,21 @@ class Deployment:
         value = self.env.get("WEBUI_URL")
         return value.strip() or None if value is not None else None
 
+    @property
+    def shown_public_url(self) -> str | None:
+        """The effective public URL with any credentials in it masked (for the report target)."""
+        url = self.effective_public_url
+        return None if url is None else shown_value("public_url", url)
+
     def secret_values(self) -> set[str]:
-        """Every secret value this run knows, for the output redactor."""
+        """Every secret value this run knows, for the output safety net: secret variables,
+        credentials inside every other value, the public URL's and the test account's."""
         values: set[str] = set()
         for replica in self.replicas:
             for var in replica:
-                if is_secret_name(var.name):
-                    values.add(var.value)
-                    values.add(var.value.strip())
-                if "://" in var.value:
-                    password = url_password(var.value)
-                    if password:
-                        values.add(password)
+                values.update(var.secret_parts())
+        if self.public_url:
+            values.update(credential_parts(self.public_url))
         if self.test_account is not None:
             account = self.test_account
             values.update(v for v in (account.password, account.ldap_password, account.token) if v)
