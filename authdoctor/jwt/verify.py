@@ -154,7 +154,11 @@ def read_key_file(path: str, option: str) -> bytes:
         with open(path, "rb") as handle:
             data = handle.read(MAX_KEY_FILE_BYTES + 1)
     except OSError as exc:
-        raise UsageError(f"{option} {path}: {exc.strerror or exc}") from None
+        from authdoctor.masking import shown_argument
+
+        # The path may be a secret pasted in the wrong place: quoted only when it looks like one.
+        raise UsageError(f"{option} {shown_argument(path, 'path')}: {exc.strerror or type(exc).__name__}"
+                         ) from None
     if len(data) > MAX_KEY_FILE_BYTES:
         raise UsageError(f"{option} {path}: larger than 1 MiB, not a key")
     return data
