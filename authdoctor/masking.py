@@ -56,7 +56,7 @@ _BEARER = re.compile(r"(?i)\b(?:bearer|basic)\s+([A-Za-z0-9._~+/=\-]{6,})")
 _PEM = re.compile(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----(.*?)"
                   r"(?:-----END [A-Z0-9 ]{0,40}PRIVATE KEY-----|\Z)", re.DOTALL)
 _FIELD_SECRET = re.compile(r"(?i)pass|pwd|secret|token|auth|credential|api[-_]?key|private|signature|"
-                           r"^sig$|(?:^|[-_.])key$|^sk$|^dsn$|cookie|session")
+                           r"^sig$|^code$|(?:^|[-_.])key$|^sk$|^dsn$|cookie|session")
 _FIELD_PLAIN = re.compile(r"(?i)(?:type|method|mode|provider|url|uri|endpoint|enabled?|name|expires?|"
                           r"expires_in|length|file|path|_id|-id)$")
 
