@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import unquote
 
 MIN_REDACT_LENGTH = 6
@@ -230,8 +231,7 @@ class Redactor:
     def __init__(self, secrets: Iterable[str]) -> None:
         values = {s for s in secrets if s and nettable(s)}
         self._secrets = sorted(values, key=len, reverse=True)
-        self._pattern = (re.compile("|".join(re.escape(s) for s in self._secrets))
-                         if self._secrets else None)
+        self._pattern = _pattern(self._secrets) if self._secrets else None
 
     def __call__(self, text: str) -> str:
         if self._pattern is None or not text:
@@ -241,3 +241,38 @@ class Redactor:
     @property
     def secrets(self) -> list[str]:
         return list(self._secrets)
+
+
+def _pattern(secrets: list[str]) -> re.Pattern[str]:
+    """One regex matching any of `secrets`, longest first. Short secrets go in a trie (`ab|ac` →
+    `a(?:b|c)`), so thousands of them (a long CORS list, say) cost a few steps per character of
+    text instead of one per secret; long ones (a key file) are plain alternatives before it. A
+    plain alternation is the fallback for tries too deep to compile."""
+    long = [s for s in secrets if len(s) > _TRIE_MAX]  # `secrets` is sorted longest first
+    trie: dict[str, Any] = {}
+    for secret in secrets:
+        if len(secret) <= _TRIE_MAX:
+            node = trie
+            for char in secret:
+                node = node.setdefault(char, {})
+            node[""] = {}
+    try:
+        short = [_trie_regex(trie)] if trie else []
+        return re.compile("|".join([*(re.escape(s) for s in long), *short]))
+    except (RecursionError, re.error, OverflowError):
+        return re.compile("|".join(re.escape(s) for s in secrets))
+
+
+_TRIE_MAX = 256
+
+
+def _trie_regex(node: dict[str, Any]) -> str:
+    chain: list[str] = []
+    while len(node) == 1 and "" not in node:  # a run without branches: no recursion
+        (char, node), = node.items()
+        chain.append(re.escape(char))
+    if not node or list(node) == [""]:
+        return "".join(chain)
+    branches = [re.escape(char) + _trie_regex(child) for char, child in node.items() if char]
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return "".join(chain) + (f"(?:{body})?" if "" in node else body)

@@ -107,3 +107,12 @@ def test_unusual_values_are_netted(secret: str) -> None:
 ])
 def test_arguments_are_quoted_only_when_shaped_like_what_was_asked(text: str, kind: str, shown: bool) -> None:
     assert (shown_argument(text, kind) == text) is shown
+
+
+def test_the_net_replaces_the_longest_secret_and_handles_thousands() -> None:
+    many = [f"pw-{i:05d}-x" for i in range(5000)]
+    secrets = ["abcdef1", "abcdef12", "abXdef-9", "L" * 300 + "x1", *many]
+    redactor = Redactor(secrets)
+    text = f"abcdef12 abcdef1 abXdef-9 abcdef {'L' * 300}x1 pw-04999-x pw-05000-x"
+    assert redactor(text) == ("<secret, 8 chars> <secret, 7 chars> <secret, 8 chars> abcdef "
+                              "<secret, 302 chars> <secret, 10 chars> pw-05000-x")
