@@ -17,11 +17,9 @@ Masking is structural: a value is masked where it is read, never found again in 
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import unquote
 
 MIN_REDACT_LENGTH = 6
 EMBEDDED_MASK = "***"
@@ -144,6 +142,9 @@ def mask_credentials(text: str) -> str:
 def credential_parts(text: str) -> list[str]:
     """The credentials `mask_credentials` masks, as they are written and decoded (percent or JSON
     escapes), for the safety net."""
+    import contextlib
+    from urllib.parse import unquote
+
     parts: list[str] = []
     for start, end in _credential_spans(text):
         part = text[start:end]
