@@ -78,6 +78,9 @@ def _userinfo_spans(text: str) -> list[tuple[int, int]]:
             begin = match.end()
             end = schemes[index + 1].start() if index + 1 < len(schemes) else len(text)
             entry = text[begin:end].rstrip(_ENTRY_END)
+            space = re.search(r"\s", entry)  # a URL ends at whitespace (prose, a list)
+            if space is not None:
+                entry = entry[:space.start()].rstrip(_ENTRY_END)
             at = entry.rfind("@")
             if at <= 0:
                 continue

@@ -116,3 +116,9 @@ def test_the_net_replaces_the_longest_secret_and_handles_thousands() -> None:
     text = f"abcdef12 abcdef1 abXdef-9 abcdef {'L' * 300}x1 pw-04999-x pw-05000-x"
     assert redactor(text) == ("<secret, 8 chars> <secret, 7 chars> <secret, 8 chars> abcdef "
                               "<secret, 302 chars> <secret, 10 chars> pw-05000-x")
+
+
+def test_a_url_in_prose_ends_at_whitespace() -> None:
+    text = "see https://x.org/docs or write to help@x.org; db https://u:pw12@db.x.org done"
+    assert mask_credentials(text) == ("see https://x.org/docs or write to help@x.org; "
+                                      "db https://u:***@db.x.org done")
