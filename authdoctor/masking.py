@@ -190,14 +190,15 @@ def secret_parts(name: str, value: str) -> list[str]:
 
 _VARIABLE_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
 _PATH_LIKE = re.compile(r"[A-Za-z0-9_./~\-]+")
+_OPTION = re.compile(r"--?[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 
 
 def shown_argument(text: str, kind: str) -> str:
     """A command-line argument as an error message may quote it. An argument meant to name an
-    environment variable (`kind="name"`) or a file (`kind="path"`) is quoted only when it has that
-    shape (`WEBUI_SECRET_KEY`, `./key.pem`); otherwise it may be the secret itself, pasted in the
-    wrong place, and only its length is told."""
-    pattern = _VARIABLE_NAME if kind == "name" else _PATH_LIKE
+    environment variable (`kind="name"`), a file (`kind="path"`) or an option (`kind="option"`) is
+    quoted only when it has that shape (`WEBUI_SECRET_KEY`, `./key.pem`, `--jsn`); otherwise it may
+    be the secret itself, pasted in the wrong place, and only its length is told."""
+    pattern = {"name": _VARIABLE_NAME, "option": _OPTION}.get(kind, _PATH_LIKE)
     plausible = len(text) <= 255 and pattern.fullmatch(text) is not None
     if plausible and kind == "path":
         plausible = "/" in text or re.search(r"\.[A-Za-z0-9]{1,8}$", text) is not None

@@ -394,6 +394,7 @@ ERROR_CASES = {
                                                     "--secret-file", M1)),
     "jwt-password-as-cookie": ErrorCase({}, ("jwt", "decode", f"{M1}={M2}")),
     "jwt-password-as-token": ErrorCase({}, ("jwt", "decode", f"{M1}.{M2}"), code=1),
+    "jwt-password-as-option": ErrorCase({}, ("jwt", "decode", f"-{M1}={M2}")),
     "jwt-two-keys": ErrorCase({}, ("jwt", "verify", "eyJhbGciOiJIUzI1NiJ9.e30.c2ln", "--secret-file", M1,
                                    "--jwks", f"https://u:{M2}@idp.example.org/jwks")),
     # L4: YAML parse errors that quote the offending text (owned by the inputs branch).
