@@ -76,7 +76,7 @@ def test_bad_input(case_id: str, corpus_outcomes: dict[str, Outcome], corpus_sum
     case = BY_ID[case_id]
     found = problems(case, corpus_outcomes[case_id])
     if found:
-        defects = f" [{', '.join(case.defects)}]" if case.defects else ""
+        defects = f" (report: {', '.join(case.defects)})" if case.defects else ""
         reason = "; ".join(found) + defects
         corpus_summary.failures[case_id] = reason
         pytest.fail(reason, pytrace=False)

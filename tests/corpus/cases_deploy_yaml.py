@@ -330,6 +330,7 @@ def leaks() -> Iterator[Case]:
         HEAD + "secret_key: ${OW_SECRET}\n",
         env=((b"OW_SECRET", b"ab\xff" + sealed.encode()),),
         secrets=(sealed,),
+        defects=("H6g",),
     )
     yield _config(
         "interpolation/value-is-yaml", HEAD + "ldap: ${OW_YAML}\n", env=env(OW_YAML="{host: x, port: [1]}")

@@ -13,7 +13,10 @@ What a user, CI and a security reviewer may rely on for any input, however bad:
 The bounds are deliberately generous, so a loaded 2-core CI machine does not make them flaky:
 the slowest sane case waits about 1 s for a misbehaving JWKS server (`--timeout 1`), and a fresh
 authdoctor process peaks at about 60-120 MB (the 1 MiB stdin token at about 180 MB). A case over
-the bound is a hang or a memory bomb, which is what the bound is for.
+the bound is a hang or a memory bomb, which is what the bound is for. The peak RSS is the
+kernel's `ru_maxrss` of the case's own process: a forked case shares the warm parent's pages and
+counts only what it touched itself; every case also runs under a 2 GiB RLIMIT_AS, so a bomb ends
+in MemoryError (exit 3) before it can hurt the machine.
 """
 
 from __future__ import annotations
@@ -69,6 +72,14 @@ def _one_line(data: bytes, limit: int = 140) -> str:
     return first if len(first) <= limit else first[:limit] + "…"
 
 
+def _internal_line(stdout: bytes) -> str:
+    """For exit 3 without a stderr message: the report's line about the crash or the deadline."""
+    for line in stdout.decode("utf-8", "backslashreplace").splitlines():
+        if "internal." in line or "crashed" in line or "deadline" in line:
+            return _one_line(line.encode())
+    return "(nothing on stderr)"
+
+
 def _parse_problem(fmt: str, data: bytes) -> str | None:
     try:
         if fmt == "junit":
@@ -91,7 +102,7 @@ def problems(case: Case, outcome: Outcome) -> list[str]:
         found.append(f"peak RSS {outcome.maxrss_mb:.0f} MB (bound {MEMORY_LIMIT_MB} MB)")
     if not outcome.timed_out and outcome.exit not in (0, 1, 2):
         what = f"killed by signal {-outcome.exit}" if outcome.exit < 0 else f"exit {outcome.exit}"
-        found.append(f"{what}: {_one_line(outcome.stderr)}")
+        found.append(f"{what}: {_one_line(outcome.stderr) or _internal_line(outcome.stdout)}")
     if outcome.exit == 2:
         lines = outcome.stderr.decode("utf-8", "backslashreplace").splitlines()
         if len(lines) != 1 or not lines[0].startswith("authdoctor: error: "):

@@ -103,8 +103,10 @@ def run_cases(cases: Sequence[Case], root: Path, jwks: str, jobs: int = JOBS) ->
     ordered = sorted(cases, key=lambda case: not (case.slow or HANGS.intersection(case.defects)))
     specs = [prepare(case, folders[case.id], jwks) for case in ordered]
     batch = {"jobs": jobs, "wall_limit": WALL_LIMIT_S, "as_limit": ADDRESS_SPACE_LIMIT, "cases": specs}
+    # The children copy the zygote's stdio settings: a Debian container's C.UTF-8 locale.
     env = {**os.environ, "LANG": "C.UTF-8", "NO_COLOR": "1"}
-    env.pop("PYTHONWARNINGS", None)
+    for name in ("LC_ALL", "LC_CTYPE", "PYTHONWARNINGS", "PYTHONIOENCODING", "PYTHONUTF8"):
+        env.pop(name, None)
     proc = subprocess.Popen(
         [sys.executable, str(ZYGOTE)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=root
     )

@@ -99,9 +99,19 @@ def _text_stream(fd: int, like: Any, write: bool) -> Any:
     )
 
 
+def _die_with_parent() -> None:
+    """PR_SET_PDEATHSIG: if the zygote is killed (pytest interrupted), its children die too
+    instead of hanging on a FIFO forever."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+
+
 def _child(case: dict[str, Any], as_limit: int) -> None:
     """In the forked child: set up the process the case describes, run it, never return."""
     os.setpgid(0, 0)
+    _die_with_parent()
     os.chdir(case["cwd"])
     env = {bytes.fromhex(k): bytes.fromhex(v) for k, v in case["env"]}
     _stdio(0, case["stdin"], "r")
