@@ -400,9 +400,7 @@ def jwks_urls() -> Iterator[Case]:
         "unicode-host": "http://bücher.invalid/keys",
         "newline": "http://127.0.0.1:9/\nHost: evil",
     }.items():
-        defects = {"malformed-ipv6": ("H6d",), "non-utf8": ("H6g",), "port-out-of-range": ("H6c",)}.get(
-            name, ()
-        )
+        defects = {"malformed-ipv6": ("H6d",), "non-utf8": ("H6g",)}.get(name, ())
         yield _verify(
             f"jwks-url/{name}", "--jwks", url, "--timeout", "1", token_value=RS_TOKEN, defects=defects
         )

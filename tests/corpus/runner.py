@@ -61,6 +61,7 @@ def prepare(case: Case, folder: Path, jwks: str) -> dict[str, object]:
         "stdout_mode": case.stdout,
         "process": "exec" if case.stdout != "pipe" else case.process,
         "env": [[k.hex(), v.hex()] for k, v in environment.items()],
+        "heavy": case.slow or bool(HANGS.intersection(case.defects)),
     }
 
 
@@ -99,9 +100,7 @@ def collect(case: Case, folder: Path, raw: dict[str, object]) -> Outcome:
 def run_cases(cases: Sequence[Case], root: Path, jwks: str, jobs: int = JOBS) -> dict[str, Outcome]:
     """Run every case (in parallel, `jobs` at a time); their outcomes by case id."""
     folders = {case.id: root / f"c{index:04d}" for index, case in enumerate(cases)}
-    # Slow inputs, and those that hung in the report, first: their waits overlap the quick cases.
-    ordered = sorted(cases, key=lambda case: not (case.slow or HANGS.intersection(case.defects)))
-    specs = [prepare(case, folders[case.id], jwks) for case in ordered]
+    specs = [prepare(case, folders[case.id], jwks) for case in cases]
     batch = {"jobs": jobs, "wall_limit": WALL_LIMIT_S, "as_limit": ADDRESS_SPACE_LIMIT, "cases": specs}
     # The children copy the zygote's stdio settings: a Debian container's C.UTF-8 locale.
     env = {**os.environ, "LANG": "C.UTF-8", "NO_COLOR": "1"}

@@ -189,12 +189,22 @@ def main() -> None:
     jobs: int = batch["jobs"]
     wall_limit: float = batch["wall_limit"]
     as_limit: int = batch["as_limit"]
-    queue: list[dict[str, Any]] = list(reversed(batch["cases"]))
+    # Heavy cases (big inputs, and the report's hangs and bombs) take at most half the slots, so
+    # they overlap the quick ones instead of starving them, and never queue up at the end.
+    heavy = [case for case in batch["cases"] if case["heavy"]][::-1]
+    light = [case for case in batch["cases"] if not case["heavy"]][::-1]
+    heavy_slots = max(1, jobs // 2)
     running: dict[int, tuple[dict[str, Any], float, bool]] = {}
     out = sys.stdout
-    while queue or running:
-        while queue and len(running) < jobs:
-            case = queue.pop()
+    while heavy or light or running:
+        while (heavy or light) and len(running) < jobs:
+            busy = sum(1 for case, _, _ in running.values() if case["heavy"])
+            if heavy and (busy < heavy_slots or not light):
+                case = heavy.pop()
+            elif light:
+                case = light.pop()
+            else:
+                break
             out.flush()
             sys.stderr.flush()
             pid = os.fork()
