@@ -16,6 +16,14 @@ import stat
 from authdoctor.errors import UsageError
 
 
+def shown_path(path: str) -> str:
+    """The path as an error may quote it: a secret pasted where a file name belongs (`--secret-file
+    hunter2`) is told by its length only (`authdoctor.masking.shown_argument`)."""
+    from authdoctor.masking import shown_argument
+
+    return shown_argument(path, "path")
+
+
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "a directory"
@@ -35,11 +43,11 @@ def open_regular_file(path: str, option: str) -> int:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise UsageError(f"{option} {path}: {exc.strerror or exc}") from None
+        raise UsageError(f"{option} {shown_path(path)}: {exc.strerror or exc}") from None
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            raise UsageError(f"{option} {path} is {_kind(mode)}: give a regular file")
+            raise UsageError(f"{option} {shown_path(path)} is {_kind(mode)}: give a regular file")
         os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)
@@ -60,4 +68,4 @@ def read_regular_file(path: str, option: str, limit: int) -> bytes:
         with os.fdopen(fd, "rb") as handle:
             return handle.read(limit)
     except OSError as exc:
-        raise UsageError(f"{option} {path}: {exc.strerror or exc}") from None
+        raise UsageError(f"{option} {shown_path(path)}: {exc.strerror or exc}") from None

@@ -1,32 +1,36 @@
 """Secret masking: no password, client secret, signing key or full token reaches any output.
 
-Two layers:
-1. checks put `mask(value)` in evidence instead of a secret value;
-2. every renderer's input passes through a `Redactor` built from all secret values the run knows
-   (settings whose names are secret, the test account, tokens given on the command line), which
-   replaces any remaining occurrence. Layer 2 is the guarantee; layer 1 keeps reports readable.
+Masking is structural: a value is masked where it is read, never found again in rendered text.
+1. Which values are secret is decided from the variable's name (`is_secret_name`: a curated list
+   of Open WebUI's credential-bearing variables, a name heuristic for every other name; see
+   `authdoctor.openwebui.secrets`). A secret variable is shown as `mask(value)`: its length only.
+2. Every other value is shown through `mask_credentials`, which masks the credentials inside it
+   where they sit: a URL's password (with or without a scheme, each URL of a `;`/`,` list on its
+   own), secret-named query or `name=value` parameters, secret-named JSON fields, `Bearer …`
+   tokens and PEM private keys. `shown_value(name, value)` picks between the two; checks and
+   `config show` use it, so evidence never holds a raw secret.
+3. A safety net (`Redactor`) runs over each string field of a report before it is rendered (never
+   over the rendered text, which would corrupt JSON, SARIF or XML when a secret equals a key or a
+   keyword, and reveal the secret by the mask's position). It only replaces secrets that cannot be
+   an ordinary word of the report (`nettable`), so a mask never stands where a common word was.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
-# Substrings of variable names that hold secrets. `KEY_PREFIX`, `KEY_FILE` and `*_KEYS` style
-# names are not secret; see `is_secret_name`.
-_SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|TOKEN|ENCRYPTION_KEY|PRIVATE_KEY|API_KEY$|_KEY$)")
-_NOT_SECRET_NAME = re.compile(
-    r"(KEY_PREFIX|KEY_FILE|KEY_LENGTH|_EXPIRES_IN|TOKEN_ENDPOINT|TOKEN_EXCHANGE|_COOKIE|"
-    r"INCLUDE_SCOPE|TOKEN_AUTH_METHOD|SECRET_KEY_FILE|CUSTOM_API_KEY_HEADER|_HEADER$|ENABLE_)"
-)
-
-MIN_REDACT_LENGTH = 4
+MIN_REDACT_LENGTH = 6
+EMBEDDED_MASK = "***"
 
 
 def is_secret_name(name: str) -> bool:
-    """True for variables whose value is a secret (WEBUI_SECRET_KEY, *_CLIENT_SECRET, passwords)."""
-    upper = name.upper()
-    return bool(_SECRET_NAME.search(upper)) and not _NOT_SECRET_NAME.search(upper)
+    """True for variables whose whole value is a secret (WEBUI_SECRET_KEY, OPENAI_API_KEYS,
+    *_CLIENT_SECRET, passwords, unknown names such as DB_PASS)."""
+    from authdoctor.openwebui.secrets import is_secret_variable
+
+    return is_secret_variable(name)
 
 
 def mask(value: str | None) -> str:
@@ -38,33 +42,167 @@ def mask(value: str | None) -> str:
     return f"<secret, {len(value)} chars>"
 
 
-def _userinfo(url: str) -> tuple[str, str, str] | None:
-    """(scheme://, userinfo, rest) split at '://' and the LAST '@', without URL parsing: a
-    password with '/', '#' or '?' (common in generated passwords) confuses urlsplit."""
-    scheme, sep, remainder = url.partition("://")
-    if not sep or "@" not in remainder:
-        return None
-    userinfo, _, rest = remainder.rpartition("@")
-    return scheme + sep, userinfo, rest
+# --------------------------------------------------------------------------- credentials inside a value
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,30}://")
+_ENTRY_END = ";, \t\r\n"
+_BARE_ENTRY = re.compile(r"[^;,\s]+")
+_BARE_HOST = re.compile(r"(?:[A-Za-z0-9._\-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]*)?(?:[/?#].*)?")
+_PAIR = re.compile(r"(?<![A-Za-z0-9_.\-])([A-Za-z0-9_.\-]{1,64})=([^&;,#\s]+)")
+_JSON_PAIR = re.compile(r""""([^"\\]{1,64})"\s*:\s*"((?:[^"\\]|\\.)*)"|"""
+                        r"""'([^'\\]{1,64})'\s*:\s*'((?:[^'\\]|\\.)*)'""")
+_BEARER = re.compile(r"(?i)\b(?:bearer|basic)\s+([A-Za-z0-9._~+/=\-]{6,})")
+_PEM = re.compile(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----(.*?)"
+                  r"(?:-----END [A-Z0-9 ]{0,40}PRIVATE KEY-----|\Z)", re.DOTALL)
+_FIELD_SECRET = re.compile(r"(?i)pass|pwd|secret|token|auth|credential|api[-_]?key|private|signature|"
+                           r"^sig$|^code$|(?:^|[-_.])key$|^sk$|^dsn$|cookie|session")
+_FIELD_PLAIN = re.compile(r"(?i)(?:type|method|mode|provider|url|uri|endpoint|enabled?|name|expires?|"
+                          r"expires_in|length|file|path|_id|-id)$")
+
+
+def is_secret_field(name: str) -> bool:
+    """A query parameter, `name=value` or JSON field name that holds a credential
+    (`access_token`, `password`, `api_key`, `Authorization`, `sig`), not `auth_type` or `token_url`."""
+    return bool(_FIELD_SECRET.search(name)) and not _FIELD_PLAIN.search(name)
+
+
+def _userinfo_spans(text: str) -> list[tuple[int, int]]:
+    """The password of each URL's userinfo (the whole userinfo when it has no ':'). A URL runs to
+    the next `scheme://`, so every URL of a list is masked on its own; inside one URL the userinfo
+    ends at the LAST '@', because generated passwords hold '/', '#', '?' and '@'. Without any
+    scheme, `user:password@host` entries (REDIS_URL=:pw@redis:6379) are recognised too."""
+    spans: list[tuple[int, int]] = []
+    schemes = list(_SCHEME.finditer(text))
+    if schemes:
+        for index, match in enumerate(schemes):
+            begin = match.end()
+            end = schemes[index + 1].start() if index + 1 < len(schemes) else len(text)
+            entry = text[begin:end].rstrip(_ENTRY_END)
+            space = re.search(r"\s", entry)  # a URL ends at whitespace (prose, a list)
+            if space is not None:
+                entry = entry[:space.start()].rstrip(_ENTRY_END)
+            at = entry.rfind("@")
+            if at <= 0:
+                continue
+            colon = entry.find(":", 0, at)
+            if colon < 0:
+                spans.append((begin, begin + at))
+            elif colon + 1 < at:
+                spans.append((begin + colon + 1, begin + at))
+        return spans
+    if "@" not in text or ":" not in text:
+        return spans
+    for match in _BARE_ENTRY.finditer(text):
+        entry = match.group(0)
+        at = entry.rfind("@")
+        colon = entry.find(":", 0, max(at, 0))
+        if at <= 0 or colon < 0 or colon + 1 >= at or "/" in entry[:colon]:
+            continue
+        if _BARE_HOST.fullmatch(entry, at + 1):
+            spans.append((match.start() + colon + 1, match.start() + at))
+    return spans
+
+
+def _credential_spans(text: str) -> list[tuple[int, int]]:
+    spans = _userinfo_spans(text)
+    if "=" in text:
+        spans += [m.span(2) for m in _PAIR.finditer(text) if is_secret_field(m.group(1))]
+    if ":" in text and ('"' in text or "'" in text):
+        for m in _JSON_PAIR.finditer(text):
+            key, group = (m.group(1), 2) if m.group(1) is not None else (m.group(3), 4)
+            if is_secret_field(key) and m.end(group) > m.start(group):
+                spans.append(m.span(group))
+    lowered = text.lower()
+    if "bearer" in lowered or "basic" in lowered:
+        spans += [m.span(1) for m in _BEARER.finditer(text)]
+    if "PRIVATE KEY-----" in text:
+        spans += [m.span(1) for m in _PEM.finditer(text) if m.end(1) > m.start(1)]
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def mask_credentials(text: str) -> str:
+    """`text` with every credential inside it replaced by `***` where it sits
+    (`redis://:pw@host` → `redis://:***@host`, `…?access_token=tok` → `…?access_token=***`)."""
+    spans = _credential_spans(text)
+    if not spans:
+        return text
+    out: list[str] = []
+    last = 0
+    for start, end in spans:
+        out.append(text[last:start])
+        out.append(EMBEDDED_MASK)
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def credential_parts(text: str) -> list[str]:
+    """The credentials `mask_credentials` masks, as they are written and decoded (percent or JSON
+    escapes), for the safety net."""
+    import contextlib
+    from urllib.parse import unquote
+
+    parts: list[str] = []
+    for start, end in _credential_spans(text):
+        part = text[start:end]
+        parts.append(part)
+        if "%" in part:
+            parts.append(unquote(part))
+        if "\\" in part:
+            import json
+
+            with contextlib.suppress(ValueError):
+                parts.append(json.loads(f'"{part}"'))
+    return parts
 
 
 def mask_url(url: str) -> str:
-    """The URL with any password replaced (redis://:pw@host → redis://:***@host)."""
-    split = _userinfo(url)
-    if split is None:
-        return url
-    prefix, userinfo, rest = split
-    user, colon, _password = userinfo.partition(":")
-    return f"{prefix}{user}:***@{rest}" if colon else f"{prefix}***@{rest}"
+    """The URL with its password and secret query parameters replaced (redis://:pw@host →
+    redis://:***@host); also right for lists of URLs and for values that are not URLs."""
+    return mask_credentials(url)
 
 
 def url_password(url: str) -> str | None:
     """The password in a URL's userinfo (or the whole userinfo when it has no ':')."""
-    split = _userinfo(url)
-    if split is None:
-        return None
-    _user, colon, password = split[1].partition(":")
-    return (password if colon else split[1]) or None
+    spans = _userinfo_spans(url)
+    return url[spans[0][0]:spans[0][1]] if spans else None
+
+
+def shown_value(name: str, value: str) -> str:
+    """How a variable's value may be shown: a secret variable by its length only, anything else
+    with the credentials inside it masked."""
+    return mask(value) if is_secret_name(name) else mask_credentials(value)
+
+
+def secret_parts(name: str, value: str) -> list[str]:
+    """Every secret a variable's value holds, for the safety net: the whole value (and its
+    stripped form) of a secret variable, else the credentials inside it."""
+    if is_secret_name(name):
+        return [value, value.strip()]
+    return credential_parts(value)
+
+
+_VARIABLE_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
+_PATH_LIKE = re.compile(r"[A-Za-z0-9_./~\-]+")
+_OPTION = re.compile(r"--?[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+
+
+def shown_argument(text: str, kind: str) -> str:
+    """A command-line argument as an error message may quote it. An argument meant to name an
+    environment variable (`kind="name"`), a file (`kind="path"`) or an option (`kind="option"`) is
+    quoted only when it has that shape (`WEBUI_SECRET_KEY`, `./key.pem`, `--jsn`); otherwise it may
+    be the secret itself, pasted in the wrong place, and only its length is told."""
+    pattern = {"name": _VARIABLE_NAME, "option": _OPTION}.get(kind, _PATH_LIKE)
+    plausible = len(text) <= 255 and pattern.fullmatch(text) is not None
+    if plausible and kind == "path":
+        plausible = "/" in text or re.search(r"\.[A-Za-z0-9]{1,8}$", text) is not None
+    return text if plausible else f"<argument of {len(text)} chars, not shown>"
 
 
 def mask_token(token: str) -> str:
@@ -73,15 +211,32 @@ def mask_token(token: str) -> str:
     return f"{head[:10]}…<token, {len(token)} chars>"
 
 
+# --------------------------------------------------------------------------- the safety net
+
+
+def nettable(secret: str) -> bool:
+    """Whether the safety net may replace this secret wherever it appears. A secret that could
+    also be an ordinary word or number of a report (`null`, `error`, `https`, `2026`, a short
+    value) is left alone: replacing it would corrupt the text and reveal the secret by where the
+    mask stands. Such values are masked where they are read (`shown_value`), which is the rule;
+    the net is for secrets that can only be there by mistake: at least 6 characters mixing
+    letters, digits and symbols, or 20 characters of one kind."""
+    if len(secret) < MIN_REDACT_LENGTH:
+        return False
+    kinds = (any(c.isalpha() for c in secret) + any(c.isdigit() for c in secret)
+             + any(not c.isalnum() and not c.isspace() for c in secret))
+    return kinds >= 2 or len(secret) >= 20
+
+
 class Redactor:
-    """Replaces every known secret value in text with its mask. Longest secrets first, so a
-    token that contains a shorter secret is replaced whole."""
+    """Replaces every known, nettable secret in one string with its mask. Longest secrets first,
+    so a token that contains a shorter secret is replaced whole. Use it on fields (`Report.map_text`),
+    never on rendered output."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        values = {s for s in secrets if s and len(s) >= MIN_REDACT_LENGTH}
+        values = {s for s in secrets if s and nettable(s)}
         self._secrets = sorted(values, key=len, reverse=True)
-        self._pattern = (re.compile("|".join(re.escape(s) for s in self._secrets))
-                         if self._secrets else None)
+        self._pattern = _pattern(self._secrets) if self._secrets else None
 
     def __call__(self, text: str) -> str:
         if self._pattern is None or not text:
@@ -91,3 +246,38 @@ class Redactor:
     @property
     def secrets(self) -> list[str]:
         return list(self._secrets)
+
+
+def _pattern(secrets: list[str]) -> re.Pattern[str]:
+    """One regex matching any of `secrets`, longest first. Short secrets go in a trie (`ab|ac` →
+    `a(?:b|c)`), so thousands of them (a long CORS list, say) cost a few steps per character of
+    text instead of one per secret; long ones (a key file) are plain alternatives before it. A
+    plain alternation is the fallback for tries too deep to compile."""
+    long = [s for s in secrets if len(s) > _TRIE_MAX]  # `secrets` is sorted longest first
+    trie: dict[str, Any] = {}
+    for secret in secrets:
+        if len(secret) <= _TRIE_MAX:
+            node = trie
+            for char in secret:
+                node = node.setdefault(char, {})
+            node[""] = {}
+    try:
+        short = [_trie_regex(trie)] if trie else []
+        return re.compile("|".join([*(re.escape(s) for s in long), *short]))
+    except (RecursionError, re.error, OverflowError):
+        return re.compile("|".join(re.escape(s) for s in secrets))
+
+
+_TRIE_MAX = 256
+
+
+def _trie_regex(node: dict[str, Any]) -> str:
+    chain: list[str] = []
+    while len(node) == 1 and "" not in node:  # a run without branches: no recursion
+        (char, node), = node.items()
+        chain.append(re.escape(char))
+    if not node or list(node) == [""]:
+        return "".join(chain)
+    branches = [re.escape(char) + _trie_regex(child) for char, child in node.items() if char]
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return "".join(chain) + (f"(?:{body})?" if "" in node else body)

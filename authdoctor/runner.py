@@ -294,10 +294,7 @@ def run_checks(deployment: Deployment, options: RunOptions, *, target: str | Non
         # A fixed clock means a reproducible report: timings are the only other varying values.
         outcomes = tuple(replace(o, duration_s=0.0) for o in outcomes)
         duration = 0.0
-    try:
-        public_url = deployment.effective_public_url
-    except UnknownValueError:
-        public_url = None
+    public_url = deployment.shown_public_url  # credentials masked; a Secret-held URL by its length
     return Report(
         tool_version=__version__,
         command="check",

@@ -46,7 +46,7 @@ from authdoctor.checks._replicas import each_replica
 from authdoctor.checks._urls import URLProblem, parse_absolute
 from authdoctor.checks.base import CheckContext, CheckSpec, finding
 from authdoctor.findings import Finding, Severity
-from authdoctor.masking import is_secret_name, mask, mask_url
+from authdoctor.masking import is_secret_name, mask, mask_credentials, mask_url
 from authdoctor.openwebui.envread import env_true, getenv, int_or_none
 from authdoctor.openwebui.names import FOREIGN_NAMES, foreign_by_pattern, suggestion_for
 from authdoctor.openwebui.oauth import (
@@ -206,8 +206,7 @@ def unknown_variable_findings(env: EnvSource) -> list[Finding]:
                     "default of the setting you meant applies." + why + value_hint),
             fix=(f"Rename {name} to {target}." + value_hint if target else
                  f"Remove {name}, or check the setting's name in the Open WebUI documentation."),
-            evidence={name: (mask(var.value) if is_secret_name(name) or is_secret_name(target or "")
-                             else mask_url(var.value) if "://" in var.value else var.value),
+            evidence={name: (mask(var.value) if var.secret or is_secret_name(target or "") else var.shown),
                       **({"did you mean": target} if target else {}),
                       **({"by meaning": suggestion.source} if suggestion and suggestion.kind == "meaning"
                          else {})},
@@ -244,16 +243,16 @@ def whitespace_findings(env: EnvSource) -> list[Finding]:
     for var in env:
         if not (is_known(var.name) or looks_like_setting(var.name)):
             continue
-        secret = is_secret_name(var.name)
+        secret = var.secret
         if var.value != var.value.strip():
-            shown = mask(var.value) if secret else repr(var.value)
+            shown = var.shown if secret else repr(var.shown)
             findings.append(finding(
                 "config.value-whitespace",
                 f"{var.name} has {_describe_whitespace(var.value)} in its value",
                 detail=(f"Open WebUI never strips values, so it receives {shown}: a boolean with a "
                         "space reads as false, a SameSite or duration with a space is refused, a "
                         "URL or key with one differs from the value everywhere else."),
-                fix=f"Remove the whitespace: {var.name}={'<value>' if secret else var.value.strip()}",
+                fix=f"Remove the whitespace: {var.name}={'<value>' if secret else var.shown.strip()}",
                 evidence={var.name: shown, "whitespace": _describe_whitespace(var.value)},
                 subject=var.name, location=var.location, severity=Severity.WARNING,
             ))
@@ -269,7 +268,7 @@ def whitespace_findings(env: EnvSource) -> list[Finding]:
                             "unquoted value, but `docker run --env-file` passes the line verbatim, "
                             "so there the app would receive the value with the spaces."),
                     fix=f"Delete the trailing spaces after {var.name}'s value.",
-                    evidence={var.name: mask(var.value) if secret else var.value},
+                    evidence={var.name: var.shown},
                     subject=var.name, location=var.location, severity=Severity.INFO,
                 ))
     return findings
@@ -524,7 +523,7 @@ def cors_findings(env: EnvSource) -> list[Finding]:
     raw = env.get("CORS_ALLOW_ORIGIN")
     origins = cors_origins(env)
     location = env.location("CORS_ALLOW_ORIGIN")
-    shown = raw if raw is not None else "<unset: '*'>"
+    shown = mask_credentials(raw) if raw is not None else "<unset: '*'>"
     if origins == ["*"]:
         cs = cookie_settings(env)
         none = cs.auth_same_site.lower() == "none"
@@ -548,19 +547,23 @@ def cors_findings(env: EnvSource) -> list[Finding]:
     for origin in origins:
         error = cors_startup_error(origin, custom)
         if error is not None:
+            # The app's own message quotes the entry: show it with its credentials masked.
+            entry = mask_credentials(origin)
+            error = error.replace(origin, entry) if origin else error
             return [finding(
                 "config.cors-origin-invalid",
-                f"CORS_ALLOW_ORIGIN entry {origin!r} is refused at start: Open WebUI does not start",
+                f"CORS_ALLOW_ORIGIN entry {entry!r} is refused at start: Open WebUI does not start",
                 detail=(f"config.py splits CORS_ALLOW_ORIGIN on ';' and validates every entry at "
-                        f"import; {origin!r} raises ValueError: {error}"
+                        f"import; {entry!r} raises ValueError: {error}"
                         + (" (An empty entry comes from a leading, trailing or doubled ';'.)"
                            if origin == "" else "")),
                 fix="Write each origin as scheme://host[:port], separated by ';' with no spaces, "
                     "e.g. CORS_ALLOW_ORIGIN=https://chat.example.com;https://admin.example.com",
-                evidence={"CORS_ALLOW_ORIGIN": shown, "entry": repr(origin)},
+                evidence={"CORS_ALLOW_ORIGIN": shown, "entry": repr(entry)},
                 subject="CORS_ALLOW_ORIGIN", location=location, severity=Severity.ERROR,
             )]
-    bad = [(origin, reason) for origin in origins if (reason := cors_never_matches(origin))]
+    bad = [(mask_credentials(origin), reason) for origin in origins
+           if (reason := cors_never_matches(origin))]
     if not bad:
         return []
     return [finding(
@@ -636,9 +639,8 @@ def _shown(name: str, value: str) -> str:
         return value
     if is_secret_name(name):
         return mask(value)
-    if "://" in value:
-        return mask_url(value)
-    return repr(value)
+    shown = mask_credentials(value)
+    return shown if "://" in value else repr(shown)
 
 
 def replica_findings(deployment: Deployment) -> list[Finding]:

@@ -33,6 +33,7 @@ from authdoctor.checks._replicas import each_replica
 from authdoctor.checks._urls import is_loopback_host
 from authdoctor.checks.base import CheckContext, CheckSpec, finding
 from authdoctor.findings import Finding, Severity
+from authdoctor.masking import mask_url
 from authdoctor.openwebui.oauth import configured_providers
 from authdoctor.openwebui.values import CookieSettings, cookie_settings, samesite_accepted
 from authdoctor.settings.model import EnvSource
@@ -129,6 +130,7 @@ def scheme_findings(env: EnvSource, cs: CookieSettings, public_url: str | None) 
         scheme, host = parts.scheme.lower(), (parts.hostname or "")
     except ValueError:
         return []
+    public_url = mask_url(public_url)  # shown below: its password and query tokens masked
     if scheme == "http":
         secure = [(name, var) for name, var, on in (
             ("token", cs.auth_secure_var, cs.auth_secure),

@@ -235,14 +235,15 @@ def endpoint_findings(env: EnvSource, s: LdapSettings, port: int) -> list[Findin
     elif "/" in ep.host or " " in ep.host:
         findings.append(_missing(
             env, "LDAP_SERVER_HOST", f"LDAP_SERVER_HOST={mask_url(s.host)!r} is not a bare host name",
-            f"ldap3 keeps {ep.host!r} as the host to resolve, which no DNS server knows, so every "
+            f"ldap3 keeps {mask_url('ldap://' + ep.host)[7:]!r} as the host to resolve, which no DNS "
+            "server knows, so every "
             "LDAP sign-in fails with 'LDAP authentication failed.'",
             "LDAP_SERVER_HOST=ldap.example.com (no path, no trailing slash)"))
 
     tls_var = env.get("LDAP_USE_TLS")
     evidence = {"LDAP_SERVER_HOST": mask_url(s.host), "LDAP_SERVER_PORT": s.port_raw,
                 "LDAP_USE_TLS": "<unset> (default True)" if tls_var is None else tls_var,
-                "connects to": f"{'ldaps' if ep.tls else 'ldap'}://{ep.host}:{ep.port}"}
+                "connects to": mask_url(f"{'ldaps' if ep.tls else 'ldap'}://{ep.host}:{ep.port}")}
     if ep.url_in_host and (ep.tls != s.use_tls or ep.port != port):
         overridden = [n for n, differs in (("LDAP_USE_TLS", ep.tls != s.use_tls),
                                            ("LDAP_SERVER_PORT", ep.port != port)) if differs]
@@ -251,7 +252,7 @@ def endpoint_findings(env: EnvSource, s: LdapSettings, port: int) -> list[Findin
             f"LDAP_SERVER_HOST is a URL that overrides {' and '.join(overridden)}",
             f"ldap3 reads the scheme and port in LDAP_SERVER_HOST={mask_url(s.host)!r} and ignores "
             f"{' and '.join(overridden)}: it connects to {evidence['connects to']}.",
-            f"LDAP_SERVER_HOST={ep.host} with LDAP_SERVER_PORT={ep.port} and "
+            f"LDAP_SERVER_HOST={ep.host.rpartition('@')[2]} with LDAP_SERVER_PORT={ep.port} and "
             f"LDAP_USE_TLS={'true' if ep.tls else 'false'}", severity=Severity.INFO))
 
     if ep.tls and ep.port in PLAIN_PORTS:

@@ -167,7 +167,10 @@ def parse_decode_args(args: list[str]) -> DecodeArgs:
         elif arg == "--json":
             as_json = True
         elif arg.startswith("-") and arg != "-":
-            raise UsageError(f"No such option: {name}")
+            from authdoctor.masking import shown_argument
+
+            # A pasted password that starts with '-' lands here: name it only if option-shaped.
+            raise UsageError(f"No such option: {shown_argument(name, 'option')}")
         else:
             positional.append(arg)
     if not positional:

@@ -15,40 +15,32 @@ def _relevant(name: str) -> bool:
 
 
 def run_config_show(inputs: SettingsInputs, *, as_json: bool, show_all: bool) -> int:
-    from authdoctor.masking import Redactor, is_secret_name, mask, mask_url
+    """Every replica's variables as read. Values are shown masked where they are read
+    (`EnvVar.shown`: a secret by its length, credentials inside other values as `***`); the text
+    form escapes control characters, so a value cannot move the cursor or forge a line."""
+    from authdoctor.masking import mask
     from authdoctor.output import write_output
     from authdoctor.settings import load_deployment
-    from authdoctor.settings.model import UnknownValueError
 
     deployment = load_deployment(inputs)
-    redactor = Redactor(deployment.secret_values())
     replicas: list[dict[str, Any]] = []
     for replica in deployment.replicas:
         variables = []
         for var in sorted(replica.vars.values(), key=lambda v: v.name):
             if replica.label == "process environment" and not show_all and not _relevant(var.name):
                 continue
-            if var.unknown is not None:
-                value = var.unknown_text
-            else:
-                secret = var.secret or is_secret_name(var.name)
-                value = redactor(mask(var.value) if secret else mask_url(var.value))
-            variables.append({"name": var.name, "value": value,
+            variables.append({"name": var.name, "value": var.shown,
                               "source": str(var.location) if var.location else None})
         replicas.append({"label": replica.label, "variables": variables,
                          "unresolved": list(replica.unresolved)})
-    try:
-        public_url = deployment.effective_public_url
-        public_url = redactor(public_url) if public_url else public_url
-    except UnknownValueError as exc:
-        public_url = f"(WEBUI_URL is {exc.reason})"
+    account = deployment.test_account
     data = {
-        "public_url": public_url,
+        "public_url": deployment.shown_public_url,
         "sources": list(deployment.sources),
         "replicas": replicas,
-        "test_account": None if deployment.test_account is None else {
-            "email": deployment.test_account.email, "ldap_user": deployment.test_account.ldap_user,
-            "password": mask(deployment.test_account.password) if deployment.test_account.password else None,
+        "test_account": None if account is None else {
+            "email": account.email, "ldap_user": account.ldap_user,
+            "password": mask(account.password) if account.password else None,
         },
         "probe": {"timeout_s": deployment.probe.timeout_s, "verify_tls": deployment.probe.verify_tls,
                   "ca_file": deployment.probe.ca_file},
@@ -56,19 +48,26 @@ def run_config_show(inputs: SettingsInputs, *, as_json: bool, show_all: bool) ->
     if as_json:
         write_output(json.dumps(data, indent=2), None)
         return 0
-    lines = [f"public URL: {data['public_url'] or '(not set)'}",
-             f"sources: {', '.join(deployment.sources)}"]
+    lines = [f"public URL: {safe_line(deployment.shown_public_url or '(not set)')}",
+             f"sources: {', '.join(safe_line(s) for s in deployment.sources)}"]
     for replica_data in replicas:
         lines.append("")
-        lines.append(f"[{replica_data['label']}]")
+        lines.append(f"[{safe_line(replica_data['label'])}]")
         width = max((len(v["name"]) for v in replica_data["variables"]), default=0)
         for var in replica_data["variables"]:
-            where = f"   # {var['source']}" if var["source"] else ""
-            lines.append(f"  {var['name']:<{width}} = {var['value']}{where}")
-        lines.extend(f"  (plus every variable of {note}, which is not in the input: unknown)"
+            where = f"   # {safe_line(var['source'])}" if var["source"] else ""
+            lines.append(f"  {safe_line(var['name']):<{width}} = {safe_line(var['value'])}{where}")
+        lines.extend(f"  (plus every variable of {safe_line(note)}, which is not in the input: unknown)"
                      for note in replica_data["unresolved"])
     write_output("\n".join(lines), None)
     return 0
+
+
+def safe_line(text: str) -> str:
+    """`text` on one line: control characters (newline and tab included) shown as escapes."""
+    from authdoctor.render._common import safe_text
+
+    return safe_text(text).replace("\n", "\\x0a").replace("\t", "\\x09")
 
 
 def run_config_schema() -> int:

@@ -1,9 +1,10 @@
 """`authdoctor jwt decode` and `jwt verify`: read the token, analyse it, emit, return the exit code
 (0 nothing at or above --fail-on, 1 findings at or above it, 2 usage errors via the CLI boundary).
 
-Secrets: the token, its signature segment, the secret and any key file's text go to a `Redactor`
-that runs over the whole document before it is rendered and over the rendered text after; the
-token itself is shown only as `mask_token()`. Claims are shown: they are not secret.
+Secrets: the token itself is shown only as `mask_token()`, URLs through `mask_url()`. As a safety
+net, the token, its signature segment, the secret and any key file's text go to a `Redactor` that
+runs over each string of the document before it is rendered (never over the rendered text, which
+a secret equal to a JSON key or keyword would corrupt). Claims are shown: they are not secret.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def render(report: JwtReport, secrets: Sequence[str], *, as_json: bool) -> str:
     else:
         text = render_text(document, color=color_enabled(sys.stdout, GlobalState.no_color),
                            width=terminal_width())
-    return redactor(text)
+    return text
 
 
 def _common(token_arg: str, now: str | None, fail_on: str) -> tuple[str, datetime, Severity]:
@@ -140,7 +141,10 @@ def _load_keys(options: KeyOptions) -> tuple[KeySet | None, list[Finding], list[
     if options.secret_env:
         value = os.environ.get(options.secret_env)
         if value is None:
-            raise UsageError(f"--secret-env {options.secret_env}: that environment variable is not set")
+            from authdoctor.masking import shown_argument
+
+            raise UsageError(f"--secret-env {shown_argument(options.secret_env, 'name')}: that "
+                             "environment variable is not set (give the variable's name, not the secret)")
         # os.environ keeps bytes that are not UTF-8 as surrogate escapes: these are the real bytes
         return secret_keyset(value.encode("utf-8", "surrogateescape"), options.secret_env), [], [value]
     if options.secret_file:
@@ -176,13 +180,13 @@ def _jwks_from_url(options: KeyOptions) -> tuple[KeySet | None, list[Finding], l
     from authdoctor.jwt.jwks import check_url, fetch_jwks, is_loopback_url
     from authdoctor.jwt.verify import jwks_keyset
     from authdoctor.localfiles import check_regular_file
-    from authdoctor.masking import mask_url, url_password
+    from authdoctor.masking import credential_parts, mask_url
 
     url = check_url(options.jwks or "")
     if options.ca_file is not None:
         check_regular_file(options.ca_file, "--ca-file")
     shown = mask_url(url)
-    secrets = [password for password in (url_password(url),) if password]
+    secrets = credential_parts(url)
     findings: list[Finding] = []
     if url.lower().startswith("http://") and not is_loopback_url(url):
         findings.append(make_finding(

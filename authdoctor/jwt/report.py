@@ -111,8 +111,10 @@ def render_json(document: dict[str, Any]) -> str:
 Segment = tuple[str, str]  # (text, rich style or "")
 Line = list[Segment]
 
-# C0/C1 controls except newline and tab, DEL, lone surrogates: shown as escapes, never emitted.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# C0/C1 controls, newline and tab included (a claim holding a newline could otherwise print a
+# forged line such as "0 errors · exit 0"), DEL, lone surrogates and the Unicode line and
+# paragraph separators: shown as escapes, never emitted. No text of this report spans lines.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029]")
 LABELS = {Severity.ERROR: "ERROR", Severity.WARNING: "WARNING", Severity.INFO: "INFO",
           Severity.OK: "OK", Severity.SKIPPED: "SKIPPED"}
 STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "cyan",

@@ -157,7 +157,9 @@ def read_key_file(path: str, option: str) -> bytes:
 
     data = read_regular_file(path, option, MAX_KEY_FILE_BYTES + 1)
     if len(data) > MAX_KEY_FILE_BYTES:
-        raise UsageError(f"{option} {path}: larger than 1 MiB, not a key")
+        from authdoctor.localfiles import shown_path
+
+        raise UsageError(f"{option} {shown_path(path)}: larger than 1 MiB, not a key")
     return data
 
 

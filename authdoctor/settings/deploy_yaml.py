@@ -329,13 +329,24 @@ def _validate(data: Any, lines: Mapping[tuple[str, ...], int], path: str) -> Non
                       line=_nearest_line(lines, key_path), key=dotted)
 
 
+#: authdoctor's own fields that hold a credential (they set no Open WebUI variable).
+SECRET_FIELDS = frozenset({("test_account", "password"), ("test_account", "ldap_password"),
+                           ("test_account", "token")})
+
+
 def _is_secret_path(key_path: tuple[str, ...]) -> bool:
-    """A field holding a secret: error messages must not quote its value."""
-    node = _lookup(SECTIONS, key_path)
-    if isinstance(node, Field) and node.env is not None and is_secret_name(node.env):
+    """A field holding a secret: error messages must not quote its value. Decided like every
+    other value (`is_secret_name` on the Open WebUI variable the field sets, or on the name under
+    `env:`), so `auth.password_auth` (ENABLE_PASSWORD_AUTH, a switch) is shown while
+    `ldap.app_password` (LDAP_APP_PASSWORD) is not."""
+    if key_path[:2] in SECRET_FIELDS:
         return True
-    return any(word in part.lower() for part in key_path
-               for word in ("secret", "password", "token", "key"))
+    if len(key_path) >= 2 and key_path[0] == "env":
+        return is_secret_name(key_path[1])
+    node = _lookup(SECTIONS, key_path)
+    if isinstance(node, Field):
+        return node.env is not None and is_secret_name(node.env)
+    return False
 
 
 def _describe_expected(error: Any) -> str:

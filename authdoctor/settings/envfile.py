@@ -35,14 +35,23 @@ def parse_env_text(text: str, path: str, environ: Mapping[str, str] | None = Non
     for binding in _bindings(text):
         line = binding.original.line
         if binding.error:
-            # Never echo the line: a malformed line is often a secret with a typo around it.
-            # Only a leading variable-like name is shown, to help find the line.
-            name = re.match(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)", binding.original.string)
-            what = f" (starts with {name.group(1)})" if name else ""
-            raise ConfigError(f"cannot parse line{what}: expected NAME=value", path=path, line=line)
+            # Never echo any of the line, not even its first word: a malformed line is often a
+            # secret with a typo around it, or a wrapped secret. Say where and what kind.
+            column, kind = _line_problem(binding.original.string)
+            raise ConfigError(f"cannot parse line, column {column}: {kind}; expected NAME=value",
+                              path=path, line=line)
         if binding.key is None:
             continue
-        value = binding.value if binding.value is not None else ""
+        if binding.value is None:
+            # A bare word with no '=': python-dotenv's load_dotenv (Open WebUI) sets nothing for
+            # it, and compose / `docker run --env-file` pass the host's variable through, if set.
+            # Usually it is the second half of a wrapped value (a secret), so it is never kept
+            # under its own text as a name unless the environment really has that variable.
+            if binding.key not in environ:
+                continue
+            value = environ[binding.key]
+        else:
+            value = binding.value
         # dotenv attaches preceding blank lines to a binding: point at the key's own line
         original = binding.original.string
         start = original.find(binding.key)
@@ -50,7 +59,7 @@ def parse_env_text(text: str, path: str, environ: Mapping[str, str] | None = Non
         line += original[:start].count("\n")
         raw = original[start:].rstrip("\n")
         after_eq = raw.split("=", 1)[1].lstrip() if "=" in raw else ""
-        if not after_eq.startswith("'"):
+        if binding.value is not None and not after_eq.startswith("'"):
             try:
                 value, _missing = interpolate(value, lookup, budget)
             except InterpolationError as exc:
@@ -64,6 +73,26 @@ def parse_env_text(text: str, path: str, environ: Mapping[str, str] | None = Non
         )
         lookup[binding.key] = value
     return result
+
+
+_NAME = re.compile(r"[ \t]*(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_.\-]*")
+
+
+def _line_problem(text: str) -> tuple[int, str]:
+    """(1-based column, kind of error) of a line python-dotenv refused, without quoting it."""
+    first = text.split("\n", 1)[0]
+    name = _NAME.match(first)
+    if name is None:
+        start = len(first) - len(first.lstrip(" \t"))
+        return start + 1, "a line must start with a variable name"
+    rest = first[name.end():].lstrip(" \t")
+    if not rest.startswith("="):
+        return name.end() + 1, "no '=' after the variable name (a space in the name, or a missing '=')"
+    value = rest[1:].lstrip(" \t")
+    column = len(first) - len(value) + 1
+    if value[:1] in ("'", '"'):
+        return column, "a quoted value whose closing quote is missing or followed by other text"
+    return column, "the value cannot be read"
 
 
 def load_env_file(path: str | Path, environ: Mapping[str, str] | None = None) -> EnvSource:

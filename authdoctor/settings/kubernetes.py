@@ -415,7 +415,7 @@ def _environment(container: _Container, store: _Store,
         for key, found in store.values(obj).items():
             var_name = prefix + key
             variables[var_name] = EnvVar(var_name, found.value, _via(var_name, key, found),
-                                         secret=kind == "Secret")
+                                         secret_source=kind == "Secret")
 
     env = container.data.get("env") or []
     env_nodes = _seq_nodes(_mapping_get(container.node, "env"))
@@ -458,12 +458,12 @@ def _expanded(name: str, value: str, location: SourceLocation,
     secret = any(defined[n].secret for n in refs if n in defined)
     for ref in refs:
         if ref in defined and defined[ref].unknown is not None:
-            return EnvVar(name, "", location, secret=secret,
+            return EnvVar(name, "", location, secret_source=secret,
                           unknown=f"$({ref}) ({defined[ref].unknown})")
         if ref not in defined and _SERVICE_LINK.search(ref):
-            return EnvVar(name, "", location, secret=secret,
+            return EnvVar(name, "", location, secret_source=secret,
                           unknown=f"$({ref}), a Kubernetes service link variable")
-    return EnvVar(name, expanded, location, secret=secret)
+    return EnvVar(name, expanded, location, secret_source=secret)
 
 
 def _via(name: str, key: str, found: _Value) -> SourceLocation:
@@ -489,14 +489,14 @@ def _value_from(name: str, source: Any, location: SourceLocation, store: _Store,
         secret = kind == "Secret"
         obj = store.find(kind, namespace, ref_name)
         if obj is None:
-            return EnvVar(name, "", location, secret=secret, unknown=f"{kind}/{ref_name}")
+            return EnvVar(name, "", location, secret_source=secret, unknown=f"{kind}/{ref_name}")
         values = store.values(obj)
         if key in values:
             found = values[key]
-            return EnvVar(name, found.value, _via(name, key, found), secret=secret)
+            return EnvVar(name, found.value, _via(name, key, found), secret_source=secret)
         if optional:
             return None
-        return EnvVar(name, "", location, secret=secret,
+        return EnvVar(name, "", location, secret_source=secret,
                       unknown=(f"{kind}/{ref_name} key '{key}', which the {kind} in the input does "
                                "not have (Kubernetes does not start the container)"))
     if "fieldRef" in source:

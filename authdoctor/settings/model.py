@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from authdoctor.findings import SourceLocation
-from authdoctor.masking import is_secret_name, url_password
+from authdoctor.masking import credential_parts, is_secret_name, mask, secret_parts, shown_value
 
 
 class UnknownValueError(LookupError):
@@ -33,7 +33,10 @@ class EnvVar:
     """One variable as read from a source. `raw` is the source text (the whole line for a .env),
     kept so checks can see stray whitespace or quotes the parser removed.
 
-    `secret` marks a value that is secret whatever its name (read from a Kubernetes Secret).
+    `secret`, `shown` and `secret_parts` are the one place a value's masking is decided (for every
+    source: .env, compose, deploy.yaml fields and `env:`, the process environment, Docker and
+    Kubernetes): checks and `config show` print `shown`, never `value`. `secret_source` marks a
+    value that is secret whatever its name (read from a Kubernetes Secret).
     `unknown` names where a value comes from when the input does not hold it (e.g.
     `Secret/openwebui`): the variable is set, its value is not known, and `EnvSource.get` raises
     `UnknownValueError` rather than hand a check a value to judge (`value` is then "")."""
@@ -42,12 +45,37 @@ class EnvVar:
     value: str
     location: SourceLocation | None = None
     raw: str | None = None
-    secret: bool = False
+    secret_source: bool = False
     unknown: str | None = None
 
     @property
     def unknown_text(self) -> str:
         return f"set from {self.unknown}, value unknown"
+
+    @property
+    def secret(self) -> bool:
+        """The whole value is a credential: held in a Kubernetes Secret, or named as one (curated
+        Open WebUI list, else the name heuristic)."""
+        return self.secret_source or is_secret_name(self.name)
+
+    @property
+    def shown(self) -> str:
+        """The value as it may be printed: a secret by its length, anything else with the
+        credentials inside it (URL passwords, tokens in a query, JSON keys) masked; a value the
+        input does not hold says where it comes from."""
+        if self.unknown is not None:
+            return self.unknown_text
+        return mask(self.value) if self.secret_source else shown_value(self.name, self.value)
+
+    def secret_parts(self) -> list[str]:
+        """The secrets this value holds, for the output safety net. A Secret-held URL also gives its
+        host: checks derive other URLs from it (http:// for https://, the callback URL)."""
+        if not self.secret_source:
+            return secret_parts(self.name, self.value)
+        parts = [] if _plain_word(self.value) else [self.value, self.value.strip()]
+        if "://" in self.value:
+            parts.append(_host(self.value))
+        return [*parts, *credential_parts(self.value)]
 
 
 @dataclass(frozen=True)
@@ -204,21 +232,29 @@ class Deployment:
         value = self.env.get("WEBUI_URL")
         return value.strip() or None if value is not None else None
 
+    @property
+    def shown_public_url(self) -> str | None:
+        """The effective public URL with any credentials in it masked (for the report target)."""
+        try:
+            url = self.effective_public_url
+        except UnknownValueError as exc:
+            return f"(WEBUI_URL is {exc.reason})"
+        if url is None:
+            return None
+        webui_url = self.env.vars.get("WEBUI_URL")
+        if not self.public_url and webui_url is not None and webui_url.secret_source:
+            return webui_url.shown
+        return shown_value("public_url", url)
+
     def secret_values(self) -> set[str]:
-        """Every secret value this run knows, for the output redactor."""
+        """Every secret value this run knows, for the output safety net: secret variables,
+        credentials inside every other value, the public URL's and the test account's."""
         values: set[str] = set()
         for replica in self.replicas:
             for var in replica:
-                if is_secret_name(var.name) or (var.secret and not _plain_word(var.value)):
-                    values.add(var.value)
-                    values.add(var.value.strip())
-                if var.secret and "://" in var.value:
-                    # checks derive other URLs from it (http:// for https://, the callback URL)
-                    values.add(_host(var.value))
-                if "://" in var.value:
-                    password = url_password(var.value)
-                    if password:
-                        values.add(password)
+                values.update(var.secret_parts())
+        if self.public_url:
+            values.update(credential_parts(self.public_url))
         if self.test_account is not None:
             account = self.test_account
             values.update(v for v in (account.password, account.ldap_password, account.token) if v)
