@@ -313,10 +313,16 @@ def _validate(data: Any, lines: Mapping[tuple[str, ...], int], path: str) -> Non
         unknown = sorted(key for key in set(error.instance) - set(allowed)
                          if not (extensions and key.startswith("x-")))[0]
         full = ".".join((*key_path, unknown))
+        line = _nearest_line(lines, (*key_path, unknown))
         hint = difflib.get_close_matches(unknown, allowed, n=1)
-        suggestion = f"; did you mean '{hint[0]}'?" if hint else f"; known keys here: {', '.join(allowed)}"
-        raise ConfigError(f"unknown key '{full}'{suggestion}", path=path,
-                          line=_nearest_line(lines, (*key_path, unknown)), key=full)
+        if hint:  # a misspelt key: naming it helps, and it is no secret
+            raise ConfigError(f"unknown key '{full}'; did you mean '{hint[0]}'?", path=path,
+                              line=line, key=full)
+        # Anything else may be a value pasted where a key belongs (a password ending in ':'):
+        # say where, never what.
+        where = f"under '{'.'.join(key_path)}'" if key_path else "at the top level"
+        raise ConfigError(f"unknown key {where} (not shown: it may be a pasted value); known keys "
+                          f"here: {', '.join(allowed)}", path=path, line=line, key=full)
     dotted = ".".join(key_path) or "(top level)"
     expected = _describe_expected(error)
     got = _kind(error.instance)
