@@ -382,6 +382,15 @@ def test_u9_an_empty_env_file_path_is_named_as_such(capsys: pytest.CaptureFixtur
     assert err == "authdoctor: error: the env file path is empty; give the path of a file\n"
 
 
+@pytest.mark.parametrize("name", ["\n", "a\x1b[2Jb", "\udcff"])
+def test_a_path_with_control_characters_stays_one_line(capsys: pytest.CaptureFixture[str],
+                                                       name: str) -> None:
+    code, _out, err = run_cli(capsys, "check", "--env-file", name, "--offline")
+    assert code == 2
+    assert_one_clean_line(err)
+    assert "\x1b" not in err and "env file not found" in err
+
+
 @pytest.mark.parametrize(
     ("env_file", "message"),
     [("[{required: true}]", "service 'w': 'env_file' entry 1 has no 'path'"),
