@@ -65,7 +65,7 @@ def run(
 ) -> Outcome:
     """One CLI run in this process (see the module docstring)."""
     from authdoctor.cli import main
-    from authdoctor.cli.common import GlobalState
+    from authdoctor.output import GlobalState
 
     out, err = io.BytesIO(), io.BytesIO()
     streams = (sys.stdin, sys.stdout, sys.stderr)
