@@ -28,6 +28,12 @@ class OutputClosed(Exception):
     """stdout's reader went away (EPIPE). Not an error of the run: the CLI exits quietly."""
 
 
+class StdoutUnwritable(UsageError):
+    """stdout is closed or cannot take the report (a full disk, /dev/full): exit 2 with one line,
+    and the CLI then silences stdout so the interpreter's flush at exit cannot fail again (which
+    Python would report with exit code 120)."""
+
+
 def color_enabled(stream: TextIO | None, no_color_flag: bool) -> bool:
     """Colour only on a terminal, never with NO_COLOR (any value) or --no-color."""
     if no_color_flag or "NO_COLOR" in os.environ or os.environ.get("TERM") == "dumb":
@@ -88,7 +94,7 @@ def write_output(text: str, output: str | None) -> None:
         return
     stream = sys.stdout
     if stream is None:
-        raise UsageError("stdout is closed: nothing can be written (use --output FILE, or do not close "
+        raise StdoutUnwritable("stdout is closed: nothing can be written (use --output FILE, or do not close "
                          "stdout with >&-)")
     try:
         buffer = getattr(stream, "buffer", None)
@@ -103,7 +109,15 @@ def write_output(text: str, output: str | None) -> None:
         raise OutputClosed from None
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-        raise UsageError(f"cannot write to stdout: {reason}") from None
+        raise StdoutUnwritable(f"cannot write to stdout: {reason}") from None
+
+
+def one_line(text: str) -> str:
+    """`text` on one line: control characters (newline and tab included) shown as escapes, so an
+    error that quotes a file name or a value can neither span lines nor move the cursor."""
+    from authdoctor.render._common import safe_text
+
+    return safe_text(text).replace("\n", "\\x0a").replace("\t", "\\x09")
 
 
 def silence_stdout() -> None:

@@ -94,11 +94,12 @@ def test_h6g_non_utf8_secret_key_in_the_environment(capsys: Capsys, monkeypatch:
     assert "internal.check-crashed" not in out
 
 
-def _authdoctor(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+def _authdoctor(*args: str, env: dict[str, str] | None = None,
+                cwd: Path | None = None) -> tuple[int, str, str]:
     """A real process: its stdout is a real UTF-8 stream, where the reproductions crashed (the
     capture of an in-process run forgives what a terminal or a file does not)."""
     result = subprocess.run([sys.executable, "-m", "authdoctor", *args], capture_output=True, check=False,
-                            timeout=60, env={**os.environ, "NO_COLOR": "1", **(env or {})})
+                            timeout=60, env={**os.environ, "NO_COLOR": "1", **(env or {})}, cwd=cwd)
     return result.returncode, result.stdout.decode("utf-8"), result.stderr.decode("utf-8", "replace")
 
 
@@ -111,6 +112,19 @@ def test_h6g_non_utf8_file_name(env_file: Path, tmp_path: Path, fmt: str) -> Non
     assert code in (0, 1), err
     if fmt in ("json", "sarif"):
         json.loads(out)
+
+
+def test_h6g_non_utf8_relative_file_name_in_sarif(tmp_path: Path) -> None:
+    """H6g, as the report ran it: a relative name (a SARIF artifact URI relative to the current
+    directory) that is not UTF-8 becomes the percent-encoded bytes of the name."""
+    (tmp_path / "n\udcfe.env").write_text("WEBUI_URL=https://chat.example.org\nJWT_EXPIRES_IN=3600\n")
+    code, out, err = _authdoctor("check", "--env-file", "n\udcfe.env", "--offline", "--format", "sarif",
+                                 cwd=tmp_path)
+    assert code in (0, 1), err
+    uris = {loc["physicalLocation"]["artifactLocation"]["uri"]
+            for run in json.loads(out)["runs"] for result in run["results"]
+            for loc in result.get("locations", [])}
+    assert "n%FE.env" in uris
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit"])

@@ -51,7 +51,7 @@ _odd_text = st.one_of(
         st.text(max_size=8),
         st.sampled_from(["\udcff", "\udce9", "\udc80", "\x1b[2J", "\u202e", "\n"]),
         st.text(max_size=8),
-    ).map("".join),
+    ).map("".join).map(lambda text: text.replace("\0", "")),
 )
 _names = st.one_of(
     st.sampled_from(

@@ -161,8 +161,9 @@ def unknown_variable_findings(env: EnvSource) -> list[Finding]:
         name = var.name
         if is_known(name) or name in ALIASES:
             continue
-        suggestion = suggestion_for(name)
-        if not looks_like_setting(name) and (suggestion is None or suggestion.kind == "spelling"):
+        looks = looks_like_setting(name)
+        suggestion = suggestion_for(name, spelling=looks)  # a spelling-only match counts only then
+        if not looks and suggestion is None:
             continue
         target = suggestion.target if suggestion else None
         completes = _missing_from_partial_provider(env, target) if target else None

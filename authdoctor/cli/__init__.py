@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     """Console-script entry point and the single error boundary."""
     from authdoctor.cli.fast import fast_command
     from authdoctor.errors import AuthdoctorError, DeadlineExceeded
-    from authdoctor.output import EXIT_BROKEN_PIPE, OutputClosed, silence_stdout
+    from authdoctor.output import EXIT_BROKEN_PIPE, OutputClosed, StdoutUnwritable, one_line, silence_stdout
 
     args = hoist_global_flags(sys.argv[1:] if argv is None else list(argv))
     GlobalState.debug = "--debug" in args[:2]
@@ -135,10 +135,12 @@ def main(argv: list[str] | None = None) -> None:
         code = getattr(exc, "exit_code", ExitCode.USAGE)
         sys.exit(code if isinstance(code, int) and code != 1 else ExitCode.USAGE)
     except DeadlineExceeded as exc:
-        sys.stderr.write(f"authdoctor: error: {exc}\n")
+        sys.stderr.write(f"authdoctor: error: {one_line(str(exc))}\n")
         sys.exit(ExitCode.INTERNAL)
     except AuthdoctorError as exc:
-        sys.stderr.write(f"authdoctor: error: {exc}\n")
+        sys.stderr.write(f"authdoctor: error: {one_line(str(exc))}\n")
+        if isinstance(exc, StdoutUnwritable):
+            silence_stdout()
         sys.exit(ExitCode.USAGE)
     except (OutputClosed, BrokenPipeError):
         # The reader went away (`| head`): stop quietly, as tools stopped by SIGPIPE do.
@@ -152,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
             import traceback
 
             traceback.print_exc()
-        sys.stderr.write(f"authdoctor: internal error: {type(exc).__name__}: {exc}\n"
+        sys.stderr.write(f"authdoctor: internal error: {type(exc).__name__}: {one_line(str(exc))}\n"
                          "This is a bug in authdoctor; re-run with --debug and report the traceback.\n")
         sys.exit(ExitCode.INTERNAL)
     sys.exit(int(result or 0))

@@ -19,7 +19,7 @@ def run_config_show(inputs: SettingsInputs, *, as_json: bool, show_all: bool) ->
     (`EnvVar.shown`: a secret by its length, credentials inside other values as `***`); the text
     form escapes control characters, so a value cannot move the cursor or forge a line."""
     from authdoctor.masking import mask
-    from authdoctor.output import write_output
+    from authdoctor.output import one_line, write_output
     from authdoctor.settings import load_deployment
 
     deployment = load_deployment(inputs)
@@ -48,26 +48,19 @@ def run_config_show(inputs: SettingsInputs, *, as_json: bool, show_all: bool) ->
     if as_json:
         write_output(json.dumps(data, indent=2), None)
         return 0
-    lines = [f"public URL: {safe_line(deployment.shown_public_url or '(not set)')}",
-             f"sources: {', '.join(safe_line(s) for s in deployment.sources)}"]
+    lines = [f"public URL: {one_line(deployment.shown_public_url or '(not set)')}",
+             f"sources: {', '.join(one_line(s) for s in deployment.sources)}"]
     for replica_data in replicas:
         lines.append("")
-        lines.append(f"[{safe_line(replica_data['label'])}]")
+        lines.append(f"[{one_line(replica_data['label'])}]")
         width = max((len(v["name"]) for v in replica_data["variables"]), default=0)
         for var in replica_data["variables"]:
-            where = f"   # {safe_line(var['source'])}" if var["source"] else ""
-            lines.append(f"  {safe_line(var['name']):<{width}} = {safe_line(var['value'])}{where}")
-        lines.extend(f"  (plus every variable of {safe_line(note)}, which is not in the input: unknown)"
+            where = f"   # {one_line(var['source'])}" if var["source"] else ""
+            lines.append(f"  {one_line(var['name']):<{width}} = {one_line(var['value'])}{where}")
+        lines.extend(f"  (plus every variable of {one_line(note)}, which is not in the input: unknown)"
                      for note in replica_data["unresolved"])
     write_output("\n".join(lines), None)
     return 0
-
-
-def safe_line(text: str) -> str:
-    """`text` on one line: control characters (newline and tab included) shown as escapes."""
-    from authdoctor.render._common import safe_text
-
-    return safe_text(text).replace("\n", "\\x0a").replace("\t", "\\x09")
 
 
 def run_config_schema() -> int:

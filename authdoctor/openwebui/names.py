@@ -35,6 +35,7 @@ LDAP and Redis URL conventions (`LDAP_URL`, `LDAP_USE_SSL` after ldap3's `use_ss
 from __future__ import annotations
 
 import difflib
+import functools
 from dataclasses import dataclass
 
 from authdoctor.openwebui.variables import KNOWN_VARIABLES, NOT_READ_ANYMORE
@@ -237,19 +238,36 @@ def _structural_match(name: str, candidate: str) -> bool:
     return _edit_distance_at_most_one(name, candidate)
 
 
+def _could_match(name: str, words: set[str], candidate: str, candidate_words: set[str]) -> bool:
+    """A cheap necessary condition of `_structural_match`: a one-character slip keeps the length
+    within one, and every word-level slip keeps all words but one."""
+    if abs(len(name) - len(candidate)) <= 1:
+        return True
+    return len(words & candidate_words) >= min(len(words), len(candidate_words)) - 1
+
+
 def near_miss(name: str) -> str | None:
     """The auth setting `name` is a near miss of, or None. With several, the closest spelling."""
     if name in KNOWN_VARIABLES:
         return None
-    matches = [c for c in AUTH_VARIABLES if _structural_match(name, c)]
+    words = set(_tokens(name))
+    matches = [c for c, candidate_words in _AUTH_WORDS.items()
+               if _could_match(name, words, c, candidate_words) and _structural_match(name, c)]
     if not matches:
         return None
     return max(sorted(matches), key=lambda c: difflib.SequenceMatcher(None, name, c).ratio())
 
 
-def suggestion_for(name: str) -> Suggestion | None:
+_AUTH_WORDS: dict[str, set[str]] = {c: set(_tokens(c)) for c in sorted(AUTH_VARIABLES)}
+
+
+@functools.lru_cache(maxsize=8192)
+def suggestion_for(name: str, *, spelling: bool = True) -> Suggestion | None:
     """Why an unknown `name` looks like a known setting: a documented rename, another product's
-    name (by meaning), a near miss of an auth setting, or only a similar spelling."""
+    name (by meaning), a near miss of an auth setting, or only a similar spelling. The spelling
+    comparison against every known name is the costly step (about 1 ms a name): callers that would
+    ignore a spelling-only answer pass `spelling=False`, so thousands of unrelated variables (a
+    whole process environment) stay fast."""
     if name in KNOWN_VARIABLES:
         return None
     if name in NOT_READ_ANYMORE:
@@ -260,6 +278,8 @@ def suggestion_for(name: str) -> Suggestion | None:
     close = near_miss(name)
     if close is not None:
         return Suggestion(close, "near-miss")
+    if not spelling:
+        return None
     matches = difflib.get_close_matches(name, KNOWN_VARIABLES, n=1, cutoff=0.75)
     return Suggestion(matches[0], "spelling") if matches else None
 
@@ -270,8 +290,8 @@ def misnamed_as(env: EnvSource, target: str) -> EnvVar | None:
     for var in env:
         if not var.value or var.name in KNOWN_VARIABLES:
             continue
-        suggestion = suggestion_for(var.name)
-        if suggestion is not None and suggestion.kind != "spelling" and suggestion.target == target:
+        suggestion = suggestion_for(var.name, spelling=False)
+        if suggestion is not None and suggestion.target == target:
             return var
     return None
 

@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from datetime import timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote_from_bytes, urlsplit
 
 from authdoctor.exitcodes import exit_code_for
 from authdoctor.findings import CheckStatus, Finding, HalfStatus, Report, Severity, SourceLocation
@@ -243,7 +244,9 @@ def artifact_uri(path: str) -> str:
             candidate = candidate.relative_to(Path.cwd())
         except ValueError:
             return candidate.as_uri()
-    return quote(PurePosixPath(*candidate.parts).as_posix(), safe="/._-~")
+    # The file name's own bytes, percent-encoded: a name that is not UTF-8 (surrogate escapes from
+    # the file system) becomes a valid URI instead of an encoding error, as Path.as_uri does.
+    return quote_from_bytes(os.fsencode(PurePosixPath(*candidate.parts).as_posix()), safe="/._-~")
 
 
 def deployment_uri(target: str) -> str:

@@ -2,7 +2,8 @@
 
 What a user, CI and a security reviewer may rely on for any input, however bad:
 - the exit code is 0, 1 or 2 (3 means authdoctor failed: a bug or the deadline; a signal or a
-  kill at the time limit is worse);
+  kill at the time limit is worse); when stdout's reader went away (`| head`), exactly 141 with
+  nothing on stderr, as a tool stopped by SIGPIPE (README, Exit codes);
 - exit 2 prints exactly one line on stderr, `authdoctor: error: ...`;
 - no Python traceback anywhere (stdout, stderr, --output files);
 - no secret marker of the case in any output, whole, URL-encoded or as any 6-character fragment;
@@ -100,7 +101,13 @@ def problems(case: Case, outcome: Outcome) -> list[str]:
         found.append(f"took {outcome.wall_s:.1f} s (bound {WALL_LIMIT_S:.0f} s)")
     if outcome.maxrss_mb > MEMORY_LIMIT_MB:
         found.append(f"peak RSS {outcome.maxrss_mb:.0f} MB (bound {MEMORY_LIMIT_MB} MB)")
-    if not outcome.timed_out and outcome.exit not in (0, 1, 2):
+    if case.stdout == "broken-pipe" and not outcome.timed_out:
+        # The reader went away: stop quietly like other Unix tools (128 + SIGPIPE), or finish
+        # normally when everything was written before the reader left.
+        if outcome.exit not in (0, 1, 141) or outcome.stderr.strip():
+            found.append(f"a reader that went away ends in exit {outcome.exit}, not a quiet 141: "
+                         f"{_one_line(outcome.stderr)}")
+    elif not outcome.timed_out and outcome.exit not in (0, 1, 2):
         what = f"killed by signal {-outcome.exit}" if outcome.exit < 0 else f"exit {outcome.exit}"
         found.append(f"{what}: {_one_line(outcome.stderr) or _internal_line(outcome.stdout)}")
     if outcome.exit == 2:
