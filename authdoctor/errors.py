@@ -33,12 +33,21 @@ class ConfigError(AuthdoctorError):
                  key: str | None = None) -> None:
         location = ""
         if path:
-            location = path if line is None else f"{path}:{line}"
+            shown = _printable(path)
+            location = shown if line is None else f"{shown}:{line}"
         prefix = f"{location}: " if location else ""
         super().__init__(f"{prefix}{message}")
         self.path = path
         self.line = line
         self.key = key
+
+
+def _printable(text: str) -> str:
+    """`text` with control characters (a newline in a path) and undecodable bytes escaped, so
+    the error stays one line on the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)
 
 
 class ProbeError(AuthdoctorError):

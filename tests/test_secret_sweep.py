@@ -349,7 +349,6 @@ def test_jwt_shows_no_secret(capsys: Capsys, tmp_path: Path, monkeypatch: pytest
 
 # --------------------------------------------------------------------------- error paths
 
-L4 = pytest.mark.xfail(strict=True, reason="L4: fixed on the inputs branch")
 M1, M2 = "Zq900Xv7Wk+Jp", "Zq901Xv7Wk_Jp"
 
 
@@ -397,15 +396,14 @@ ERROR_CASES = {
     "jwt-password-as-option": ErrorCase({}, ("jwt", "decode", f"-{M1}={M2}")),
     "jwt-two-keys": ErrorCase({}, ("jwt", "verify", "eyJhbGciOiJIUzI1NiJ9.e30.c2ln", "--secret-file", M1,
                                    "--jwks", f"https://u:{M2}@idp.example.org/jwks")),
-    # L4: YAML parse errors that quote the offending text (owned by the inputs branch).
-    "yaml-tag-password": pytest.param(ErrorCase({"d.yaml": f"version: 1\nldap:\n  app_password: !{M1}\n"},
-                                                ("check", "--config", "d.yaml")), marks=L4),
-    "yaml-alias-secret": pytest.param(ErrorCase({"d.yaml": f"version: 1\nsecret_key: *{M2}\n"},
-                                                ("check", "--config", "d.yaml")), marks=L4),
-    "compose-tag-password": pytest.param(ErrorCase(
+    # L4: YAML parse errors that quoted the offending text (fixed on the inputs branch).
+    "yaml-tag-password": ErrorCase({"d.yaml": f"version: 1\nldap:\n  app_password: !{M1}\n"},
+                                   ("check", "--config", "d.yaml")),
+    "yaml-alias-secret": ErrorCase({"d.yaml": f"version: 1\nsecret_key: *{M2}\n"},
+                                   ("check", "--config", "d.yaml")),
+    "compose-tag-password": ErrorCase(
         {"c.yml": "services:\n  w:\n    image: ghcr.io/open-webui/open-webui:main\n"
                   f"    environment:\n      LDAP_APP_PASSWORD: !{M1}\n"}, ("check", "--compose", "c.yml")),
-        marks=L4),
 }
 
 

@@ -10,6 +10,7 @@ wrong types are `ConfigError`s that name the file, line and key. The JSON Schema
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import math
 import os
@@ -21,11 +22,14 @@ from authdoctor.errors import ConfigError
 from authdoctor.findings import SourceLocation
 from authdoctor.masking import is_secret_name, mask
 from authdoctor.settings.files import read_text
-from authdoctor.settings.interpolate import interpolate
+from authdoctor.settings.interpolate import InterpolationBudget, InterpolationError, interpolate
 from authdoctor.settings.model import EnvSource, EnvVar, ProbeOptions, TestAccount
 
 SCHEMA_ID = "https://authdoctor.dev/schemas/deploy-1.json"
 SCHEMA_VERSION = 1
+EXTENSION_PATTERN = "^x-"
+"""Top-level keys starting with `x-` are ignored (compose's extension fields), so a file can hold
+`x-defaults: &defaults {...}` and merge it with `<<: *defaults`."""
 
 
 @dataclass(frozen=True)
@@ -208,6 +212,9 @@ def json_schema() -> dict[str, Any]:
     schema["$id"] = SCHEMA_ID
     schema["properties"]["version"] = {"const": SCHEMA_VERSION,
                                        "description": "deploy.yaml format version"}
+    schema["patternProperties"] = {EXTENSION_PATTERN: {
+        "description": "ignored, as in docker compose: a place for &anchors that merge keys "
+                       "(<<: *name) bring in elsewhere"}}
     return schema
 
 
@@ -227,44 +234,58 @@ class DeployFile:
 
 
 def _yaml_tree(text: str, path: str) -> tuple[Any, dict[tuple[str, ...], int]]:
-    """Python data plus the line (1-based) of every mapping key, by key path."""
+    """Python data plus the line (1-based) of every mapping key, by key path.
+
+    Parsing, its bounds (size, depth, alias expansion) and its error messages are
+    `settings.yamlsafe`'s. YAML merge keys (`<<: *defaults`) work as in docker compose: the
+    mapping's own keys win over merged ones, and a merged key's line is where it is written."""
     import yaml
 
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"invalid YAML: {problem}", path=path,
-                          line=mark.line + 1 if mark is not None else None) from None
+    from authdoctor.settings.yamlsafe import compose_document, duplicate_key, to_python
+
+    node = compose_document(text, path, what=_WHAT)
+    if node is None:
+        return {}, {}
+    duplicate = duplicate_key(node)
+    if duplicate is not None:
+        key_node, key_path = duplicate
+        dotted = ".".join(key_path)
+        raise ConfigError(f"duplicate key '{dotted}'", path=path,
+                          line=key_node.start_mark.line + 1, key=dotted)
+    data = to_python(node, path, what=_WHAT)  # also flattens merge keys into the mapping nodes
     lines: dict[tuple[str, ...], int] = {}
-
-    def walk(n: Any, prefix: tuple[str, ...]) -> Any:
-        if isinstance(n, yaml.MappingNode):
-            out: dict[Any, Any] = {}
-            for key_node, value_node in n.value:
-                key = walk(key_node, prefix)
-                if not isinstance(key, str):
-                    raise ConfigError(f"key {key!r} must be a string", path=path,
+    stack: list[tuple[Any, tuple[str, ...]]] = [(node, ())]
+    while stack:  # every use of an alias is walked: yamlsafe bounds the expanded size
+        current, prefix = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            for key_node, value_node in current.value:
+                if not (isinstance(key_node, yaml.ScalarNode) and key_node.tag == _STR_TAG):
+                    raise ConfigError(f"a key must be text, got {_node_kind(key_node)} "
+                                      f"(column {key_node.start_mark.column + 1})", path=path,
                                       line=key_node.start_mark.line + 1)
-                if key in out:
-                    raise ConfigError(f"duplicate key '{'.'.join((*prefix, key))}'", path=path,
-                                      line=key_node.start_mark.line + 1, key=key)
-                lines[(*prefix, key)] = key_node.start_mark.line + 1
-                out[key] = walk(value_node, (*prefix, key))
-            return out
-        if isinstance(n, yaml.SequenceNode):
-            return [walk(item, (*prefix, str(i))) for i, item in enumerate(n.value)]
-        constructor = yaml.SafeLoader("")
-        try:
-            return constructor.construct_object(n, deep=True)
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"invalid value: {exc}", path=path, line=n.start_mark.line + 1) from None
-        finally:
-            constructor.dispose()
-
-    data = walk(node, ()) if node is not None else {}
+                key_path = (*prefix, key_node.value)
+                lines[key_path] = key_node.start_mark.line + 1
+                stack.append((value_node, key_path))
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend((item, (*prefix, str(i))) for i, item in enumerate(current.value))
     return data, lines
+
+
+_WHAT = "config file"
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _node_kind(node: Any) -> str:
+    """What a key node is, without its text (a pasted secret can end up as a key)."""
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    kinds = {"int": "a number", "float": "a number", "bool": "a boolean", "null": "nothing (null)",
+             "timestamp": "a date"}
+    return kinds.get(str(node.tag).rsplit(":", 1)[-1], "a tagged value")
 
 
 def _nearest_line(lines: Mapping[tuple[str, ...], int], key_path: tuple[str, ...]) -> int | None:
@@ -288,12 +309,20 @@ def _validate(data: Any, lines: Mapping[tuple[str, ...], int], path: str) -> Non
     if error.validator == "additionalProperties":
         node = _lookup(SECTIONS, key_path)
         allowed = list(node) if isinstance(node, dict) else []
-        unknown = sorted(set(error.instance) - set(allowed))[0]
+        extensions = not key_path  # top level: `x-...` keys are allowed
+        unknown = sorted(key for key in set(error.instance) - set(allowed)
+                         if not (extensions and key.startswith("x-")))[0]
         full = ".".join((*key_path, unknown))
+        line = _nearest_line(lines, (*key_path, unknown))
         hint = difflib.get_close_matches(unknown, allowed, n=1)
-        suggestion = f"; did you mean '{hint[0]}'?" if hint else f"; known keys here: {', '.join(allowed)}"
-        raise ConfigError(f"unknown key '{full}'{suggestion}", path=path,
-                          line=_nearest_line(lines, (*key_path, unknown)), key=full)
+        if hint:  # a misspelt key: naming it helps, and it is no secret
+            raise ConfigError(f"unknown key '{full}'; did you mean '{hint[0]}'?", path=path,
+                              line=line, key=full)
+        # Anything else may be a value pasted where a key belongs (a password ending in ':'):
+        # say where, never what.
+        where = f"under '{'.'.join(key_path)}'" if key_path else "at the top level"
+        raise ConfigError(f"unknown key {where} (not shown: it may be a pasted value); known keys "
+                          f"here: {', '.join(allowed)}", path=path, line=line, key=full)
     dotted = ".".join(key_path) or "(top level)"
     expected = _describe_expected(error)
     got = _kind(error.instance)
@@ -362,7 +391,12 @@ def _kind(value: Any) -> str:
         return f"string {value!r}"
     if isinstance(value, bytes):
         return "binary data"
-    return f"a {type(value).__name__} ({value})"
+    if isinstance(value, datetime.datetime):
+        return "a date and time (put it in quotes to keep it as text)"
+    if isinstance(value, datetime.date):
+        return "a date (put it in quotes to keep it as text)"
+    # Never the value itself: a password such as 1990-01-01 is read as a date (YAML 1.1).
+    return f"a {type(value).__name__}"
 
 
 def _lookup(node: Any, key_path: tuple[str, ...]) -> Any:
@@ -382,15 +416,25 @@ def _env_string(value: Any, field: Field) -> str:
 
 
 def _interpolate_all(data: Any, lines: Mapping[tuple[str, ...], int], path: str,
-                     environ: Mapping[str, str], prefix: tuple[str, ...] = ()) -> Any:
+                     environ: Mapping[str, str], prefix: tuple[str, ...] = (),
+                     budget: InterpolationBudget | None = None) -> Any:
+    """Every string with its `${VAR}` / `${VAR:-default}` resolved from the environment; all of
+    the file's references share one budget (README, Size limits)."""
+    budget = budget if budget is not None else InterpolationBudget()
     if isinstance(data, dict):
-        return {k: _interpolate_all(v, lines, path, environ, (*prefix, k)) for k, v in data.items()}
+        return {k: _interpolate_all(v, lines, path, environ, (*prefix, k), budget)
+                for k, v in data.items()}
     if isinstance(data, list):
-        return [_interpolate_all(v, lines, path, environ, (*prefix, str(i))) for i, v in enumerate(data)]
+        return [_interpolate_all(v, lines, path, environ, (*prefix, str(i)), budget)
+                for i, v in enumerate(data)]
     if isinstance(data, str):
-        value, missing = interpolate(data, environ)
+        dotted = ".".join(prefix)
+        try:
+            value, missing = interpolate(data, environ, budget)
+        except InterpolationError as exc:
+            raise ConfigError(f"'{dotted}': {exc}", path=path, line=_nearest_line(lines, prefix),
+                              key=dotted) from None
         if missing:
-            dotted = ".".join(prefix)
             raise ConfigError(f"'{dotted}' refers to ${{{missing[0]}}}, which is not set in the "
                               f"environment (set it, or write ${{{missing[0]}:-default}})",
                               path=path, line=_nearest_line(lines, prefix), key=dotted)
@@ -400,10 +444,7 @@ def _interpolate_all(data: Any, lines: Mapping[tuple[str, ...], int], path: str,
 
 def parse_deploy_yaml(text: str, path: str, environ: Mapping[str, str] | None = None) -> DeployFile:
     environ = os.environ if environ is None else environ
-    try:
-        data, lines = _yaml_tree(text, path)
-    except RecursionError:
-        raise ConfigError("invalid YAML: an alias refers to itself or nests too deeply", path=path) from None
+    data, lines = _yaml_tree(text, path)
     if data is None or data == {}:
         data = {}
     _validate(data, lines, path)
@@ -413,6 +454,8 @@ def parse_deploy_yaml(text: str, path: str, environ: Mapping[str, str] | None = 
 
     def collect(node: Any, values: Any, prefix: tuple[str, ...]) -> None:
         for key, value in values.items():
+            if not prefix and key.startswith("x-"):
+                continue
             child = node[key]
             key_path = (*prefix, key)
             location = SourceLocation(path=path, line=lines.get(key_path), key=".".join(key_path))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from pathlib import Path
 from typing import BinaryIO
@@ -9,30 +11,52 @@ from typing import BinaryIO
 from authdoctor.errors import ConfigError
 
 MAX_SETTINGS_FILE_BYTES = 5 * 1024 * 1024
+"""The largest settings file read (README, Size limits): a 4 MB secret fits; bigger is refused."""
 
 
 def read_text(path: str | Path, what: str) -> str:
-    """The file's text, or a ConfigError that says what is wrong with it (missing, a folder,
-    unreadable, too big, not UTF-8 text)."""
+    """The file's text, or a ConfigError that says what is wrong with it (an empty path, missing,
+    a folder, a FIFO, device or socket, unreadable, too big, not UTF-8 text).
+
+    Only regular files are read, so nothing can block (a FIFO with no writer) or never end
+    (/dev/zero, /dev/stdin on a terminal). The check is made on the opened file itself (opened
+    without blocking), so a path that changes between a check and the read cannot slip through."""
+    if str(path) == "":
+        raise ConfigError(f"the {what} path is empty; give the path of a file")
+    if "\x00" in str(path):
+        raise ConfigError(f"the {what} path contains a NUL character; no file can have that name")
     p = Path(path)
     try:
-        if p.is_dir():
-            raise ConfigError(f"{what} is a directory, not a file", path=str(p))
-        p.stat()  # FileNotFoundError / PermissionError first, with their own messages
-        if not p.is_file():
-            # /dev/zero, a FIFO, a socket: reading could block or never end.
-            raise ConfigError(f"{what} is not a regular file", path=str(p))
-        with p.open("rb") as handle:
-            data = handle.read(MAX_SETTINGS_FILE_BYTES + 1)
-        if len(data) > MAX_SETTINGS_FILE_BYTES:
-            raise ConfigError(f"{what} is larger than {MAX_SETTINGS_FILE_BYTES} bytes; "
-                              "settings files that big are refused", path=str(p))
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
         raise ConfigError(f"{what} not found", path=str(p)) from None
+    except IsADirectoryError:
+        raise ConfigError(f"{what} is a directory, not a file", path=str(p)) from None
     except PermissionError:
         raise ConfigError(f"{what} is not readable (permission denied)", path=str(p)) from None
     except OSError as exc:
         raise ConfigError(f"{what} cannot be read: {exc.strerror or exc}", path=str(p)) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise ConfigError(f"{what} is a directory, not a file", path=str(p))
+        if not stat.S_ISREG(mode):
+            kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else
+                    "a socket" if stat.S_ISSOCK(mode) else "a device")
+            raise ConfigError(f"{what} is not a regular file but {kind}; only regular files "
+                              "are read", path=str(p))
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            data = handle.read(MAX_SETTINGS_FILE_BYTES + 1)
+        except OSError as exc:
+            raise ConfigError(f"{what} cannot be read: {exc.strerror or exc}", path=str(p)) from None
+    if len(data) > MAX_SETTINGS_FILE_BYTES:
+        raise ConfigError(f"{what} is larger than {MAX_SETTINGS_FILE_BYTES:,} bytes (5 MiB); "
+                          "settings files that big are refused", path=str(p))
     if b"\x00" in data:
         raise ConfigError(f"{what} is a binary file, not text", path=str(p))
     try:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,7 @@ from authdoctor.errors import ConfigError
 from authdoctor.findings import SourceLocation
 from authdoctor.settings.compose import OPENWEBUI_IMAGE_HINTS, _mapping_get
 from authdoctor.settings.files import read_text_or_stdin
+from authdoctor.settings.interpolate import InterpolationBudget, InterpolationError
 from authdoctor.settings.model import ComposeService, EnvSource, EnvVar
 from authdoctor.settings.yamlsafe import compose_documents, to_python
 
@@ -125,6 +126,7 @@ class _Store:
                          if o.kind in ("ConfigMap", "Secret")}
         self._path = path
         self._decoded: dict[tuple[str, str | None, str], dict[str, _Value]] = {}
+        self.budget = InterpolationBudget()  # what $(VAR) expansion may produce for the file
 
     def find(self, kind: str, namespace: str | None, name: str) -> _Object | None:
         """The object in the workload's namespace; objects or workloads without a namespace
@@ -185,12 +187,16 @@ class _Store:
 # --------------------------------------------------------------------------- $(VAR) expansion
 
 
-def expand(value: str, lookup: Mapping[str, str]) -> tuple[str, list[str]]:
+def expand(value: str, lookup: Mapping[str, str],
+           budget: InterpolationBudget | None = None) -> tuple[str, list[str]]:
     """Kubernetes' `$(VAR)` expansion (k8s.io/kubernetes third_party/forked/golang/expansion):
     `$(NAME)` becomes `lookup[NAME]`, an unknown NAME stays `$(NAME)`, `$$` is `$`, and a `$`
-    before anything else is kept. Returns the text and every name referenced (escaped ones not)."""
+    before anything else is kept. Returns the text and every name referenced (escaped ones not).
+    Linear in the text; substituted values spend `budget` (InterpolationTooLarge when spent)."""
+    budget = budget if budget is not None else InterpolationBudget()
     out: list[str] = []
     referenced: list[str] = []
+    close = -2  # the next ')' after the last search (-1: none left), so the text is scanned once
     i = 0
     while i < len(value):
         char = value[i]
@@ -203,19 +209,43 @@ def expand(value: str, lookup: Mapping[str, str]) -> tuple[str, list[str]]:
             out.append("$")
             i += 2
         elif following == "(":
-            close = value.find(")", i + 2)
+            if close != -1 and close < i + 2:
+                close = value.find(")", i + 2)
             if close < 0:
                 out.append("$(")
                 i += 2
                 continue
             name = value[i + 2:close]
             referenced.append(name)
-            out.append(lookup.get(name, f"$({name})"))
+            resolved = lookup.get(name)
+            if resolved is not None:
+                budget.spend(len(resolved))
+            out.append(resolved if resolved is not None else f"$({name})")
             i = close + 1
         else:
             out.append("$" + following)
             i += 2
     return "".join(out), referenced
+
+
+class _KnownValues(Mapping[str, str]):
+    """The values of the variables defined so far whose value is known, without copying them
+    for every variable (a container with thousands of `$(VAR)` entries)."""
+
+    def __init__(self, defined: Mapping[str, EnvVar]) -> None:
+        self._defined = defined
+
+    def __getitem__(self, name: str) -> str:
+        var = self._defined[name]
+        if var.unknown is not None:
+            raise KeyError(name)
+        return var.value
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, var in self._defined.items() if var.unknown is None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 # --------------------------------------------------------------------------- workloads
@@ -410,18 +440,21 @@ def _environment(container: _Container, store: _Store,
             raise ConfigError(f"{context}: env {name} has a {type(value).__name__} value; "
                               "Kubernetes rejects it (env values are strings: quote it)",
                               path=path, line=_line(_mapping_get(node, "value")) or line)
-        variables[name] = _expanded(name, value, location, variables)
+        variables[name] = _expanded(name, value, location, variables, store.budget)
     return variables, unresolved
 
 
 def _expanded(name: str, value: str, location: SourceLocation,
-              defined: Mapping[str, EnvVar]) -> EnvVar:
+              defined: Mapping[str, EnvVar], budget: InterpolationBudget | None = None) -> EnvVar:
     """An `env` value with `$(VAR)` expanded against the variables defined before it. A reference
     to a variable whose value is unknown (or to a service link variable) makes this one unknown."""
     if "$" not in value:
         return EnvVar(name, value, location)
-    known = {n: v.value for n, v in defined.items() if v.unknown is None}
-    expanded, refs = expand(value, known)
+    try:
+        expanded, refs = expand(value, _KnownValues(defined), budget)
+    except InterpolationError as exc:
+        raise ConfigError(f"env {name}: {exc}", path=location.path, line=location.line,
+                          key=name) from None
     secret = any(defined[n].secret for n in refs if n in defined)
     for ref in refs:
         if ref in defined and defined[ref].unknown is not None:
