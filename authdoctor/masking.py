@@ -223,9 +223,11 @@ def nettable(secret: str) -> bool:
     letters, digits and symbols, or 20 characters of one kind."""
     if len(secret) < MIN_REDACT_LENGTH:
         return False
+    if len(secret) >= 20:  # first: a 4 MB value is not scanned character by character
+        return True
     kinds = (any(c.isalpha() for c in secret) + any(c.isdigit() for c in secret)
              + any(not c.isalnum() and not c.isspace() for c in secret))
-    return kinds >= 2 or len(secret) >= 20
+    return kinds >= 2
 
 
 class Redactor:
@@ -236,10 +238,19 @@ class Redactor:
     def __init__(self, secrets: Iterable[str]) -> None:
         values = {s for s in secrets if s and nettable(s)}
         self._secrets = sorted(values, key=len, reverse=True)
-        self._pattern = _pattern(self._secrets) if self._secrets else None
+        # Long secrets (a key file, a 4 MB value) are replaced as plain strings, in linear time;
+        # compiling them into a regex costs seconds and memory for nothing.
+        self._long = [s for s in self._secrets if len(s) > _TRIE_MAX]
+        short = [s for s in self._secrets if len(s) <= _TRIE_MAX]
+        self._pattern = _pattern(short) if short else None
 
     def __call__(self, text: str) -> str:
-        if self._pattern is None or not text:
+        if not text:
+            return text
+        for secret in self._long:  # longest first, so a longer secret is replaced whole
+            if secret in text:
+                text = text.replace(secret, mask(secret))
+        if self._pattern is None:
             return text
         return self._pattern.sub(lambda m: mask(m.group(0)), text)
 
@@ -251,8 +262,9 @@ class Redactor:
 def _pattern(secrets: list[str]) -> re.Pattern[str]:
     """One regex matching any of `secrets`, longest first. Short secrets go in a trie (`ab|ac` →
     `a(?:b|c)`), so thousands of them (a long CORS list, say) cost a few steps per character of
-    text instead of one per secret; long ones (a key file) are plain alternatives before it. A
-    plain alternation is the fallback for tries too deep to compile."""
+    text instead of one per secret; long ones are plain alternatives before it (the `Redactor`
+    replaces those without a regex). A plain alternation is the fallback for tries too deep to
+    compile."""
     long = [s for s in secrets if len(s) > _TRIE_MAX]  # `secrets` is sorted longest first
     trie: dict[str, Any] = {}
     for secret in secrets:

@@ -216,6 +216,20 @@ def test_l8_a_wrapped_secret_line_never_becomes_a_variable_name(capsys: Capsys, 
         assert "Xk29wrapped" not in out + err, command
 
 
+def test_a_variable_that_feeds_a_secret_is_masked_like_it(capsys: Capsys, tmp_path: Path) -> None:
+    """`S=...` then `WEBUI_SECRET_KEY=${S}`: the secret also sits under a name that says nothing.
+    Found by the bad-input corpus (env/syntax/secret-from-interpolation-config-show)."""
+    path = write(tmp_path, "feed.env", "WEBUI_URL=https://chat.example.org\nS=Xk29fedSecret0123456789\n"
+                 "PART=Xk29partOfIt\nWEBUI_SECRET_KEY=${S}\nOAUTH_CLIENT_SECRET=pre-${PART}-post\n"
+                 "WEBUI_NAME=chat\n")
+    for command in (["config", "show"], ["config", "show", "--json"], ["check", "--offline", "-v"]):
+        code, out, err = run_cli(capsys, *command, "--env-file", path)
+        assert code in (0, 1), err
+        assert "Xk29" not in out + err, command
+    _code, out, _err = run_cli(capsys, "config", "show", "--env-file", path)
+    assert "WEBUI_NAME = chat" in " ".join(out.split())  # an ordinary value is still shown
+
+
 # --------------------------------------------------------------------------- L9
 
 

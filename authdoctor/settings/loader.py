@@ -106,7 +106,7 @@ def load_deployment(inputs: SettingsInputs) -> Deployment:
         probe = deploy.probe
         declared_replicas = deploy.replicas
     return Deployment(
-        replicas=tuple(replicas),
+        replicas=tuple(replica.with_secret_feeders() for replica in replicas),
         public_url=inputs.public_url or public_url,
         test_account=test_account,
         probe=probe,

@@ -10,11 +10,12 @@ written once. Typed, app-exact readings of these variables live in `authdoctor.o
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from authdoctor.findings import SourceLocation
-from authdoctor.masking import credential_parts, is_secret_name, mask, secret_parts, shown_value
+from authdoctor.masking import credential_parts, is_secret_name, mask, nettable, secret_parts, shown_value
 
 
 class UnknownValueError(LookupError):
@@ -158,6 +159,28 @@ class EnvSource:
         merged.update(other.vars)
         return EnvSource(label=label or self.label, vars=merged, compose=self.compose or other.compose,
                          unresolved=(*self.unresolved, *other.unresolved))
+
+    def with_secret_feeders(self) -> EnvSource:
+        """This source with every variable that feeds a secret marked secret too.
+
+        `S=hunter2-long` then `WEBUI_SECRET_KEY=${S}` (or `$(S)` in Kubernetes, or a compose
+        `${S}` from the project .env) puts the secret in a variable whose name says nothing:
+        `S` is masked like the key itself. A value counts when it equals a secret's value, or
+        is a part of one that could be a credential (`nettable`, 8 characters or more, not a URL:
+        a host name shared with a database URL is no secret)."""
+        secrets = [var.value.strip() for var in self.vars.values()
+                   if var.secret and var.unknown is None and var.value.strip()]
+        if not secrets:
+            return self
+        marked = dict(self.vars)
+        for name, var in self.vars.items():
+            value = var.value.strip()
+            if var.secret or var.unknown is not None or not value or not nettable(value):
+                continue
+            part = len(value) >= 8 and "://" not in value
+            if any(value == secret or (part and value in secret) for secret in secrets):
+                marked[name] = dataclasses.replace(var, secret_source=True)
+        return dataclasses.replace(self, vars=marked)
 
 
 _PLAIN_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "none", "null"})
