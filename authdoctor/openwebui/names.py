@@ -238,27 +238,45 @@ def _structural_match(name: str, candidate: str) -> bool:
     return _edit_distance_at_most_one(name, candidate)
 
 
-def _could_match(name: str, words: set[str], candidate: str, candidate_words: set[str]) -> bool:
-    """A cheap necessary condition of `_structural_match`: a one-character slip keeps the length
-    within one, and every word-level slip keeps all words but one."""
-    if abs(len(name) - len(candidate)) <= 1:
-        return True
-    return len(words & candidate_words) >= min(len(words), len(candidate_words)) - 1
+def _candidates(name: str) -> set[str]:
+    """The auth settings `name` could be one slip away from, found through two indexes instead
+    of a comparison with every one (a process environment or a generated deploy.yaml can hold
+    tens of thousands of names): a one-character slip keeps the length within one, and every
+    word-level slip (dropped, added, singular for plural, swapped) keeps a word in common.
+    Single-word settings are always candidates."""
+    found = set(_SINGLE_WORD)
+    for length in (len(name) - 1, len(name), len(name) + 1):
+        found.update(_BY_LENGTH.get(length, ()))
+    for word in set(_tokens(name)):
+        found.update(_BY_WORD.get(word, ()))
+    return found
 
 
 def near_miss(name: str) -> str | None:
     """The auth setting `name` is a near miss of, or None. With several, the closest spelling."""
     if name in KNOWN_VARIABLES:
         return None
-    words = set(_tokens(name))
-    matches = [c for c, candidate_words in _AUTH_WORDS.items()
-               if _could_match(name, words, c, candidate_words) and _structural_match(name, c)]
+    matches = [c for c in _candidates(name) if _structural_match(name, c)]
     if not matches:
         return None
     return max(sorted(matches), key=lambda c: difflib.SequenceMatcher(None, name, c).ratio())
 
 
-_AUTH_WORDS: dict[str, set[str]] = {c: set(_tokens(c)) for c in sorted(AUTH_VARIABLES)}
+def _index() -> tuple[dict[int, list[str]], dict[str, list[str]], list[str]]:
+    by_length: dict[int, list[str]] = {}
+    by_word: dict[str, list[str]] = {}
+    single: list[str] = []
+    for candidate in sorted(AUTH_VARIABLES):
+        by_length.setdefault(len(candidate), []).append(candidate)
+        words = set(_tokens(candidate))
+        if len(words) <= 1:
+            single.append(candidate)
+        for word in words:
+            by_word.setdefault(word, []).append(candidate)
+    return by_length, by_word, single
+
+
+_BY_LENGTH, _BY_WORD, _SINGLE_WORD = _index()
 
 
 @functools.lru_cache(maxsize=8192)
