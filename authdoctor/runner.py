@@ -126,33 +126,46 @@ def _half_from(findings: Sequence[Finding]) -> HalfOutcome:
 
 @dataclass
 class AreaRecord:
-    """What each half of one area did, filled in as the area runs, so that a deadline that
-    interrupts it still leaves an honest account (`interrupted`)."""
+    """What each half of one area did and found, filled in as the area runs (in its own thread),
+    so that a deadline that interrupts it still leaves an honest account: the findings of a half
+    that finished are kept (`interrupted`, `snapshot`). A lock guards it because the area's thread
+    and the runner's loop both touch it; once interrupted, a late finish is ignored."""
 
     settings: HalfOutcome = field(
         default_factory=lambda: HalfOutcome(HalfStatus.NOT_IMPLEMENTED, "this area has no settings check"))
     live: HalfOutcome = field(default_factory=lambda: HalfOutcome(HalfStatus.NOT_IMPLEMENTED, NO_LIVE_YET))
     running: str = ""  # "settings" or "live" while that half runs
+    findings: list[Finding] = field(default_factory=list)
+    closed: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def finished(self, half: str, found: list[Finding]) -> None:
+        """`half` ("settings" or "live") ran to its end with `found`."""
+        with self._lock:
+            if self.closed:
+                return
+            setattr(self, half, _half_from(found))
+            self.findings.extend(found)
+            self.running = ""
 
     def interrupted(self, status: HalfStatus, reason: str) -> None:
         """The half that was running ended with `status`; a half that had not started yet is
-        marked skipped."""
-        if self.running == "settings":
-            self.settings = HalfOutcome(status, reason)
-            if self.live.status not in (HalfStatus.NOT_IMPLEMENTED, HalfStatus.OFFLINE):
-                self.live = HalfOutcome(HalfStatus.SKIPPED, f"not started: the settings check {status.value}")
-        elif self.running == "live":
-            self.live = HalfOutcome(status, reason)
-        self.running = ""
+        marked skipped. Nothing the area does afterwards changes the record."""
+        with self._lock:
+            if self.running == "settings":
+                self.settings = HalfOutcome(status, reason)
+                if self.live.status not in (HalfStatus.NOT_IMPLEMENTED, HalfStatus.OFFLINE):
+                    self.live = HalfOutcome(HalfStatus.SKIPPED,
+                                            f"not started: the settings check {status.value}")
+            elif self.running == "live":
+                self.live = HalfOutcome(status, reason)
+            self.running = ""
+            self.closed = True
 
-
-class _Debug:
-    enabled = False
-
-
-def set_debug(enabled: bool) -> None:
-    """With --debug, crashes are re-raised after being recorded, so the CLI can show them."""
-    _Debug.enabled = enabled
+    def snapshot(self) -> tuple[list[Finding], HalfOutcome, HalfOutcome]:
+        """The findings of the halves that finished, and both halves' outcomes, read together."""
+        with self._lock:
+            return list(self.findings), self.settings, self.live
 
 
 def _not_judged(spec: CheckSpec, exc: UnknownValueError) -> Finding:
@@ -178,18 +191,20 @@ async def _run_area(spec: CheckSpec, ctx: CheckContext, offline: bool,
         if spec.settings is not None:
             record.running = "settings"
             found = list(spec.settings(ctx))
-            record.settings, record.running = _half_from(found), ""
+            record.finished("settings", found)
             findings.extend(found)
         if spec.live is not None and not offline:
             record.running = "live"
             found = list(await spec.live(ctx))
-            record.live, record.running = _half_from(found), ""
+            record.finished("live", found)
             findings.extend(found)
     except UnknownValueError as exc:
         record.interrupted(HalfStatus.SKIPPED, f"not judged: {exc.var.name} is {exc.reason}")
         return CheckStatus.SKIPPED, [*findings, _not_judged(spec, exc)]
     except Exception as exc:
-        if _Debug.enabled:
+        from authdoctor.output import GlobalState
+
+        if GlobalState.debug:  # --debug: the traceback on stderr; the crash is still a finding
             import traceback
 
             traceback.print_exc()
@@ -266,15 +281,18 @@ async def run_checks_async(deployment: Deployment, specs: Sequence[CheckSpec], o
             status, found = await asyncio.wait_for(
                 _abandonable(lambda: _run_area(spec, ctx, options.offline, record), spec.area), remaining)
         except TimeoutError:
-            status, found = CheckStatus.TIMED_OUT, [_timed_out(spec.area, options.timeout_s)]
+            # The findings of a half that finished stand; the deadline finding names the rest.
             record.interrupted(HalfStatus.TIMED_OUT,
                                f"did not finish within --timeout {options.timeout_s:g}s")
+            status, found = CheckStatus.TIMED_OUT, [*record.snapshot()[0],
+                                                    _timed_out(spec.area, options.timeout_s)]
         if options.on_progress:
             options.on_progress(spec.area, "done")
+        _, settings_half, live_half = record.snapshot()
         return CheckOutcome(area=spec.area, title=spec.title, status=status,
                             duration_s=round(time.monotonic() - started, 3),
                             findings=_apply_ignores(_claimed(found, spec.area), options.ignore),
-                            settings=record.settings, live=record.live)
+                            settings=settings_half, live=live_half)
 
     return tuple(await asyncio.gather(*(one(spec) for spec in specs)))
 

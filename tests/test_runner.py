@@ -203,6 +203,18 @@ def test_a_timeout_marks_the_live_half_timed_out() -> None:
     assert [f.code for f in oidc.findings] == ["internal.deadline-exceeded"]
 
 
+def test_a_live_half_cut_by_the_deadline_keeps_the_settings_findings() -> None:
+    """The settings half finished with a warning before the live half hung: the warning stands
+    beside the deadline finding (nothing one half does hides another's findings)."""
+    warns(CheckContext(deployment=DEPLOYMENT, now=NOW))  # the catalog loaded: the half is instant
+    report = run({"cookie": CheckSpec("cookie", "Cookies", settings=warns, live=hangs)}, timeout_s=1.0)
+    cookie = outcome(report, "cookie")
+    assert cookie.status is CheckStatus.TIMED_OUT
+    assert cookie.settings == HalfOutcome(HalfStatus.RAN)
+    assert sorted(f.code for f in cookie.findings) == ["cookie.missing-secure-on-https",
+                                                      "internal.deadline-exceeded"]
+
+
 def test_a_live_only_area_offline_is_skipped() -> None:
     report = run(CHECKS, offline=True)
     redis = outcome(report, "redis")

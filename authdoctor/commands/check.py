@@ -27,9 +27,9 @@ def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str
     from authdoctor.commands.common import check_ignore_codes, parse_fail_on, parse_format, render_report
     from authdoctor.deadline import Deadline, Phase, call_before, check_seconds, render_reserve
     from authdoctor.exitcodes import exit_code_for
-    from authdoctor.output import GlobalState, check_output_path, write_output
+    from authdoctor.output import check_output_path, write_output
     from authdoctor.progress import Progress
-    from authdoctor.runner import RunOptions, run_checks, select_checks, set_debug
+    from authdoctor.runner import RunOptions, run_checks, select_checks
     from authdoctor.settings import load_deployment
 
     deadline = Deadline(check_seconds("--timeout", timeout, minimum=MIN_TIMEOUT_S))
@@ -44,7 +44,6 @@ def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str
     select_checks(all_checks(), options.only, options.skip)  # usage errors before any work
     named_inputs = [name for name in (inputs.config, *inputs.env_files, *inputs.compose_files) if name]
     check_output_path(output, named_inputs)
-    set_debug(GlobalState.debug)
     phase = Phase("while reading the settings")
 
     def work() -> tuple[str, int]:
