@@ -259,6 +259,32 @@ class Redactor:
         return list(self._secrets)
 
 
+def occurring_in(candidates: Iterable[str], texts: Iterable[str]) -> set[str]:
+    """The candidates that occur somewhere in any of `texts`, in time linear in the texts'
+    length (one trie regex in a lookahead, so overlapping occurrences are all seen) rather than
+    one search per candidate and text. Used to find variables that feed a secret."""
+    wanted = {c for c in candidates if c}
+    if not wanted:
+        return set()
+    trie: dict[str, Any] = {}
+    for candidate in wanted:
+        node = trie
+        for char in candidate:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    try:
+        finder = re.compile(f"(?=({_trie_regex(trie)}))")
+    except (RecursionError, re.error, OverflowError):
+        return {c for c in wanted if any(c in text for text in texts)}
+    found: set[str] = set()
+    for text in texts:
+        for match in finder.finditer(text):
+            longest = match.group(1)  # the trie prefers the longest; shorter ones are its prefixes
+            found.update(longest[:end] for end in range(1, len(longest) + 1)
+                         if longest[:end] in wanted)
+    return found
+
+
 def _pattern(secrets: list[str]) -> re.Pattern[str]:
     """One regex matching any of `secrets`, longest first. Short secrets go in a trie (`ab|ac` →
     `a(?:b|c)`), so thousands of them (a long CORS list, say) cost a few steps per character of

@@ -15,7 +15,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from authdoctor.findings import SourceLocation
-from authdoctor.masking import credential_parts, is_secret_name, mask, nettable, secret_parts, shown_value
+from authdoctor.masking import (
+    credential_parts,
+    is_secret_name,
+    mask,
+    nettable,
+    occurring_in,
+    secret_parts,
+    shown_value,
+)
 
 
 class UnknownValueError(LookupError):
@@ -172,14 +180,17 @@ class EnvSource:
                    if var.secret and var.unknown is None and var.value.strip()]
         if not secrets:
             return self
-        marked = dict(self.vars)
+        candidates: dict[str, str] = {}  # value -> a variable name, for values not yet secret
         for name, var in self.vars.items():
             value = var.value.strip()
-            if var.secret or var.unknown is not None or not value or not nettable(value):
-                continue
-            part = len(value) >= 8 and "://" not in value
-            if any(value == secret or (part and value in secret) for secret in secrets):
-                marked[name] = dataclasses.replace(var, secret_source=True)
+            if not var.secret and var.unknown is None and value and nettable(value):
+                candidates[name] = value
+        exact = set(secrets)
+        parts = occurring_in({v for v in candidates.values() if len(v) >= 8 and "://" not in v}, secrets)
+        marked = dict(self.vars)
+        for name, value in candidates.items():
+            if value in exact or value in parts:
+                marked[name] = dataclasses.replace(self.vars[name], secret_source=True)
         return dataclasses.replace(self, vars=marked)
 
 
