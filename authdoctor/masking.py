@@ -180,14 +180,6 @@ def shown_value(name: str, value: str) -> str:
     return mask(value) if is_secret_name(name) else mask_credentials(value)
 
 
-def secret_parts(name: str, value: str) -> list[str]:
-    """Every secret a variable's value holds, for the safety net: the whole value (and its
-    stripped form) of a secret variable, else the credentials inside it."""
-    if is_secret_name(name):
-        return [value, value.strip()]
-    return credential_parts(value)
-
-
 _VARIABLE_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
 _PATH_LIKE = re.compile(r"[A-Za-z0-9_./~\-]+")
 _OPTION = re.compile(r"--?[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
@@ -286,22 +278,19 @@ def occurring_in(candidates: Iterable[str], texts: Iterable[str]) -> set[str]:
 
 
 def _pattern(secrets: list[str]) -> re.Pattern[str]:
-    """One regex matching any of `secrets`, longest first. Short secrets go in a trie (`ab|ac` →
+    """One regex matching any of `secrets` (each at most `_TRIE_MAX` characters; the `Redactor`
+    replaces longer ones as plain strings), longest first. They go in a trie (`ab|ac` ->
     `a(?:b|c)`), so thousands of them (a long CORS list, say) cost a few steps per character of
-    text instead of one per secret; long ones are plain alternatives before it (the `Redactor`
-    replaces those without a regex). A plain alternation is the fallback for tries too deep to
+    text instead of one per secret. A plain alternation is the fallback for tries too deep to
     compile."""
-    long = [s for s in secrets if len(s) > _TRIE_MAX]  # `secrets` is sorted longest first
     trie: dict[str, Any] = {}
     for secret in secrets:
-        if len(secret) <= _TRIE_MAX:
-            node = trie
-            for char in secret:
-                node = node.setdefault(char, {})
-            node[""] = {}
+        node = trie
+        for char in secret:
+            node = node.setdefault(char, {})
+        node[""] = {}
     try:
-        short = [_trie_regex(trie)] if trie else []
-        return re.compile("|".join([*(re.escape(s) for s in long), *short]))
+        return re.compile(_trie_regex(trie))
     except (RecursionError, re.error, OverflowError):
         return re.compile("|".join(re.escape(s) for s in secrets))
 

@@ -230,6 +230,20 @@ def test_a_variable_that_feeds_a_secret_is_masked_like_it(capsys: Capsys, tmp_pa
     assert "WEBUI_NAME = chat" in " ".join(out.split())  # an ordinary value is still shown
 
 
+def test_a_misspelt_secret_setting_is_masked_everywhere(capsys: Capsys, tmp_path: Path) -> None:
+    """`OAUTH_CLIENT_SECRT` holds the client secret the user meant for OAUTH_CLIENT_SECRET: it is
+    a secret in every finding (value-whitespace too) and in `config show` (code review)."""
+    path = write(tmp_path, "misspelt.env", 'WEBUI_URL=https://chat.example.org\n'
+                 'OAUTH_CLIENT_SECRT="abcdEFGH1234xyz "\n')
+    for command in (["config", "show"], ["config", "show", "--json"], ["check", "--offline", "-v"]):
+        _code, out, err = run_cli(capsys, *command, "--env-file", path)
+        assert "abcdEFGH" not in out + err, command
+    _code, out, _err = run_cli(capsys, "check", "--offline", "--env-file", path, "--format", "json")
+    titles = {f["code"]: f["title"] for f in json.loads(out)["findings"]}
+    assert "did you mean OAUTH_CLIENT_SECRET" in titles["config.unknown-variable"]
+    assert "config.value-whitespace" in titles
+
+
 # --------------------------------------------------------------------------- L9
 
 

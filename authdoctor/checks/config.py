@@ -207,7 +207,7 @@ def unknown_variable_findings(env: EnvSource) -> list[Finding]:
                     "default of the setting you meant applies." + why + value_hint),
             fix=(f"Rename {name} to {target}." + value_hint if target else
                  f"Remove {name}, or check the setting's name in the Open WebUI documentation."),
-            evidence={name: (mask(var.value) if var.secret or is_secret_name(target or "") else var.shown),
+            evidence={name: var.shown,  # a misspelt secret setting is secret too (EnvVar.secret)
                       **({"did you mean": target} if target else {}),
                       **({"by meaning": suggestion.source} if suggestion and suggestion.kind == "meaning"
                          else {})},

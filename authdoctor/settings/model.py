@@ -11,6 +11,7 @@ written once. Typed, app-exact readings of these variables live in `authdoctor.o
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -19,9 +20,9 @@ from authdoctor.masking import (
     credential_parts,
     is_secret_name,
     mask,
+    mask_credentials,
     nettable,
     occurring_in,
-    secret_parts,
     shown_value,
 )
 
@@ -63,9 +64,10 @@ class EnvVar:
 
     @property
     def secret(self) -> bool:
-        """The whole value is a credential: held in a Kubernetes Secret, or named as one (curated
-        Open WebUI list, else the name heuristic)."""
-        return self.secret_source or is_secret_name(self.name)
+        """The whole value is a credential: held in a Kubernetes Secret, named as one (curated
+        Open WebUI list, else the name heuristic), or a misspelling of a secret setting's name
+        (`OAUTH_CLIENT_SECRT`, `WEBUI_SECRET`: the user meant to put the secret there)."""
+        return self.secret_source or is_secret_name(self.name) or _meant_as_secret(self.name)
 
     @property
     def shown(self) -> str:
@@ -74,17 +76,32 @@ class EnvVar:
         input does not hold says where it comes from."""
         if self.unknown is not None:
             return self.unknown_text
-        return mask(self.value) if self.secret_source else shown_value(self.name, self.value)
+        return mask(self.value) if self.secret else mask_credentials(self.value)
 
     def secret_parts(self) -> list[str]:
-        """The secrets this value holds, for the output safety net. A Secret-held URL also gives its
-        host: checks derive other URLs from it (http:// for https://, the callback URL)."""
-        if not self.secret_source:
-            return secret_parts(self.name, self.value)
-        parts = [] if _plain_word(self.value) else [self.value, self.value.strip()]
-        if "://" in self.value:
+        """The secrets this value holds, for the output safety net (which skips words and short
+        values itself, `masking.nettable`). A Secret-held URL also gives its host: checks derive
+        other URLs from it (http:// for https://, the callback URL)."""
+        if not self.secret:
+            return credential_parts(self.value)
+        parts = [self.value, self.value.strip(), *credential_parts(self.value)]
+        if self.secret_source and "://" in self.value:
             parts.append(_host(self.value))
-        return [*parts, *credential_parts(self.value)]
+        return parts
+
+
+@functools.lru_cache(maxsize=8192)
+def _meant_as_secret(name: str) -> bool:
+    """True when an unknown `name` looks meant for a secret setting (the did-you-mean of
+    `config.unknown-variable` names one). Spelling is compared only for names shaped like a
+    setting, as that check does, so a whole process environment stays fast."""
+    from authdoctor.openwebui.names import suggestion_for
+    from authdoctor.openwebui.variables import is_known, looks_like_setting
+
+    if is_known(name):
+        return False
+    suggestion = suggestion_for(name, spelling=looks_like_setting(name))
+    return suggestion is not None and is_secret_name(suggestion.target)
 
 
 @dataclass(frozen=True)
@@ -192,16 +209,6 @@ class EnvSource:
             if value in exact or value in parts:
                 marked[name] = dataclasses.replace(self.vars[name], secret_source=True)
         return dataclasses.replace(self, vars=marked)
-
-
-_PLAIN_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "none", "null"})
-
-
-def _plain_word(value: str) -> bool:
-    """A boolean word or a small number: no secret, even when kept in a Kubernetes Secret, and
-    replacing it in the report text would garble every sentence that says 'true' or a port."""
-    text = value.strip().lower()
-    return text in _PLAIN_WORDS or (text.isdigit() and len(text) <= 5)
 
 
 def _host(url: str) -> str:
