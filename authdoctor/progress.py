@@ -29,7 +29,11 @@ class Progress:
         if self._stream is not None:
             from rich.console import Console
 
-            console = Console(file=self._stream, no_color="NO_COLOR" in os.environ)
+            from authdoctor.output import GlobalState
+
+            # the same rule as the report's colour: never with NO_COLOR or --no-color
+            console = Console(file=self._stream,
+                              no_color="NO_COLOR" in os.environ or GlobalState.no_color)
             self._status = console.status("checking…", spinner="dots")
             self._status.start()
         return self
