@@ -8,7 +8,7 @@ import pytest
 from settings_env import problems, rendered, run, source
 
 from authdoctor.checks.base import CheckContext
-from authdoctor.checks.config import CHECK
+from authdoctor.checks.config import CHECK, unknown_variable_findings
 from authdoctor.findings import Finding, Severity
 from authdoctor.openwebui.values import read_bool
 from authdoctor.openwebui.variables import KNOWN_VARIABLES, closest_known, looks_like_setting
@@ -452,3 +452,27 @@ def test_postgres_url_is_fine_in_the_official_image() -> None:
     ctx = CheckContext(deployment=Deployment(replicas=(env,)), now=datetime(2026, 11, 26, tzinfo=UTC))
     assert CHECK.settings is not None
     assert [f for f in CHECK.settings(ctx) if f.code == "config.startup-fails"] == []
+
+
+def test_a_setting_in_the_wrong_letter_case_is_a_warning_naming_the_right_name() -> None:
+    """`webui_secret_key=...`: Linux environment names are case-sensitive, the app never reads it
+    (review of issue 8)."""
+    env = EnvSource(label="t.env", vars={"webui_secret_key": EnvVar("webui_secret_key", "x" * 48)})
+    found = [f for f in unknown_variable_findings(env) if f.subject == "webui_secret_key"]
+    assert [(f.severity, f.title) for f in found] == [(
+        Severity.WARNING,
+        "webui_secret_key is not a setting Open WebUI reads; did you mean WEBUI_SECRET_KEY?")]
+    assert "case-sensitive" in found[0].detail and "<secret, 48 chars>" in found[0].evidence.values()
+
+
+def test_azure_sdk_names_point_at_the_microsoft_provider_only_when_it_is_set_up() -> None:
+    """AZURE_TENANT_ID/CLIENT_ID/CLIENT_SECRET are azure-identity's (which the app also uses): a
+    warning with the Microsoft setting when a Microsoft provider is being configured, else info."""
+    alone = EnvSource(label="t.env", vars={"AZURE_TENANT_ID": EnvVar("AZURE_TENANT_ID", "t-1")})
+    with_provider = EnvSource(label="t.env", vars={
+        "AZURE_TENANT_ID": EnvVar("AZURE_TENANT_ID", "t-1"),
+        "MICROSOFT_CLIENT_ID": EnvVar("MICROSOFT_CLIENT_ID", "abc")})
+    [quiet] = [f for f in unknown_variable_findings(alone) if f.subject == "AZURE_TENANT_ID"]
+    [loud] = [f for f in unknown_variable_findings(with_provider) if f.subject == "AZURE_TENANT_ID"]
+    assert quiet.severity is Severity.INFO and loud.severity is Severity.WARNING
+    assert "did you mean MICROSOFT_CLIENT_TENANT_ID?" in loud.title

@@ -48,7 +48,7 @@ from authdoctor.checks.base import CheckContext, CheckSpec, finding
 from authdoctor.findings import Finding, Severity
 from authdoctor.masking import is_secret_name, mask, mask_credentials, mask_url
 from authdoctor.openwebui.envread import env_true, getenv, int_or_none
-from authdoctor.openwebui.names import FOREIGN_NAMES, foreign_by_pattern, suggestion_for
+from authdoctor.openwebui.names import suggestion_for
 from authdoctor.openwebui.oauth import (
     PROVIDER_VARIABLES,
     PROVIDERS,
@@ -174,9 +174,10 @@ def unknown_variable_findings(env: EnvSource) -> list[Finding]:
             warn = True
         elif target_set:
             warn = False
+        elif suggestion.kind == "case":
+            warn = True
         elif suggestion.kind == "meaning":
-            foreign = FOREIGN_NAMES.get(name) or foreign_by_pattern(name)
-            warn = (foreign is not None and not foreign.proxy) or _provider_touched_by(env, suggestion.target)
+            warn = not suggestion.another_component or _provider_touched_by(env, suggestion.target)
         elif suggestion.kind == "spelling":
             warn = similarity(name, suggestion.target) >= 0.85
         else:  # renamed, near-miss
@@ -185,6 +186,9 @@ def unknown_variable_findings(env: EnvSource) -> list[Finding]:
         if suggestion is not None and suggestion.kind == "meaning":
             why = (f" {name} is the name used by {suggestion.source} for this setting; Open WebUI "
                    f"reads it as {target}.")
+        elif suggestion is not None and suggestion.kind == "case":
+            why = (f" Environment variable names are case-sensitive: the app reads {target}, "
+                   f"never {name}.")
         elif suggestion is not None and suggestion.kind == "near-miss":
             why = f" {name} is one slip away from {target}, an authentication setting."
         if completes:

@@ -69,9 +69,10 @@ class ForeignName:
     target: str
     source: str
     proxy: bool = False
-    """True for an authenticating proxy's own variable (oauth2-proxy): in a .env shared with the
-    proxy it is probably meant for the proxy, so it is only a warning when Open WebUI's own
-    provider settings are being set up too."""
+    """True for a variable another component reads itself (an authenticating proxy such as
+    oauth2-proxy; the Azure SDK's credential variables): in a shared .env it is probably meant
+    for that component, so it is only a warning when Open WebUI's own provider settings are being
+    set up too."""
 
 
 def _table() -> dict[str, ForeignName]:
@@ -130,6 +131,12 @@ def _table() -> dict[str, ForeignName]:
     add("MICROSOFT_CLIENT_ID", "the Entra ID convention", "AZURE_AD_CLIENT_ID", "ENTRA_CLIENT_ID")
     add("MICROSOFT_CLIENT_SECRET", "the Entra ID convention", "AZURE_AD_CLIENT_SECRET",
         "ENTRA_CLIENT_SECRET")
+    # azure-identity's EnvironmentCredential; Open WebUI also uses that library for Azure OpenAI
+    # and storage, so these may be meant for it: a warning only when a Microsoft provider is set up.
+    azure = "the Azure SDK (azure-identity EnvironmentCredential)"
+    add("MICROSOFT_CLIENT_TENANT_ID", azure, "AZURE_TENANT_ID", proxy=True)
+    add("MICROSOFT_CLIENT_ID", azure, "AZURE_CLIENT_ID", proxy=True)
+    add("MICROSOFT_CLIENT_SECRET", azure, "AZURE_CLIENT_SECRET", proxy=True)
     return table
 
 
@@ -188,8 +195,10 @@ class Suggestion:
     """What an unknown name was probably meant to be, and why authdoctor thinks so."""
 
     target: str
-    kind: str  # "near-miss" (spelling), "meaning" (foreign name), "renamed" (older/doc name), "spelling"
+    kind: str  # "case" (wrong letter case), "near-miss" (one slip), "meaning" (foreign name),
+    #            "renamed" (older/doc name), "spelling" (only similar)
     source: str = ""
+    another_component: bool = False  # a foreign name another component itself reads (ForeignName.proxy)
 
     @property
     def auth(self) -> bool:
@@ -288,11 +297,13 @@ def suggestion_for(name: str, *, spelling: bool = True) -> Suggestion | None:
     whole process environment) stay fast."""
     if name in KNOWN_VARIABLES:
         return None
+    if name != name.upper() and name.upper() in KNOWN_VARIABLES:
+        return Suggestion(name.upper(), "case")  # Linux environment names are case-sensitive
     if name in NOT_READ_ANYMORE:
         return Suggestion(NOT_READ_ANYMORE[name], "renamed")
     foreign = FOREIGN_NAMES.get(name) or foreign_by_pattern(name)
     if foreign is not None:
-        return Suggestion(foreign.target, "meaning", foreign.source)
+        return Suggestion(foreign.target, "meaning", foreign.source, another_component=foreign.proxy)
     close = near_miss(name)
     if close is not None:
         return Suggestion(close, "near-miss")
