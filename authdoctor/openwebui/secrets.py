@@ -99,13 +99,22 @@ _PLAIN_WORDS = _names("""
 ENABLE ENABLED DISABLE DISABLED FILE PATH DIR LENGTH EXPIRES EXPIRY EXPIRATION TTL TIMEOUT
 PREFIX HEADER TYPE PROVIDER METHOD ENDPOINT CLAIM ALGORITHM ALG COOKIE SAME SITE SECURE
 """)
+# A URL or address is not a secret as a whole (the credentials inside one are masked where they
+# sit), except a webhook URL, whose path is the token.
+_ADDRESS_WORDS = _names("URL URI HOST PORT USER USERNAME EMAIL")
+_WEBHOOK_WORDS = _names("WEBHOOK")  # singular: `..._USER_WEBHOOKS` is a feature switch
 
 
 def looks_secret(name: str) -> bool:
     """The name heuristic for variables Open WebUI does not read (`DB_PASS`, `GPG_PASSPHRASE`,
-    `MY_API_TOKEN`, `SMTP_AUTH`); `ENABLE_…`, `…_FILE`, `…_EXPIRES_IN`, `…_TYPE` are not."""
+    `MY_API_TOKEN`, `SMTP_AUTH`, `SLACK_WEBHOOK_URL`); `ENABLE_…`, `…_FILE`, `…_EXPIRES_IN`,
+    `…_TYPE` and addresses (`OAUTH_AUTH_URL`, `SMTP_AUTH_USER`) are not."""
     words = [word for word in name.upper().replace("-", "_").replace(".", "_").split("_") if word]
     if any(word in _PLAIN_WORDS for word in words):
+        return False
+    if any(word in _WEBHOOK_WORDS for word in words):
+        return True
+    if any(word in _ADDRESS_WORDS for word in words):
         return False
     return any(word in _SECRET_WORDS or word.endswith(_SECRET_SUFFIXES) for word in words)
 
