@@ -139,7 +139,7 @@ def test_docker_inspect_tmpfs_mounts_do_not_persist_a_key(tmp_path: Path) -> Non
 @pytest.mark.parametrize(("text", "message"), [
     ('[{"Config": {"Env": ["WEBUI_SECRET_KEY=hunter2-secret"]}', "invalid JSON"),
     ('{"a": 1', "invalid JSON"),
-    ("[]", "not a JSON list of containers"),
+    ("[]", "an empty list: no container"),
     ('"text"', "not a JSON list of containers"),
     ("[1]", "entry 1 of the docker inspect output is not a container object"),
     ('[{"Id": "x", "Config": {"Env": "A=1"}}]', "has no Config.Env list"),
@@ -404,6 +404,9 @@ spec:
     ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {ENABLE_SIGNUP: yes}\n---\n"
      + DEPLOY.format(container="          envFrom: [{configMapRef: {name: c}}]", volumes=""),
      "the value of 'ENABLE_SIGNUP' in 'data' is not a string"),
+    (DEPLOY.replace("spec:\n  template:", 'spec:\n  replicas: "3"\n  template:').format(
+        container="", volumes=""),
+     "Deployment/web (document 1): spec.replicas must be an integer, not str"),
 ])
 def test_kubernetes_malformed_input_is_a_config_error(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message) as excinfo:

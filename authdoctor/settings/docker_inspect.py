@@ -71,7 +71,10 @@ def _containers(data: Any, path: str) -> list[tuple[dict[str, Any], int | None]]
     """(container, offset) for each object of the list (a single object is accepted too)."""
     if isinstance(data, dict):
         return [(data, 0)]
-    if not isinstance(data, list) or not data:
+    if isinstance(data, list) and not data:
+        raise ConfigError(f"the {WHAT} is an empty list: no container (docker inspect of a "
+                          "container that does not exist prints [])", path=path)
+    if not isinstance(data, list):
         raise ConfigError(f"the {WHAT} is not a JSON list of containers; give the output of "
                           "`docker inspect CONTAINER`", path=path)
     starts = data.starts if isinstance(data, _Positions) else []

@@ -340,19 +340,23 @@ def _source(container: _Container, store: _Store, path: str, *, with_container: 
     label = f"{path}:{workload.ref}" + (f"[{container.name}]" if with_container else "")
     compose = ComposeService(name=workload.ref, image=container.image or None,
                              volume_targets=_persistent_mounts(container), path=path,
-                             replicas=_replicas(workload))
+                             replicas=_replicas(workload, path))
     return EnvSource(label=label, vars=variables, compose=compose, unresolved=tuple(unresolved))
 
 
-def _replicas(workload: _Object) -> int:
+def _replicas(workload: _Object, path: str) -> int:
     """`spec.replicas` of a Deployment / StatefulSet / ReplicaSet (Kubernetes' default is 1); a
-    Pod is one. Zero (scaled down) still describes one app when it runs."""
+    Pod is one. Zero (scaled down) still describes one app when it runs. Anything but an integer
+    (`replicas: "3"`) is refused, as the Kubernetes API refuses it."""
     if workload.kind == "Pod":
         return 1
     spec = workload.data.get("spec")
     value = spec.get("replicas") if isinstance(spec, dict) else None
-    if isinstance(value, bool) or not isinstance(value, int):
+    if value is None:
         return 1
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{workload.ref} ({workload.where}): spec.replicas must be an integer, "
+                          f"not {type(value).__name__} (the Kubernetes API refuses it)", path=path)
     return max(value, 1)
 
 
