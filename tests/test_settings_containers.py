@@ -406,7 +406,7 @@ spec:
      "the value of 'ENABLE_SIGNUP' in 'data' is not a string"),
     (DEPLOY.replace("spec:\n  template:", 'spec:\n  replicas: "3"\n  template:').format(
         container="", volumes=""),
-     "Deployment/web (document 1): spec.replicas must be an integer, not str"),
+     "spec.replicas must be an integer, not str"),
 ])
 def test_kubernetes_malformed_input_is_a_config_error(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message) as excinfo:
