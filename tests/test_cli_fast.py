@@ -40,6 +40,7 @@ TAKEN = [
     ["check", "--env-file", BROKEN, "--fail-on", "loud"],
     ["check", "--env-file", BROKEN, "--now", "yesterday"],
     ["check", "--config", "/nonexistent/deploy.yaml"],
+    ["check", "--env-file", BROKEN, "--timeout", "0.01"],
     ["check", "--docker-inspect", str(REPO_ROOT / "fixtures" / "docker" / "inspect-compose.json"),
      "--offline", "--now", NOW, "--format", "json"],
     ["check", "--k8s", str(REPO_ROOT / "fixtures" / "k8s" / "helm-template.yaml"), "--offline",
@@ -54,7 +55,6 @@ TAKEN = [
 DECLINED = [
     ["check", "--help"],
     ["check", "-h"],
-    ["check", "--env-file", BROKEN, "--timeout", "0.01"],
     ["check", "--env-file", BROKEN, "--timeout", "1e1"],
     ["check", "--env-file", BROKEN, "--timeout", "soon"],
     ["check", "--env-file", BROKEN, "--bogus"],
@@ -150,3 +150,15 @@ def test_the_fast_parser_knows_every_option_of_typers_check() -> None:
     declared = {opt for param in check.params for opt in (*param.opts, *param.secondary_opts)}
     known = {*fast._CHECK_LISTS, *fast._CHECK_VALUES, *fast._CHECK_FLAGS}
     assert declared - {"--help", "-h"} == known
+    # ... with the same shape (repeatable, a value, a flag) and the same defaults
+    for param in check.params:
+        for opt in param.opts:
+            if opt in fast._CHECK_LISTS:
+                assert param.multiple, opt
+            elif opt in fast._CHECK_VALUES:
+                assert not param.multiple and not getattr(param, "is_flag", False), opt
+            elif opt in fast._CHECK_FLAGS:
+                assert getattr(param, "is_flag", False), opt
+    defaults = {param.name: param.default for param in check.params}
+    assert defaults["timeout"] == fast.CHECK_DEFAULT_TIMEOUT
+    assert {name: defaults[name] for name in fast.CHECK_DEFAULTS} == fast.CHECK_DEFAULTS

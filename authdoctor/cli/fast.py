@@ -66,7 +66,9 @@ _CHECK_VALUES = {"--config": "config", "-c": "config", "--public-url": "public_u
 _CHECK_FLAGS = {"--from-env": "from_env", "--offline": "offline", "--verbose": "verbose",
                 "-v": "verbose"}
 _SECONDS = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6})?")
-_MIN_SECONDS = 0.1  # check_cmd's min=0.1 for --timeout and --probe-timeout
+# typer's defaults for `check` (authdoctor/cli/check_cmd.py); a test compares them.
+CHECK_DEFAULT_TIMEOUT = 30.0
+CHECK_DEFAULTS: dict[str, str] = {"fail_on": "error", "output_format": "text"}
 
 Parsed = tuple[dict[str, list[str]], dict[str, str], set[str], list[str]]
 
@@ -106,8 +108,9 @@ def _split(args: list[str], lists: dict[str, str], values: dict[str, str],
 
 
 def _plain_seconds(value: str | None) -> bool:
-    """Absent, or a plain number of seconds that typer accepts as it is (its min is 0.1)."""
-    return value is None or (_SECONDS.fullmatch(value) is not None and float(value) >= _MIN_SECONDS)
+    """Absent, or a plain decimal number of seconds that typer reads as the same float (its
+    range is checked by `run_check` on both paths)."""
+    return value is None or _SECONDS.fullmatch(value) is not None
 
 
 def _check(args: list[str]) -> Command | None:
@@ -130,10 +133,10 @@ def _check(args: list[str]) -> Command | None:
                                    lists.get("service"), "from_env" in flags, values.get("public_url"),
                                    docker_inspect=lists.get("docker_inspect"), k8s=lists.get("k8s")),
             only=lists.get("only", []), skip=lists.get("skip", []), ignore=lists.get("ignore", []),
-            offline="offline" in flags, fail_on=values.get("fail_on", "error"),
-            timeout=30.0 if timeout is None else float(timeout),  # check_cmd's default
+            offline="offline" in flags, fail_on=values.get("fail_on", CHECK_DEFAULTS["fail_on"]),
+            timeout=CHECK_DEFAULT_TIMEOUT if timeout is None else float(timeout),
             probe_timeout=None if probe_timeout is None else float(probe_timeout),
-            now=values.get("now"), output_format=values.get("output_format", "text"),
+            now=values.get("now"), output_format=values.get("output_format", CHECK_DEFAULTS["output_format"]),
             output=values.get("output"), verbose="verbose" in flags, stderr=sys.stderr,
         )
 
