@@ -644,3 +644,23 @@ stringData:
     _code, out, _err = run(capsys, "config", "show", "--k8s", path)
     assert "internal-name" not in out
     assert "ENABLE_LDAP      = <secret, 4 chars>" in out  # config show masks the variable itself
+
+
+def test_a_reference_a_missing_envfrom_object_may_define_is_not_taken_literally(tmp_path: Path) -> None:
+    """`$(CLIENT_ID)` with CLIENT_ID defined nowhere and an `envFrom` Secret missing from the input:
+    the Secret may define it, so the value is unknown, not the literal text (code review)."""
+    text = _deploy("""\
+          envFrom:
+            - secretRef: {name: oauth}
+          env:
+            - name: OAUTH_CLIENT_ID
+              value: $(CLIENT_ID)
+            - name: WEBUI_NAME
+              value: chat
+""")
+    path = tmp_path / "manifests.yaml"
+    path.write_text(text)
+    [source] = load_kubernetes(str(path))
+    client_id = source.vars["OAUTH_CLIENT_ID"]
+    assert client_id.unknown is not None and "Secret/oauth" in client_id.unknown
+    assert source.vars["WEBUI_NAME"].value == "chat"

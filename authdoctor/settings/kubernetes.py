@@ -444,14 +444,18 @@ def _environment(container: _Container, store: _Store,
             raise ConfigError(f"{context}: env {name} has a {type(value).__name__} value; "
                               "Kubernetes rejects it (env values are strings: quote it)",
                               path=path, line=_line(_mapping_get(node, "value")) or line)
-        variables[name] = _expanded(name, value, location, variables, store.budget)
+        variables[name] = _expanded(name, value, location, variables, store.budget,
+                                    unresolved=unresolved)
     return variables, unresolved
 
 
 def _expanded(name: str, value: str, location: SourceLocation,
-              defined: Mapping[str, EnvVar], budget: InterpolationBudget | None = None) -> EnvVar:
+              defined: Mapping[str, EnvVar], budget: InterpolationBudget | None = None, *,
+              unresolved: Sequence[str] = ()) -> EnvVar:
     """An `env` value with `$(VAR)` expanded against the variables defined before it. A reference
-    to a variable whose value is unknown (or to a service link variable) makes this one unknown."""
+    to a variable whose value is unknown (or to a service link variable) makes this one unknown,
+    and so does a reference to a name defined nowhere when an `envFrom` object is missing from
+    the input: that object may define it, so the literal `$(VAR)` would be a guess."""
     if "$" not in value:
         return EnvVar(name, value, location)
     try:
@@ -467,6 +471,9 @@ def _expanded(name: str, value: str, location: SourceLocation,
         if ref not in defined and _SERVICE_LINK.search(ref):
             return EnvVar(name, "", location, secret_source=secret,
                           unknown=f"$({ref}), a Kubernetes service link variable")
+        if ref not in defined and unresolved:
+            return EnvVar(name, "", location, secret_source=secret,
+                          unknown=f"$({ref}), which {unresolved[0].split(' ', 2)[1]} may define")
     return EnvVar(name, expanded, location, secret_source=secret)
 
 
