@@ -610,6 +610,15 @@ def test_compose_reset_and_override_tags_are_read_as_compose_does(tmp_path: Path
     assert (service.get("A"), service.get("B"), service.get("C")) == ("1", None, "c")
 
 
+def test_compose_reset_of_a_whole_service_removes_it(tmp_path: Path) -> None:
+    """`old: !reset {}` drops the service before services are listed (code review: it failed)."""
+    path = tmp_path / "docker-compose.yml"
+    path.write_text("services:\n  old: !reset {}\n  w:\n    image: ghcr.io/open-webui/open-webui:main\n"
+                    "    environment:\n      WEBUI_URL: https://chat.example.org\n")
+    [service] = load_compose(str(path), [], {})
+    assert service.get("WEBUI_URL") == "https://chat.example.org"
+
+
 def test_to_python_keeps_its_signature_and_types() -> None:
     [node] = compose_documents("a: 1\nb: [x, {c: true}]\n", "f.yaml", what="manifest")
     assert to_python(node, "f.yaml", what="manifest") == {"a": 1, "b": ["x", {"c": True}]}

@@ -89,11 +89,11 @@ def load_compose(path: str, service_names: Sequence[str], environ: Mapping[str, 
             raise ConfigError(f"the key '{key_path[-1]}' is repeated in the same mapping "
                               f"('{'.'.join(key_path)}'); docker compose refuses the file",
                               path=path, line=key_node.start_mark.line + 1)
+    _apply_compose_tags(root)  # first: `!reset` may remove a whole service
     services_node = _mapping_get(root, "services")
     if not isinstance(services_node, yaml.MappingNode):
         raise ConfigError("no 'services:' mapping found; is this a docker-compose file?", path=path)
     service_nodes: dict[str, Any] = _mapping_get(services_node, None)
-    _apply_compose_tags(root)
     lookup = _project_env(path, environ)
     _check_interpolation(root, path, lookup)
     # Service names as compose reads them: the key's text (`1:` is the service "1").
