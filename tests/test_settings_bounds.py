@@ -610,6 +610,20 @@ def test_compose_reset_and_override_tags_are_read_as_compose_does(tmp_path: Path
     assert (service.get("A"), service.get("B"), service.get("C")) == ("1", None, "c")
 
 
+def test_a_required_variable_in_an_env_file_fails_as_compose_does(tmp_path: Path) -> None:
+    """compose reads `env_file:` with its own interpolation: `${VAR:?message}` unset stops it with
+    the author's message (review of issue 8: the literal text was taken as the key)."""
+    (tmp_path / "ef.env").write_text("WEBUI_SECRET_KEY=${MISSINGVAR:?set the key}\nA=${B:-dflt}\n")
+    path = tmp_path / "docker-compose.yml"
+    path.write_text("services:\n  w:\n    image: ghcr.io/open-webui/open-webui:main\n"
+                    "    env_file: ef.env\n")
+    with pytest.raises(ConfigError, match="set the key") as excinfo:
+        load_compose(str(path), [], {})
+    assert "ef.env:1" in str(excinfo.value)
+    [service] = load_compose(str(path), [], {"MISSINGVAR": "Xk29-value-from-host"})
+    assert (service.get("WEBUI_SECRET_KEY"), service.get("A")) == ("Xk29-value-from-host", "dflt")
+
+
 def test_compose_reset_of_a_whole_service_removes_it(tmp_path: Path) -> None:
     """`old: !reset {}` drops the service before services are listed (code review: it failed)."""
     path = tmp_path / "docker-compose.yml"

@@ -53,7 +53,8 @@ def _project_env(path: str, environ: Mapping[str, str]) -> dict[str, str]:
     dot_env = Path(path).parent / ".env"
     if dot_env.exists():  # a FIFO or a folder named .env is an error (read_text), never a wait
         lookup.update({k: v.value for k, v in parse_env_text(read_text(dot_env, "env file"),
-                                                             str(dot_env), environ).items()})
+                                                             str(dot_env), environ,
+                                                             compose=True).items()})
     lookup.update(environ)
     return lookup
 
@@ -323,7 +324,7 @@ def _service_source(path: str, name: str, service: Any, lookup: Mapping[str, str
         if not required and not full.exists():
             continue
         if full not in env_cache:
-            env_cache[full] = parse_env_text(read_text(full, "env file"), str(full), lookup)
+            env_cache[full] = parse_env_text(read_text(full, "env file"), str(full), lookup, compose=True)
         variables.update(env_cache[full])
     for key, given, line, raw in _environment(path, name, node, lines, lookup):
         if given is None and key not in lookup:

@@ -20,15 +20,27 @@ from dotenv.parser import Binding, Original, Position, Reader, parse_binding
 from authdoctor.errors import ConfigError
 from authdoctor.findings import SourceLocation
 from authdoctor.settings.files import read_text
-from authdoctor.settings.interpolate import InterpolationBudget, InterpolationError, interpolate
+from authdoctor.settings.interpolate import (
+    InterpolationBudget,
+    InterpolationError,
+    interpolate,
+    interpolate_compose,
+)
 from authdoctor.settings.model import EnvSource, EnvVar
 
 
-def parse_env_text(text: str, path: str, environ: Mapping[str, str] | None = None) -> dict[str, EnvVar]:
+def parse_env_text(text: str, path: str, environ: Mapping[str, str] | None = None, *,
+                   compose: bool = False) -> dict[str, EnvVar]:
     """Variables of a dotenv text. `${VAR}` resolves from earlier lines, then `environ`.
     A line dotenv cannot parse is a ConfigError naming the line (compose refuses such files too),
-    and so are references that together produce more than the file's interpolation budget."""
+    and so are references that together produce more than the file's interpolation budget.
+
+    `compose=True` reads a compose `env_file:` (or the project `.env`) as docker compose does:
+    its references follow the compose specification, so `${VAR:?message}` with VAR unset stops
+    the run with the author's message, as `docker compose up` does; Open WebUI's own
+    `load_dotenv` (python-dotenv) is the default."""
     environ = os.environ if environ is None else environ
+    resolve = interpolate_compose if compose else interpolate
     budget = InterpolationBudget()
     result: dict[str, EnvVar] = {}
     lookup: dict[str, str] = dict(environ)  # earlier lines win over the environment
@@ -61,7 +73,7 @@ def parse_env_text(text: str, path: str, environ: Mapping[str, str] | None = Non
         after_eq = raw.split("=", 1)[1].lstrip() if "=" in raw else ""
         if binding.value is not None and not after_eq.startswith("'"):
             try:
-                value, _missing = interpolate(value, lookup, budget)
+                value, _missing = resolve(value, lookup, budget)
             except InterpolationError as exc:
                 raise ConfigError(f"{binding.key}: {exc}", path=path, line=line,
                                   key=binding.key) from None
