@@ -255,9 +255,15 @@ def occurring_in(candidates: Iterable[str], texts: Iterable[str]) -> set[str]:
     """The candidates that occur somewhere in any of `texts`, in time linear in the texts'
     length (one trie regex in a lookahead, so overlapping occurrences are all seen) rather than
     one search per candidate and text. Used to find variables that feed a secret."""
-    wanted = {c for c in candidates if c}
+    texts = list(texts)
+    longest_text = max((len(t) for t in texts), default=0)
+    wanted = {c for c in candidates if c and len(c) <= longest_text}  # longer ones fit nowhere
+    # A long candidate (a pasted certificate) is tested directly: in a trie it would cost a dict
+    # per character.
+    found = {c for c in wanted if len(c) > _TRIE_MAX and any(c in text for text in texts)}
+    wanted = {c for c in wanted if len(c) <= _TRIE_MAX}
     if not wanted:
-        return set()
+        return found
     trie: dict[str, Any] = {}
     for candidate in wanted:
         node = trie
@@ -267,8 +273,7 @@ def occurring_in(candidates: Iterable[str], texts: Iterable[str]) -> set[str]:
     try:
         finder = re.compile(f"(?=({_trie_regex(trie)}))")
     except (RecursionError, re.error, OverflowError):
-        return {c for c in wanted if any(c in text for text in texts)}
-    found: set[str] = set()
+        return found | {c for c in wanted if any(c in text for text in texts)}
     for text in texts:
         for match in finder.finditer(text):
             longest = match.group(1)  # the trie prefers the longest; shorter ones are its prefixes
