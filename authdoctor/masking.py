@@ -44,7 +44,9 @@ def mask(value: str | None) -> str:
 
 # --------------------------------------------------------------------------- credentials inside a value
 
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,30}://")
+# Where a URL's authority starts: `scheme://`, and also a scheme-relative `//host` and the typo
+# `redis//host` (Redis and HTTP clients reject both, but their passwords are still passwords).
+_SCHEME = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.\-]{0,30}:?)?//")
 _ENTRY_END = ";, \t\r\n"
 _BARE_ENTRY = re.compile(r"[^;,\s]+")
 _BARE_HOST = re.compile(r"(?:[A-Za-z0-9._\-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]*)?(?:[/?#].*)?")

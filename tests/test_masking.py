@@ -60,7 +60,12 @@ def test_secret_names(name: str, secret: bool) -> None:
     ("Password=abc;Server=db", "Password=***;Server=db"),
     ("Authorization: Bearer eyJabc.def", "Authorization: Bearer ***"),
     ("-----BEGIN PRIVATE KEY-----MIIE", "-----BEGIN PRIVATE KEY-----***"),
+    # scheme-relative and a scheme without its colon (review of issue 7: both leaked)
+    ("//:Xk29hunter5@redis:6379/0", "//:***@redis:6379/0"),
+    ("redis//:pw5555@redis", "redis//:***@redis"),
+    ("https://a:pw1@x.org;//b:pw2@y.org", "https://a:***@x.org;//b:***@y.org"),
     # Nothing to mask:
+    ("/app/backend//data", "/app/backend//data"),
     ("https://chat.example.org/oauth/oidc/callback", "https://chat.example.org/oauth/oidc/callback"),
     ("john@example.org", "john@example.org"),
     ("redis://cache:6379/0", "redis://cache:6379/0"),
