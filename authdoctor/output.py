@@ -17,7 +17,7 @@ import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from authdoctor.errors import UsageError
 
@@ -100,7 +100,7 @@ def write_output(text: str, output: str | None) -> None:
         buffer = getattr(stream, "buffer", None)
         if buffer is not None:
             stream.flush()
-            buffer.write(data)
+            _write_all(buffer, data)
             buffer.flush()
         else:  # a text-only stream (a test's capture): it takes str
             stream.write(data.decode("utf-8"))
@@ -110,6 +110,21 @@ def write_output(text: str, output: str | None) -> None:
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         raise StdoutUnwritable(f"cannot write to stdout: {reason}") from None
+
+
+def _write_all(buffer: Any, data: bytes) -> None:
+    """Every byte of `data`. Under PYTHONUNBUFFERED (or -u) stdout's binary layer is the raw file,
+    whose write may take only part (64 KiB into a pipe whose reader just left) and say so by its
+    count, not by an error: keep writing, so the next write meets the broken pipe."""
+    view = memoryview(data)
+    while view:
+        written = buffer.write(view)
+        if written is None:  # a non-blocking stream that would block: wait for it
+            import select
+
+            select.select([], [buffer], [])
+            continue
+        view = view[written:]
 
 
 def one_line(text: str) -> str:

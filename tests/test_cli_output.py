@@ -89,6 +89,27 @@ def test_a_reader_that_goes_away_ends_quietly_with_141(env_file: Path, args: lis
     assert result.stderr == ""
 
 
+@pytest.mark.parametrize("unbuffered", ["1", ""])
+def test_a_reader_that_leaves_mid_report_ends_with_141(tmp_path: Path, unbuffered: str) -> None:
+    """`authdoctor check ... | head -c1` on a report far larger than a pipe's buffer: the reader
+    leaves after the first bytes. Under PYTHONUNBUFFERED the raw write took 64 KiB, said so by
+    its count and the run exited 0 with the report cut (review of issue 7)."""
+    many = tmp_path / "many.env"
+    many.write_text("WEBUI_URL=https://chat.example.org\n"
+                    + "".join(f"WEBUI_X_{i}=v\n" for i in range(600)))
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": unbuffered}
+    proc = subprocess.Popen([sys.executable, "-m", "authdoctor", "check", "--env-file", str(many),
+                             "--offline", "-v"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=env)
+    assert proc.stdout is not None and proc.stderr is not None
+    while not proc.stdout.read(1):  # the report has begun
+        pass
+    proc.stdout.close()  # the reader leaves, as head -c1 does
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 141
+    assert err == b""
+
+
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 @pytest.mark.parametrize("args", [["jwt", "decode", TOKEN, "--now", NOW], ["check", "--env-file", "ENV",
                                                                             "--offline"]])
