@@ -202,6 +202,7 @@ _VERIFY_WORDS = {
     9: "the certificate is not valid yet",
     10: "the certificate has expired",
     62: "the certificate is for other host names",
+    64: "the certificate is for other addresses",
 }
 
 
@@ -253,7 +254,7 @@ def _tls_failure(error: ssl.SSLCertVerificationError, host: str, cert: TlsCertif
     code = error.verify_code
     if code in _UNKNOWN_CA:
         summary = "the certificate is signed by a CA this machine does not trust (unknown CA)"
-    elif code == 62 and cert is not None and cert.sans:
+    elif code in (62, 64) and cert is not None and cert.sans:  # host name / IP address mismatch
         summary = f"the certificate is for {', '.join(cert.sans)}, not {host}"
     else:
         summary = _VERIFY_WORDS.get(code, f"the certificate was refused ({error.verify_message})")
