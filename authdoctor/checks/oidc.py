@@ -1,4 +1,5 @@
-"""OIDC provider settings (the settings half; the live discovery/JWKS probes come later).
+"""OIDC provider: the settings half, and the live half for the discovery document (JWKS, end-session,
+scopes and PKCE come later).
 
 Failure modes named here from the settings alone:
 
