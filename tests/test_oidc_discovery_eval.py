@@ -131,6 +131,8 @@ def test_unreachable_names_the_rung_its_evidence_and_what_was_not_attempted() ->
     assert f.evidence["failed at"] == "tls"
     assert f.evidence["names (SAN)"] == "idp.corp"
     assert "Not attempted because of it: protocol, application." in f.detail
+    [plain] = evaluate(failed(Rung.TCP, "refused"), "http://127.0.0.1:1" + oidc.WELL_KNOWN_OIDC)
+    assert "Not attempted because of it: protocol, application." in plain.detail  # no TLS on http
     assert "CA" in f.fix and "--ca-file" in f.fix
     assert f.subject == "OPENID_PROVIDER_URL"
 

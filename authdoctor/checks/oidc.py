@@ -287,7 +287,8 @@ _RUNG_FIX = {
 
 def _unreachable(failure: ProbeFailure, shown: str, evidence: dict[str, str],
                  location: SourceLocation | None) -> Finding:
-    later = ", ".join(r.value for r in failure.not_attempted)
+    plain_http = shown.lower().startswith("http://")
+    later = ", ".join(r.value for r in failure.not_attempted if not (plain_http and r.value == "tls"))
     fix = _RUNG_FIX.get(failure.rung.value, "Make the discovery URL reachable from the Open WebUI container.")
     if failure.timed_out:
         fix = ("Find why it does not answer from inside the Open WebUI container (DNS, firewall, "
@@ -467,8 +468,8 @@ def evaluate_discovery(observation: HttpObservation, *, configured_url: str,
             "the discovery URL answers, but not with JSON"
             + (f" ({observation.content_type.split(';')[0].strip()})" if observation.content_type else ""),
             detail=(f"GET {shown} answers HTTP {status} with a body that is not JSON (content type "
-                    f"{observation.content_type or 'none'}); it starts: {_preview(observation.body)}. "
-                    "A login page or an SPA here means OPENID_PROVIDER_URL is not the metadata "
+                    f"{observation.content_type or 'none'}). A login "
+                    "page or an SPA here means OPENID_PROVIDER_URL is not the metadata "
                     "document or a proxy intercepts it. Open WebUI's OAuth client cannot parse it, "
                     "so /oauth/oidc/login fails and the OAuth sign-out answers 500."),
             fix=("Set OPENID_PROVIDER_URL to <issuer>/.well-known/openid-configuration and exempt "
