@@ -266,10 +266,14 @@ def _apply_ignores(findings: Iterable[Finding], ignore: Sequence[str]) -> tuple[
 
 async def run_checks_async(deployment: Deployment, specs: Sequence[CheckSpec], options: RunOptions,
                            now: datetime) -> tuple[CheckOutcome, ...]:
-    probe_timeout = options.probe_timeout_s or deployment.probe.timeout_s
-    ctx = CheckContext(deployment=deployment, now=now, offline=options.offline,
-                       probe_timeout_s=min(probe_timeout, options.timeout_s))
+    from authdoctor.probes.cache import ProbeSession
+
+    probe_timeout = min(options.probe_timeout_s or deployment.probe.timeout_s, options.timeout_s)
     deadline = options.deadline if options.deadline is not None else time.monotonic() + options.timeout_s
+    # One probe session per run: its cache makes areas that need the same document share a request.
+    probes = ProbeSession.from_options(deployment.probe, timeout_s=probe_timeout, deadline=deadline)
+    ctx = CheckContext(deployment=deployment, now=now, offline=options.offline,
+                       probe_timeout_s=probe_timeout, probes=probes)
 
     async def one(spec: CheckSpec) -> CheckOutcome:
         started = time.monotonic()

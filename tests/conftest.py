@@ -1,4 +1,5 @@
 # tests/ has no __init__.py (its helpers are imported as top-level modules), so pytest imports
 # tests/lab/ as the package `lab`; the lab's plugin is therefore `lab.fixtures`.
-# `catalog_coverage` fails a whole-suite run in which some catalog code is produced by no test.
-pytest_plugins = ["lab.fixtures", "catalog_coverage"]
+# `catalog_coverage` fails a whole-suite run in which some catalog code is produced by no test;
+# `loopback_only` makes names other than loopback fail to resolve in this process.
+pytest_plugins = ["lab.fixtures", "catalog_coverage", "loopback_only"]

@@ -67,9 +67,12 @@ ENTRIES: tuple[CodeInfo, ...] = (
             "The issuer in the discovery document must be identical to the URL the well-known path "
             "was appended to (OIDC Discovery §4.3, rule D3), and ID tokens carry the same value in "
             "iss. A difference means the IdP believes it lives at another URL (a proxy in front of "
-            "Keycloak without KC_HOSTNAME, http vs https, an internal host name), and authlib's "
-            "exact iss check then fails every OIDC sign-in with " + _FAILED + ". Most often the "
-            "only difference is a trailing slash; the finding says so when that is the case."
+            "Keycloak without KC_HOSTNAME, http vs https, an internal host name). Clients that "
+            "follow the rule refuse such a provider. Open WebUI's authlib does not compare the two "
+            "itself: it checks each ID token's iss against the document's issuer exactly, so OIDC "
+            "sign-in fails with " + _FAILED + " as soon as the tokens carry the other form (the IdP "
+            "reached under two names). Most often the only difference is a trailing slash; the "
+            "finding says so, and which side has it, and is then a warning."
         ),
         fix="Configure the IdP's public URL (e.g. Keycloak KC_HOSTNAME, proxy headers) so the issuer "
             "is the URL users and Open WebUI reach, and set OPENID_PROVIDER_URL to "
@@ -217,12 +220,13 @@ ENTRIES: tuple[CodeInfo, ...] = (
         severity=Severity.WARNING,
         summary="the discovery document answered, but slower than the timeout threshold",
         explanation=(
-            _USES + ", and the sign-out fetch happens while the user waits. A response slower than "
-            "authdoctor's threshold (OAUTH_TIMEOUT seconds when set, otherwise its own default) "
-            "means logins and sign-outs hang and, under load or when the IdP is slower still, time "
-            "out: the login ends in a 500 and the sign-out in 500 'Failed to sign out from the "
-            "OpenID provider.' Typical causes are DNS timeouts (IPv6 first), a proxy in between or "
-            "an overloaded IdP."
+            _USES + ", and the sign-out fetch happens while the user waits. authdoctor warns when "
+            "the answer takes half the time the app's OAuth client waits (OAUTH_TIMEOUT seconds when "
+            "set, otherwise httpx's default of 5 s), and at most 2 s: a discovery document normally "
+            "answers in well under a second. Slower than that, logins and sign-outs hang and, under "
+            "load or when the IdP is slower still, time out: the login ends in a 500 and the "
+            "sign-out in 500 'Failed to sign out from the OpenID provider.' Typical causes are DNS "
+            "timeouts (IPv6 first), a proxy in between or an overloaded IdP."
         ),
         fix="Find the slow hop (DNS, proxy, IdP) from inside the container; raise OAUTH_TIMEOUT "
             "(seconds) only as a stopgap.",

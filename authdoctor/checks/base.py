@@ -5,8 +5,10 @@ module-level constant `CHECK: CheckSpec`:
 
 - `settings`: a *pure* function from the settings (and `now`) to findings. No I/O. It runs in
   every `check`, including `--offline`.
-- `live`: an async function that probes the real services through the injected clients and turns
-  library exceptions into findings. It runs unless `--offline`.
+- `live`: an async function that probes the real services and evaluates what it saw. It runs
+  unless `--offline`. It probes through `ctx.probes` (`authdoctor.probes.cache.ProbeSession`: the
+  run's TLS policy, probe timeout and deadline, and the per-run cache, so areas asking for the
+  same document share one request), and turns observations into findings with pure functions.
 
 Either may be None. The runner discovers modules (`authdoctor.checks.registry`), runs them
 concurrently, and turns a crash or a deadline into an `internal.*` finding.
@@ -34,15 +36,26 @@ from authdoctor.settings.model import Deployment
 if TYPE_CHECKING:
     import httpx
 
+    from authdoctor.probes.cache import ProbeSession
+
 
 @dataclass(frozen=True)
 class CheckContext:
-    """Everything a check may read. `now` is the run's clock (`--now` fixes it)."""
+    """Everything a check may read. `now` is the run's clock (`--now` fixes it). `probes` is the
+    run's probe session (made from the deployment's probe options when not given)."""
 
     deployment: Deployment
     now: datetime
     offline: bool = False
     probe_timeout_s: float = 5.0
+    probes: ProbeSession = None  # type: ignore[assignment]  # filled in by __post_init__
+
+    def __post_init__(self) -> None:
+        if self.probes is None:
+            from authdoctor.probes.cache import ProbeSession
+
+            object.__setattr__(self, "probes", ProbeSession.from_options(
+                self.deployment.probe, timeout_s=self.probe_timeout_s))
 
     def http_client(self) -> httpx.AsyncClient:
         """A client with the run's TLS and timeout policy (see `authdoctor.http`)."""

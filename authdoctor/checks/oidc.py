@@ -1,4 +1,5 @@
-"""OIDC provider settings (the settings half; the live discovery/JWKS probes come later).
+"""OIDC provider: the settings half, and the live half for the discovery document (JWKS, end-session,
+scopes and PKCE come later).
 
 Failure modes named here from the settings alone:
 
@@ -20,21 +21,51 @@ Failure modes named here from the settings alone:
   that personal-account tokens carry (Microsoft identity platform OIDC docs; idp-responses E3),
   so it is not reported.
 
-Live half (later work, `live=` below): fetch the discovery document (`oidc.discovery-*`,
-`oidc.issuer-mismatch`, `oidc.end-session-missing`, `oidc.scope-unsupported`,
-`oidc.pkce-unsupported`) and the JWKS (`oidc.jwks-*`). When it lands it should not repeat
-`oidc.issuer-template` for the Microsoft tenant already reported here.
+Live half (`check_live`, discovery only so far): `OPENID_PROVIDER_URL` is fetched verbatim, as
+the app's authlib client does (GET, redirects not followed, `raise_for_status`, `resp.json()`: see
+`authlib.integrations.base_client.async_app.load_server_metadata`), through the run's probe
+session, and `evaluate_discovery` (pure) names what would break:
+
+- `oidc.discovery-unreachable`: DNS, TCP, TLS or an HTTP error status (the failed rung and its
+  evidence; rule D2).
+- `oidc.discovery-not-json`: a redirect (the app's client does not follow it) or a 2xx body that is
+  not JSON, with its content type and first bytes. A JSON body under another content type is
+  accepted, as authlib accepts it.
+- `oidc.discovery-invalid`: not an object, larger than the probe's 1 MiB cap, or the metadata
+  required by OIDC Discovery §3 (rule D4) missing or of the wrong type. `RS256` in
+  `id_token_signing_alg_values_supported` is not demanded: authlib verifies with the key's own
+  algorithm, and ES256-only providers (Kanidm) work with the app.
+- `oidc.issuer-mismatch`: the document's `issuer` compared as an exact string with the issuer the
+  URL names (the URL before `/.well-known/openid-configuration`, or after
+  `/.well-known/oauth-authorization-server`; OIDC Discovery §4.3, rule D3; RFC 8414 §3.3, M3).
+  authlib 1.7.2 does not make this comparison itself (it checks ID tokens against the document's
+  issuer), so a difference of only a trailing slash, which the OIDF suite also tolerates, is a
+  warning; any other difference keeps the catalog's error.
+- `oidc.discovery-slow`: the answer took at least `slow_threshold_s`: half the time the app's HTTP
+  client waits (`OAUTH_TIMEOUT`, else httpx's default 5 s), at most `SLOW_CAP_S` (2 s). Discovery
+  normally answers in well under a second; beyond half the app's timeout, load or a cold cache
+  tips sign-in and sign-out into timeouts.
+
+Not yet: the Google and Microsoft discovery URLs, the JWKS, end-session, scopes and PKCE (issue
+9's later probes). When they land, `oidc.issuer-template` already reported here is not repeated.
 """
 
 from __future__ import annotations
 
+import json
+from typing import TYPE_CHECKING, Any
+
 from authdoctor.checks._urls import URLProblem, is_loopback_host, parse_absolute
 from authdoctor.checks.base import CheckContext, CheckSpec, finding, skipped
-from authdoctor.findings import Finding
-from authdoctor.masking import mask_url
+from authdoctor.findings import Finding, Severity, SourceLocation
+from authdoctor.masking import mask_credentials, mask_url
 from authdoctor.openwebui.envread import getenv
 from authdoctor.openwebui.oauth import configured_providers, partially_configured_providers
 from authdoctor.settings.model import EnvSource
+
+if TYPE_CHECKING:
+    from authdoctor.probes import ProbeFailure
+    from authdoctor.probes.http import HttpObservation
 
 AREA = "oidc"
 WELL_KNOWN_OIDC = "/.well-known/openid-configuration"
@@ -189,4 +220,311 @@ def check_settings(ctx: CheckContext) -> list[Finding]:
             *provider_url_tenant_findings(env)]
 
 
-CHECK = CheckSpec(area=AREA, title="OIDC provider", settings=check_settings, live=None)
+# ----------------------------------------------------------------------------- live: discovery
+
+#: httpx's default timeout, which the app's authlib client uses unless OAUTH_TIMEOUT is set.
+APP_DEFAULT_TIMEOUT_S = 5.0
+#: `oidc.discovery-slow` fires at half the app's timeout, but never above this.
+SLOW_CAP_S = 2.0
+#: OIDC Discovery §3 (rule D4): required metadata and its JSON type.
+REQUIRED_METADATA: tuple[tuple[str, type], ...] = (
+    ("issuer", str), ("authorization_endpoint", str), ("token_endpoint", str), ("jwks_uri", str),
+    ("response_types_supported", list), ("subject_types_supported", list),
+    ("id_token_signing_alg_values_supported", list),
+)
+PREVIEW_CHARS = 160
+_TOO_DEEP: Any = object()  # stands for a JSON body nested deeper than the parser goes
+
+
+def app_timeout_s(env: EnvSource) -> tuple[float, bool]:
+    """The seconds the app's OAuth client waits for discovery, and whether OAUTH_TIMEOUT set it
+    (0.12.4: `client_kwargs['timeout'] = int(OAUTH_TIMEOUT)` when non-empty)."""
+    raw = getenv(env, "OAUTH_TIMEOUT", "")
+    try:
+        value = int(raw)
+    except ValueError:
+        return APP_DEFAULT_TIMEOUT_S, False
+    return (float(value), True) if value > 0 else (APP_DEFAULT_TIMEOUT_S, False)
+
+
+def slow_threshold_s(app_timeout: float) -> float:
+    return min(SLOW_CAP_S, app_timeout / 2)
+
+
+def expected_issuer(url: str) -> str | None:
+    """The issuer a discovery URL names: the text before `/.well-known/openid-configuration`
+    (OIDC Discovery §4), or origin + the path after `/.well-known/oauth-authorization-server`
+    (RFC 8414 §3). None when the URL is neither (the settings half reports that)."""
+    base = url.split("#", 1)[0].split("?", 1)[0]
+    if base.endswith(WELL_KNOWN_OIDC):
+        return base[: -len(WELL_KNOWN_OIDC)]
+    if WELL_KNOWN_RFC8414 in base:
+        origin, _, rest = base.partition(WELL_KNOWN_RFC8414)
+        return origin + rest
+    return None
+
+
+def _preview(body: bytes) -> str:
+    """The first bytes of a body, as one printable line (credentials in it masked)."""
+    text = body[: PREVIEW_CHARS * 4].decode("utf-8", errors="replace")
+    text = " ".join(text.split())
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    if len(text) > PREVIEW_CHARS:
+        text = text[:PREVIEW_CHARS] + "…"
+    return mask_credentials(text) or "(empty body)"
+
+
+_RUNG_FIX = {
+    "dns": ("Make the host name resolvable from inside the Open WebUI container (Docker network, "
+            "/etc/hosts, DNS server), or use a name it can resolve in OPENID_PROVIDER_URL."),
+    "tcp": ("Check the host and port in OPENID_PROVIDER_URL and that the IdP is running and "
+            "reachable from the Open WebUI container (firewall, Docker network, proxy)."),
+    "tls": ("Give the Open WebUI container the CA that signed the IdP's certificate (e.g. "
+            "REQUESTS_CA_BUNDLE / SSL_CERT_FILE; authdoctor: --ca-file), or use the host name the "
+            "certificate is issued for in OPENID_PROVIDER_URL."),
+}
+
+
+def _unreachable(failure: ProbeFailure, shown: str, evidence: dict[str, str],
+                 location: SourceLocation | None) -> Finding:
+    plain_http = shown.lower().startswith("http://")
+    later = ", ".join(r.value for r in failure.not_attempted if not (plain_http and r.value == "tls"))
+    fix = _RUNG_FIX.get(failure.rung.value, "Make the discovery URL reachable from the Open WebUI container.")
+    if failure.timed_out:
+        fix = ("Find why it does not answer from inside the Open WebUI container (DNS, firewall, "
+               "proxy, an overloaded IdP); raise --probe-timeout only to see how slow it is.")
+    return finding(
+        "oidc.discovery-unreachable",
+        f"the OIDC discovery document cannot be fetched: {failure.summary}",
+        detail=(f"GET {shown} failed at the {failure.rung.value} step: {failure.summary}."
+                + (f" Not attempted because of it: {later}." if later else "")
+                + " Open WebUI fetches this URL at the first OIDC sign-in and at every OAuth sign-out, "
+                "so /oauth/oidc/login fails and the sign-out answers 500."),
+        fix=fix, evidence={**evidence, "failed at": failure.rung.value, **failure.evidence},
+        subject="OPENID_PROVIDER_URL", location=location)
+
+
+def _status_finding(observation: HttpObservation, shown: str, evidence: dict[str, str],
+                    location: SourceLocation | None) -> Finding:
+    status = f"HTTP {observation.status} {observation.reason}".rstrip()
+    seen = {**evidence, "status": status, "content type": observation.content_type or "(none)",
+            "first bytes": _preview(observation.body)}
+    if observation.status is not None and 300 <= observation.status < 400:
+        target = observation.headers.get("location", "(no Location header)")
+        return finding(
+            "oidc.discovery-not-json",
+            f"the discovery URL redirects ({status}) instead of answering with the document",
+            detail=(f"GET {shown} answers {status} to {mask_url(target)}. Open WebUI's OAuth client "
+                    "does not follow redirects when it fetches the metadata, so the fetch fails: a "
+                    "redirect here is usually a login wall or an http-to-https or path rewrite."),
+            fix=("Set OPENID_PROVIDER_URL to the URL that answers the JSON document directly "
+                 "(<issuer>/.well-known/openid-configuration) and exempt that path from any "
+                 "authenticating proxy."),
+            evidence={**seen, "Location": mask_url(target)}, subject="OPENID_PROVIDER_URL",
+            location=location)
+    if observation.status == 404:
+        fix = ("Check the realm, tenant or base path in OPENID_PROVIDER_URL; the document lives at "
+               "<issuer>/.well-known/openid-configuration.")
+    elif observation.status in (401, 403, 407):
+        fix = ("Exempt /.well-known/openid-configuration from the authenticating proxy or firewall "
+               "in front of the IdP (the document is public by design).")
+    else:
+        fix = "The IdP or a proxy in front of it is failing: check its logs, then retry."
+    return finding(
+        "oidc.discovery-unreachable",
+        f"the OIDC discovery URL answers {status}",
+        detail=(f"GET {shown} answers {status} (a discovery response must be HTTP 200 with JSON, "
+                "OIDC Discovery §4.2). Open WebUI's OAuth client raises on it, so /oauth/oidc/login "
+                "fails and the OAuth sign-out answers 500."),
+        fix=fix, evidence={**seen, "failed at": "protocol"}, subject="OPENID_PROVIDER_URL",
+        location=location)
+
+
+def _metadata_problems(document: dict[str, Any]) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    for name, kind in REQUIRED_METADATA:
+        value = document.get(name)
+        if name not in document:
+            problems[name] = "missing"
+        elif kind is str and not (isinstance(value, str) and value.strip()):
+            problems[name] = f"{_json_type(value)}, not a non-empty string"
+        elif kind is list and not (isinstance(value, list) and value
+                                   and all(isinstance(v, str) for v in value)):
+            problems[name] = f"{_json_type(value)}, not a non-empty list of strings"
+    return problems
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, str):
+        return "an empty string" if not value.strip() else f"the string {value[:60]!r}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, list):
+        return "an empty list" if not value else "a list with non-string items"
+    return "an object"
+
+
+def _issuer_finding(issuer: str, expected: str, shown: str, evidence: dict[str, str],
+                    location: SourceLocation | None) -> Finding:
+    slash_only = issuer.rstrip("/") == expected.rstrip("/")
+    fetch_url = issuer.rstrip("/") + WELL_KNOWN_OIDC
+    issuer, expected = mask_url(issuer), mask_url(expected)  # compared raw above, shown masked below
+    seen = {**evidence, "issuer in the document": issuer, "issuer the URL names": expected}
+    effect = ("Open WebUI's OAuth library (authlib 1.7.2) does not compare these two itself: it "
+              "checks each ID token's iss against the document's issuer, so sign-in works only "
+              "while the IdP's tokens carry exactly that value. Clients that follow the rule refuse "
+              "this provider, and anything set up with the URL's form of the issuer fails.")
+    if slash_only:
+        doc_side = issuer.endswith("/")
+        side = ("the document's issuer ends in '/', the URL's does not" if doc_side
+                else "the URL's issuer ends in '/', the document's does not")
+        fix = (f"Make the IdP's issuer exactly {expected} (its public URL setting), or, if the IdP "
+               "always publishes a trailing slash (Auth0, authentik), know that strict clients will "
+               "refuse it; Open WebUI itself accepts it." if doc_side
+               else f"Set OPENID_PROVIDER_URL={mask_url(fetch_url)}")
+        return finding(
+            "oidc.issuer-mismatch",
+            f"the discovery issuer differs from OPENID_PROVIDER_URL only by a trailing slash ({side})",
+            detail=(f"OPENID_PROVIDER_URL={shown!r} names the issuer {expected!r}, and OIDC Discovery "
+                    f"§4.3 requires the document's issuer to be identical; it is {issuer!r}: {side}. "
+                    + effect),
+            fix=fix, evidence={**seen, "difference": side}, subject="OPENID_PROVIDER_URL",
+            location=location, severity=Severity.WARNING)
+    return finding(
+        "oidc.issuer-mismatch",
+        f"the discovery document's issuer is {issuer!r}, not {expected!r}",
+        detail=(f"OPENID_PROVIDER_URL={shown!r} names the issuer {expected!r}, but the document says "
+                f"{issuer!r} (OIDC Discovery §4.3 requires them to be identical). The IdP believes it "
+                "lives at another URL: a proxy in front of it without its public-URL setting (Keycloak "
+                "KC_HOSTNAME), http vs https, or an internal host name. " + effect),
+        fix=("Configure the IdP's public URL (Keycloak KC_HOSTNAME, forwarded proxy headers) so its "
+             f"issuer is {expected}, or, if {issuer} is reachable from the Open WebUI container and "
+             f"the browsers, set OPENID_PROVIDER_URL={mask_url(fetch_url)}."),
+        evidence=seen, subject="OPENID_PROVIDER_URL", location=location)
+
+
+def _slow_finding(elapsed: float, threshold: float, app_timeout: float, from_setting: bool, shown: str,
+                  evidence: dict[str, str], location: SourceLocation | None) -> Finding:
+    source = "OAUTH_TIMEOUT" if from_setting else "httpx's default; OAUTH_TIMEOUT is not set"
+    over = elapsed >= app_timeout
+    return finding(
+        "oidc.discovery-slow",
+        f"the OIDC discovery document took {elapsed:.1f} s to answer"
+        + (f", longer than the app waits ({app_timeout:g} s)" if over else ""),
+        detail=(f"GET {shown} answered in {elapsed:.2f} s. authdoctor warns from {threshold:g} s: half "
+                f"of the {app_timeout:g} s the app's OAuth client waits ({source}), at most "
+                f"{SLOW_CAP_S:g} s. Open WebUI fetches this document at the first sign-in after a "
+                "start and at every OAuth sign-out, while the user waits."
+                + (" At this speed the app's fetch times out: sign-in and sign-out fail." if over else "")),
+        fix=("Find the slow hop (DNS, proxy, IdP) from inside the Open WebUI container; raise "
+             "OAUTH_TIMEOUT (seconds) only as a stopgap."),
+        evidence={**evidence, "answered in": f"{elapsed:.2f} s", "threshold": f"{threshold:g} s",
+                  "app timeout": f"{app_timeout:g} s ({source})"},
+        subject="OPENID_PROVIDER_URL", location=location)
+
+
+def evaluate_discovery(observation: HttpObservation, *, configured_url: str,
+                       location: SourceLocation | None = None,
+                       app_timeout: float = APP_DEFAULT_TIMEOUT_S,
+                       timeout_from_setting: bool = False) -> list[Finding]:
+    """Findings from one discovery fetch of `configured_url` (OPENID_PROVIDER_URL). Pure: the
+    observation is all it reads. An empty list means the document is usable."""
+    shown = mask_url(configured_url)
+    evidence = {"OPENID_PROVIDER_URL": shown}
+    if observation.proxy:
+        evidence["proxy"] = observation.proxy
+    if observation.failure is not None:
+        return [_unreachable(observation.failure, shown, evidence, location)]
+    findings: list[Finding] = []
+    threshold = slow_threshold_s(app_timeout)
+    if observation.elapsed_s >= threshold:
+        findings.append(_slow_finding(observation.elapsed_s, threshold, app_timeout, timeout_from_setting,
+                                      shown, evidence, location))
+    status = observation.status or 0
+    if not 200 <= status < 300:
+        return [_status_finding(observation, shown, evidence, location), *findings]
+    seen = {**evidence, "content type": observation.content_type or "(none)"}
+    if observation.body_truncated:
+        return [finding(
+            "oidc.discovery-invalid",
+            f"the discovery document is larger than {len(observation.body) // 1024} KiB",
+            detail=(f"GET {shown} answers a body of more than {len(observation.body)} bytes; a "
+                    "discovery document is a few KiB. authdoctor stopped reading: this is not the "
+                    "metadata document (or something in front of the IdP is broken)."),
+            fix="Point OPENID_PROVIDER_URL at the provider's real discovery document.",
+            evidence={**seen, "first bytes": _preview(observation.body)}, subject="OPENID_PROVIDER_URL",
+            location=location), *findings]
+    try:
+        document = json.loads(observation.body)
+    except RecursionError:
+        document = _TOO_DEEP
+    except ValueError:
+        return [finding(
+            "oidc.discovery-not-json",
+            "the discovery URL answers, but not with JSON"
+            + (f" ({observation.content_type.split(';')[0].strip()})" if observation.content_type else ""),
+            detail=(f"GET {shown} answers HTTP {status} with a body that is not JSON (content type "
+                    f"{observation.content_type or 'none'}). A login "
+                    "page or an SPA here means OPENID_PROVIDER_URL is not the metadata "
+                    "document or a proxy intercepts it. Open WebUI's OAuth client cannot parse it, "
+                    "so /oauth/oidc/login fails and the OAuth sign-out answers 500."),
+            fix=("Set OPENID_PROVIDER_URL to <issuer>/.well-known/openid-configuration and exempt "
+                 "that path from any authenticating proxy in front of the IdP."),
+            evidence={**seen, "first bytes": _preview(observation.body)}, subject="OPENID_PROVIDER_URL",
+            location=location), *findings]
+    if not isinstance(document, dict):
+        what = "nested too deeply to read" if document is _TOO_DEEP else f"{_json_type(document)}"
+        return [finding(
+            "oidc.discovery-invalid",
+            "the discovery document is not a JSON object",
+            detail=(f"GET {shown} answers JSON, but {what} instead of an object of provider "
+                    "metadata (OIDC Discovery §3)."),
+            fix="Point OPENID_PROVIDER_URL at the provider's real discovery document.",
+            evidence={**seen, "first bytes": _preview(observation.body)}, subject="OPENID_PROVIDER_URL",
+            location=location), *findings]
+    problems = _metadata_problems(document)
+    if problems:
+        names = ", ".join(problems)
+        findings.insert(0, finding(
+            "oidc.discovery-invalid",
+            f"the discovery document lacks usable {names}",
+            detail=(f"GET {shown} answers a JSON object, but OIDC Discovery §3 requires "
+                    + "; ".join(f"{name}: {why}" for name, why in problems.items()) + ". authlib needs "
+                    "authorization_endpoint to start the login, token_endpoint to exchange the code "
+                    "and jwks_uri to verify the ID token."),
+            fix=("Fix the provider's metadata (usually a wrong realm, tenant or base path in "
+                 "OPENID_PROVIDER_URL), or point OPENID_PROVIDER_URL at the real discovery document."),
+            evidence={**seen, **{f"metadata {name}": why for name, why in problems.items()}},
+            subject="OPENID_PROVIDER_URL", location=location))
+    issuer = document.get("issuer")
+    expected = expected_issuer(configured_url)
+    if isinstance(issuer, str) and issuer.strip() and expected is not None and issuer != expected:
+        findings.append(_issuer_finding(issuer, expected, shown, evidence, location))
+    return findings
+
+
+async def check_live(ctx: CheckContext) -> list[Finding]:
+    """Fetch `OPENID_PROVIDER_URL` as the app does and evaluate it (`evaluate_discovery`)."""
+    env = ctx.deployment.env
+    url = getenv(env, "OPENID_PROVIDER_URL", "")
+    if not url:
+        others = [name for name in ("google", "microsoft") if name in configured_providers(env)]
+        reason = "no OPENID_PROVIDER_URL to fetch"
+        if others:
+            reason += f" (the {' and '.join(others)} discovery probe is not built yet)"
+        return [skipped(AREA, reason)]
+    try:
+        parse_absolute(url)
+    except URLProblem:
+        return [skipped(AREA, "OPENID_PROVIDER_URL is not a URL that can be fetched")]
+    observation = await ctx.probes.http_get_async(url)
+    app_timeout, from_setting = app_timeout_s(env)
+    return evaluate_discovery(observation, configured_url=url, location=env.location("OPENID_PROVIDER_URL"),
+                              app_timeout=app_timeout, timeout_from_setting=from_setting)
+
+
+CHECK = CheckSpec(area=AREA, title="OIDC provider", settings=check_settings, live=check_live)

@@ -92,6 +92,7 @@ def test_scripts_lab_up_status_env_demo_down(cli_env: dict[str, str]) -> None:
     assert "authdoctor check --config fixtures/lab/deploy.yaml" in demo.stdout
     assert "[found  ] secret.weak" in demo.stdout
     assert "[found  ] cookie.samesite-none-without-secure" in demo.stdout
+    assert "[found  ] oidc.issuer-mismatch" in demo.stdout  # the live discovery probe (issue 9)
     assert "stopping the lab" not in demo.stdout  # it was already up: demo leaves it running
 
     down = lab(cli_env, "down")

@@ -1,0 +1,109 @@
+"""The OIDC live half (discovery) against the lab's real oidc-provider variants, through the real
+runner: the healthy provider gives only ok, each broken variant its code, and a slow provider
+costs at most the probe timeout without delaying the other areas."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+
+import pytest
+from settings_env import source
+
+from authdoctor.checks import oidc
+from authdoctor.checks.base import CheckContext, CheckSpec
+from authdoctor.findings import CheckOutcome, Finding, HalfStatus, Severity
+from authdoctor.runner import RunOptions, run_checks
+from authdoctor.settings.model import Deployment
+
+from .oidc import LabOidc, LabOidcSet
+from .ports import free_port
+
+pytestmark = pytest.mark.realserver
+
+
+def run_oidc(provider: LabOidc, extra: Mapping[str, str] | None = None, *,
+             probe_timeout_s: float | None = None,
+             checks: dict[str, CheckSpec] | None = None) -> dict[str, CheckOutcome]:
+    env = {**provider.env(), **(extra or {})}
+    deployment = Deployment(replicas=(source(env),), sources=("lab.env",))
+    report = run_checks(deployment, RunOptions(timeout_s=20, probe_timeout_s=probe_timeout_s),
+                        checks=checks or {"oidc": oidc.CHECK})
+    return {outcome.area: outcome for outcome in report.checks}
+
+
+def problems(outcome: CheckOutcome) -> list[tuple[str, Severity]]:
+    return [(f.code, f.severity) for f in outcome.findings
+            if f.severity not in (Severity.OK, Severity.SKIPPED)]
+
+
+def test_healthy_provider_gives_only_ok(lab_oidc: LabOidc) -> None:
+    outcome = run_oidc(lab_oidc)["oidc"]
+    assert problems(outcome) == []
+    assert outcome.live is not None and outcome.live.status is HalfStatus.RAN
+    [ok] = outcome.findings
+    assert ok.title == "OIDC provider: settings and the running server checked, no problems found"
+
+
+def test_trailing_slash_issuer(lab_oidc_all: LabOidcSet) -> None:
+    provider = lab_oidc_all["issuer_trailing_slash"]
+    [finding] = run_oidc(provider)["oidc"].findings
+    assert (finding.code, finding.severity) == ("oidc.issuer-mismatch", Severity.WARNING)
+    assert finding.evidence["issuer in the document"] == provider.url + "/"
+    assert finding.evidence["issuer the URL names"] == provider.url
+    assert finding.evidence["difference"] == "the document's issuer ends in '/', the URL's does not"
+
+
+def test_internal_issuer_host(lab_oidc_all: LabOidcSet) -> None:
+    provider = lab_oidc_all["issuer_internal"]
+    [finding] = run_oidc(provider)["oidc"].findings
+    assert (finding.code, finding.severity) == ("oidc.issuer-mismatch", Severity.ERROR)
+    assert finding.evidence["issuer in the document"] == provider.issuer
+    assert "idp.internal" in finding.title
+
+
+def test_html_discovery(lab_oidc_all: LabOidcSet) -> None:
+    outcome = run_oidc(lab_oidc_all["html_discovery"])["oidc"]
+    [finding] = outcome.findings
+    assert (finding.code, finding.severity) == ("oidc.discovery-not-json", Severity.ERROR)
+    assert finding.evidence["content type"].startswith("text/html")
+    assert finding.evidence["first bytes"].lower().startswith("<!doctype html")
+    assert outcome.live is not None and outcome.live.status is HalfStatus.RAN
+
+
+def test_slow_provider_is_reported_slow(lab_oidc_all: LabOidcSet) -> None:
+    provider = lab_oidc_all["slow"]
+    # OAUTH_TIMEOUT=2: the app waits 2 s, authdoctor warns from half of it (1 s, the lab's delay)
+    assert provider.delay_s >= 1
+    [finding] = run_oidc(provider, {"OAUTH_TIMEOUT": "2"})["oidc"].findings
+    assert (finding.code, finding.severity) == ("oidc.discovery-slow", Severity.WARNING)
+    assert finding.evidence["threshold"] == "1 s"
+
+
+async def _quick_live(ctx: CheckContext) -> Iterable[Finding]:
+    return []
+
+
+def test_slow_provider_is_cut_by_the_probe_timeout_without_delaying_other_areas(
+        lab_oidc_all: LabOidcSet) -> None:
+    provider = lab_oidc_all["slow"]
+    checks = {"oidc": oidc.CHECK, "other": CheckSpec(area="other", title="Other", live=_quick_live)}
+    started = time.monotonic()
+    outcomes = run_oidc(provider, probe_timeout_s=0.3, checks=checks)
+    assert time.monotonic() - started < provider.delay_s
+    [finding] = outcomes["oidc"].findings
+    assert (finding.code, finding.severity) == ("oidc.discovery-unreachable", Severity.ERROR)
+    assert "within 0.3 s" in finding.title
+    assert outcomes["other"].duration_s < 0.3
+    live = outcomes["oidc"].live
+    assert live is not None and live.status is HalfStatus.RAN
+
+
+def test_a_dead_provider_port_is_unreachable_at_the_tcp_rung(lab_oidc: LabOidc) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/.well-known/openid-configuration"
+    outcome = run_oidc(lab_oidc, {"OPENID_PROVIDER_URL": url})["oidc"]
+    [finding] = outcome.findings
+    assert (finding.code, finding.severity) == ("oidc.discovery-unreachable", Severity.ERROR)
+    assert finding.evidence["failed at"] == "tcp"
+    assert finding.title.endswith(f"127.0.0.1:{port}: connection refused (nothing listens on that port)")
