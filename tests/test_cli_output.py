@@ -177,3 +177,39 @@ def test_output_file_still_written(capsys: Capsys, env_file: Path, tmp_path: Pat
                            "--output", str(target), "--now", NOW)
     assert code in (0, 1) and out == ""
     assert json.loads(target.read_text())["command"] == "check"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [["--help"], ["check", "--help"], ["jwt", "--help"], ["--version"]])
+def test_help_and_version_into_a_full_stdout_are_a_one_line_error(args: list[str]) -> None:
+    """typer prints help itself: its OSError reached the boundary as "a bug", exit 3 (review)."""
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "authdoctor", *args], stdout=full,
+                                stderr=subprocess.PIPE, text=True, check=False, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr == "authdoctor: error: cannot write to stdout: No space left on device\n"
+
+
+def test_a_closed_stderr_keeps_the_exit_code() -> None:
+    """An error with stderr closed (`2>&-`) exited 1, which means findings (review)."""
+    result = subprocess.run([sys.executable, "-m", "authdoctor", "check", "--env-file",
+                             "/nonexistent/x.env", "--offline"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, check=False, timeout=60,
+                            preexec_fn=lambda: os.close(2))
+    assert result.returncode == 2
+
+
+def test_the_deadline_while_stdin_stays_open_exits_3_not_an_abort() -> None:
+    """`--k8s -` fed by a writer that never closes: the read is abandoned at --timeout, and the
+    exit is 3 with one line, not SIGABRT at the interpreter's shutdown (review)."""
+    read, write = os.pipe()
+    try:
+        result = subprocess.run([sys.executable, "-m", "authdoctor", "check", "--k8s", "-",
+                                 "--offline", "--timeout", "1"], stdin=read,
+                                capture_output=True, text=True, check=False, timeout=60)
+    finally:
+        os.close(read)
+        os.close(write)
+    assert result.returncode == 3
+    assert result.stderr.startswith("authdoctor: error: --timeout 1s reached while reading the settings")
+    assert result.stderr.count("\n") == 1

@@ -8,8 +8,10 @@ functions that need them, so `authdoctor jwt decode` starts as fast as typer its
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -114,6 +116,24 @@ def _show_usage_error(exc: Exception) -> None:
     sys.stderr.write(f"authdoctor: error: {message}{where}\n")
 
 
+def _say(text: str) -> None:
+    """One line on stderr. A closed or full stderr must not change the exit code: the line is
+    lost, the code still tells what happened."""
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _unwritable_output(exc: OSError) -> bool:
+    """An OSError that reached the boundary because stdout could not take text that typer or
+    click printed themselves (help, --version): a full disk, /dev/full, a closed descriptor."""
+    import errno
+
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EBADF)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point and the single error boundary."""
     from authdoctor.cli.fast import fast_command
@@ -128,17 +148,19 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
-        sys.stderr.write("authdoctor: interrupted\n")
+        _say("authdoctor: interrupted\n")
         sys.exit(130)
     except typer.TyperException as exc:  # usage errors from option parsing: exit 2
         _show_usage_error(exc)
         code = getattr(exc, "exit_code", ExitCode.USAGE)
         sys.exit(code if isinstance(code, int) and code != 1 else ExitCode.USAGE)
     except DeadlineExceeded as exc:
-        sys.stderr.write(f"authdoctor: error: {one_line(str(exc))}\n")
+        _say(f"authdoctor: error: {one_line(str(exc))}\n")
+        if argv is None:  # the real process (not a test calling main): see _leave_now
+            _leave_now(ExitCode.INTERNAL)
         sys.exit(ExitCode.INTERNAL)
     except AuthdoctorError as exc:
-        sys.stderr.write(f"authdoctor: error: {one_line(str(exc))}\n")
+        _say(f"authdoctor: error: {one_line(str(exc))}\n")
         if isinstance(exc, StdoutUnwritable):
             silence_stdout()
         sys.exit(ExitCode.USAGE)
@@ -147,14 +169,37 @@ def main(argv: list[str] | None = None) -> None:
         silence_stdout()
         sys.exit(EXIT_BROKEN_PIPE)
     except KeyboardInterrupt:
-        sys.stderr.write("authdoctor: interrupted\n")
+        _say("authdoctor: interrupted\n")
         sys.exit(130)
+    except OSError as exc:
+        if not _unwritable_output(exc):
+            _internal_error(exc)
+        _say(f"authdoctor: error: cannot write to stdout: {exc.strerror or exc}\n")
+        silence_stdout()
+        sys.exit(ExitCode.USAGE)
     except Exception as exc:
-        if GlobalState.debug:
-            import traceback
-
-            traceback.print_exc()
-        sys.stderr.write(f"authdoctor: internal error: {type(exc).__name__}: {one_line(str(exc))}\n"
-                         "This is a bug in authdoctor; re-run with --debug and report the traceback.\n")
-        sys.exit(ExitCode.INTERNAL)
+        _internal_error(exc)
     sys.exit(int(result or 0))
+
+
+def _leave_now(code: int) -> NoReturn:
+    """Exit without the interpreter's shutdown. Work abandoned at the deadline may still hold a
+    lock, such as a read of stdin that never ends (`--k8s -` fed by a process that stays open);
+    the shutdown would wait on it and abort with SIGABRT instead of exiting 3."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stdout.flush()
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stderr.flush()
+    os._exit(code)
+
+
+def _internal_error(exc: BaseException) -> NoReturn:
+    from authdoctor.output import one_line
+
+    if GlobalState.debug:
+        import traceback
+
+        traceback.print_exc()
+    _say(f"authdoctor: internal error: {type(exc).__name__}: {one_line(str(exc))}\n"
+         "This is a bug in authdoctor; re-run with --debug and report the traceback.\n")
+    sys.exit(ExitCode.INTERNAL)
