@@ -162,6 +162,23 @@ def test_output_through_another_name_of_an_input_is_refused(capsys: Capsys, env_
     assert deploy.read_text().startswith("version: 1")
 
 
+@pytest.mark.parametrize("target", ["x.env", ".env"])
+def test_output_onto_a_file_compose_reads_itself_is_refused(capsys: Capsys, tmp_path: Path,
+                                                             target: str) -> None:
+    """A compose `env_file:` and the project `.env` are inputs too, though not named on the
+    command line (review of issue 7: both were overwritten with the report)."""
+    (tmp_path / "x.env").write_text("WEBUI_URL=https://chat.example.org\n")
+    (tmp_path / ".env").write_text("A=1\n")
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text("services:\n  w:\n    image: ghcr.io/open-webui/open-webui:main\n"
+                       "    env_file: x.env\n")
+    code, _, err = run_cli(capsys, "check", "--offline", "--compose", str(compose),
+                           "--output", str(tmp_path / target))
+    assert code == 2 and "refusing to overwrite" in err
+    assert (tmp_path / "x.env").read_text() == "WEBUI_URL=https://chat.example.org\n"
+    assert (tmp_path / ".env").read_text() == "A=1\n"
+
+
 def test_empty_output_and_now_are_usage_errors(capsys: Capsys, env_file: Path) -> None:
     code, out, err = run_cli(capsys, "check", "--env-file", str(env_file), "--offline", "--output", "")
     assert (code, out) == (2, "") and "--output ''" in err

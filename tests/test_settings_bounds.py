@@ -636,3 +636,15 @@ def test_compose_reset_of_a_whole_service_removes_it(tmp_path: Path) -> None:
 def test_to_python_keeps_its_signature_and_types() -> None:
     [node] = compose_documents("a: 1\nb: [x, {c: true}]\n", "f.yaml", what="manifest")
     assert to_python(node, "f.yaml", what="manifest") == {"a": 1, "b": ["x", {"c": True}]}
+
+
+def test_a_compose_volume_that_is_a_list_is_refused_at_once(tmp_path: Path) -> None:
+    """Aliases under the node cap that put nested lists in `volumes:` were rendered whole: 13 s
+    and gigabytes (review of issue 7). compose's schema allows a string or a mapping."""
+    lines = ["x-a: &a [" + ",".join(["xxxxxxxxxx"] * 9) + "]"]
+    lines += [f"x-{c}: &{c} [{','.join(['*' + p] * 9)}]" for p, c in zip("abcd", "bcde", strict=True)]
+    lines += ["services:", "  w:", "    image: ghcr.io/open-webui/open-webui:main", "    volumes: *e"]
+    path = tmp_path / "docker-compose.yml"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ConfigError, match="'volumes' entry 1 is a list, not a path or a mapping"):
+        load_compose(str(path), [], {})

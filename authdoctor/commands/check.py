@@ -48,7 +48,7 @@ def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str
 
     def work() -> tuple[str, int]:
         deployment = load_deployment(inputs)
-        check_output_path(output, [*named_inputs, *deployment.sources])
+        check_output_path(output, [*named_inputs, *deployment.sources, *deployment.files_read])
         phase.text = "while running the checks"
         checks_until = deadline.earlier(render_reserve(deadline.seconds))
         # Progress only for people: a terminal on stderr and the text format (never for CI formats).

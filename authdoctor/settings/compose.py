@@ -335,7 +335,13 @@ def _service_source(path: str, name: str, service: Any, lookup: Mapping[str, str
     volume_entries = service.get("volumes") or []
     if not isinstance(volume_entries, list):
         raise ConfigError(f"service '{name}': 'volumes' must be a list", path=path)
-    for volume in volume_entries:
+    for index, volume in enumerate(volume_entries, 1):
+        if not isinstance(volume, (str, dict)):
+            # compose's schema: a volume is a short-syntax string or a long-syntax mapping; a
+            # nested list (from an alias) would otherwise be rendered whole (review of issue 7)
+            raise ConfigError(f"service '{name}': 'volumes' entry {index} is a "
+                              f"{type(volume).__name__}, not a path or a mapping; docker compose "
+                              "refuses it", path=path)
         if isinstance(volume, dict):
             volumes.append(_interpolate(str(volume.get("target", "")), lookup))
         else:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import stat
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import BinaryIO
 
@@ -12,6 +15,20 @@ from authdoctor.errors import ConfigError
 
 MAX_SETTINGS_FILE_BYTES = 5 * 1024 * 1024
 """The largest settings file read (README, Size limits): a 4 MB secret fits; bigger is refused."""
+
+_READS: ContextVar[list[str] | None] = ContextVar("authdoctor_settings_reads", default=None)
+
+
+@contextmanager
+def recording_reads() -> Iterator[list[str]]:
+    """Every settings file read inside the block, also those a source names itself (a compose
+    `env_file:`, the project `.env`): `--output` must never overwrite any of them."""
+    reads: list[str] = []
+    token = _READS.set(reads)
+    try:
+        yield reads
+    finally:
+        _READS.reset(token)
 
 
 def read_text(path: str | Path, what: str) -> str:
@@ -25,6 +42,9 @@ def read_text(path: str | Path, what: str) -> str:
         raise ConfigError(f"the {what} path is empty; give the path of a file")
     if "\x00" in str(path):
         raise ConfigError(f"the {what} path contains a NUL character; no file can have that name")
+    reads = _READS.get()
+    if reads is not None:
+        reads.append(str(path))
     p = Path(path)
     try:
         fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))

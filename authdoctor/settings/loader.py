@@ -13,6 +13,7 @@ Rules (also in `authdoctor check --help`):
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,7 +44,16 @@ class SettingsInputs:
 
 
 def load_deployment(inputs: SettingsInputs) -> Deployment:
-    """Read every source; raise ConfigError (exit 2) on anything unreadable or invalid."""
+    """Read every source; raise ConfigError (exit 2) on anything unreadable or invalid. The
+    deployment records every file read (`files_read`)."""
+    from authdoctor.settings.files import recording_reads
+
+    with recording_reads() as reads:
+        deployment = _load_deployment(inputs)
+    return dataclasses.replace(deployment, files_read=tuple(dict.fromkeys(reads)))
+
+
+def _load_deployment(inputs: SettingsInputs) -> Deployment:
     from authdoctor.settings.envfile import load_env_file, load_process_env
 
     environ = os.environ if inputs.environ is None else inputs.environ

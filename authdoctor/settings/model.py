@@ -251,6 +251,7 @@ class Deployment:
     probe: ProbeOptions = field(default_factory=ProbeOptions)
     sources: tuple[str, ...] = ()
     declared_replicas: int | None = None
+    files_read: tuple[str, ...] = ()  # every settings file read, those a source names included
 
     @property
     def replica_count(self) -> int:
