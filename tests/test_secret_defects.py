@@ -331,3 +331,14 @@ def test_u13_config_show_escapes_terminal_control_sequences(capsys: Capsys, tmp_
     assert "\x1b" not in out and "\x07" not in out
     assert "\\x1b[2J\\x1b]0;pwned\\x07x" in out
     assert not any(line.startswith("forged") for line in out.splitlines())
+
+
+def test_u13_bidirectional_controls_are_shown_as_escapes(capsys: Capsys, tmp_path: Path) -> None:
+    """U+202E (right-to-left override) reorders what a terminal shows (review of issue 7)."""
+    path = write(tmp_path, "bidi.env", "WEBUI_URL=https://chat.example.org\nWEBUI_NAME=ab\u202edc\n")
+    _code, out, _err = run_cli(capsys, "config", "show", "--env-file", path)
+    assert "\u202e" not in out and "ab\\u202edc" in out
+    header = base64.urlsafe_b64encode(b'{"alg":"HS256"}').rstrip(b"=").decode()
+    payload = base64.urlsafe_b64encode('{"sub":"x\u202ey","exp":1900000000}'.encode()).rstrip(b"=")
+    _code, out, _err = run_cli(capsys, "jwt", "decode", f"{header}.{payload.decode()}.c2ln")
+    assert "\u202e" not in out and "x\\u202ey" in out

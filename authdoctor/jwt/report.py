@@ -114,7 +114,9 @@ Line = list[Segment]
 # C0/C1 controls, newline and tab included (a claim holding a newline could otherwise print a
 # forged line such as "0 errors · exit 0"), DEL, lone surrogates and the Unicode line and
 # paragraph separators: shown as escapes, never emitted. No text of this report spans lines.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029]")
+# Bidirectional controls too: they reorder what a terminal shows (see render._common).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029"
+                     "\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 LABELS = {Severity.ERROR: "ERROR", Severity.WARNING: "WARNING", Severity.INFO: "INFO",
           Severity.OK: "OK", Severity.SKIPPED: "SKIPPED"}
 STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "cyan",

@@ -15,7 +15,10 @@ PROBLEM_SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 # C0 and C1 control characters except newline and tab, DEL, and code points XML 1.0 forbids
 # (lone surrogates, U+FFFE/U+FFFF). A setting value can contain any of them; none may reach a
 # terminal (escape sequences) or a JUnit file (ill-formed XML).
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Bidirectional controls (U+200E/F, U+202A-E, U+2066-9) reorder what a terminal shows, so a
+# value could make a line read differently from what it says (Trojan Source, CVE-2021-42574).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
+                     "\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def safe_text(text: str) -> str:
