@@ -183,6 +183,7 @@ def shown_value(name: str, value: str) -> str:
 
 
 _VARIABLE_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
+_SETTINGS_FILE_NAME = re.compile(r"[\w.\-]+\.(?:env|ya?ml|json|toml|ini|conf|txt)", re.IGNORECASE)
 _PATH_LIKE = re.compile(r"[A-Za-z0-9_./~\-]+")
 _OPTION = re.compile(r"--?[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 
@@ -217,6 +218,8 @@ def nettable(secret: str) -> bool:
     letters, digits and symbols, or 20 characters of one kind."""
     if len(secret) < MIN_REDACT_LENGTH:
         return False
+    if _VARIABLE_NAME.fullmatch(secret) or _SETTINGS_FILE_NAME.fullmatch(secret):
+        return False  # WEBUI_SECRET_KEY=WEBUI_SECRET_KEY, or a file name: words of the report itself
     if len(secret) >= 20:  # first: a 4 MB value is not scanned character by character
         return True
     kinds = (any(c.isalpha() for c in secret) + any(c.isdigit() for c in secret)

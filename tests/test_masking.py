@@ -37,6 +37,7 @@ def test_every_known_variable_that_looks_secret_is_classified() -> None:
     ("DB_PASS", True), ("GPG_PASSPHRASE", True), ("SMTP_AUTH", True), ("MY_API_TOKEN", True),
     ("LDAP_BIND_PASSWORD", True), ("SLACK_WEBHOOK_URL", True),
     ("OAUTH_AUTH_URL", False), ("SMTP_AUTH_USER", False), ("REDIS_AUTH_HOST", False),
+    ("MY_PW", True), ("SESSION_COOKIE", True), ("MY_COOKIE_NAME", False), ("COOKIE_DOMAIN", False),
     ("WEBUI_AUTH", False), ("WEBUI_SECRET_KEY_FILE", False), ("WEBUI_SECRET_KEY_LENGTH", False),
     ("ENABLE_PASSWORD_AUTH", False), ("REDIS_KEY_PREFIX", False), ("BYPASS_MODEL_ACCESS_CONTROL", False),
     ("JWT_EXPIRES_INN", False), ("OAUTH_CLIENT_IDD", False), ("MY_TOKEN_FILE", False),

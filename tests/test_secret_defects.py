@@ -244,6 +244,17 @@ def test_a_misspelt_secret_setting_is_masked_everywhere(capsys: Capsys, tmp_path
     assert "config.value-whitespace" in titles
 
 
+@pytest.mark.parametrize("value", ["WEBUI_SECRET_KEY", "l7c.env"])
+def test_a_secret_equal_to_a_word_of_the_report_is_not_revealed_by_the_net(
+        capsys: Capsys, tmp_path: Path, value: str) -> None:
+    """L7 residue (review of issue 7): the net replaced the variable name or the file name in
+    the report's own text, and the mask's position told the secret."""
+    path = write(tmp_path, "l7c.env", f'WEBUI_URL=https://chat.example.org\nWEBUI_SECRET_KEY="{value}"\n')
+    _code, out, _err = run_cli(capsys, "check", "--offline", "--env-file", path)
+    assert "<secret, " + str(len(value)) + " chars> is too weak" not in out
+    assert "settings from: <secret" not in out
+
+
 # --------------------------------------------------------------------------- L9
 
 
