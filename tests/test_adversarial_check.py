@@ -140,6 +140,13 @@ def test_h6g_non_utf8_variable_name(fmt: str) -> None:
 # --------------------------------------------------------------------------- U7, --public-url
 
 
+def test_an_empty_config_path_is_named_as_such(capsys: Capsys) -> None:
+    """`--config ""` said "no settings given" (review of issue 7); `--env-file ""` already named it."""
+    code, out, err = run_cli(capsys, "check", "--config", "", "--offline")
+    one_line_error(code, out, err)
+    assert "the config file path is empty" in err
+
+
 def test_u7_service_without_compose(capsys: Capsys) -> None:
     """U7: `check --service webui` said "no settings given" instead of the intended message."""
     code, out, err = run_cli(capsys, "check", "--service", "webui")

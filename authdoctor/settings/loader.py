@@ -39,8 +39,8 @@ class SettingsInputs:
 
     @property
     def empty(self) -> bool:
-        return not (self.config or self.env_files or self.compose_files or self.docker_inspect
-                    or self.k8s or self.from_env)
+        return not (self.config is not None or self.env_files or self.compose_files
+                    or self.docker_inspect or self.k8s or self.from_env)
 
 
 def load_deployment(inputs: SettingsInputs) -> Deployment:
@@ -102,7 +102,7 @@ def _load_deployment(inputs: SettingsInputs) -> Deployment:
     test_account = None
     probe = ProbeOptions()
     declared_replicas: int | None = None
-    if inputs.config:
+    if inputs.config is not None:
         from authdoctor.settings.deploy_yaml import load_deploy_yaml
 
         deploy = load_deploy_yaml(inputs.config, environ)
