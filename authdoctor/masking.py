@@ -44,9 +44,25 @@ def mask(value: str | None) -> str:
 
 # --------------------------------------------------------------------------- credentials inside a value
 
-# Where a URL's authority starts: `scheme://`, and also a scheme-relative `//host` and the typo
-# `redis//host` (Redis and HTTP clients reject both, but their passwords are still passwords).
-_SCHEME = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.\-]{0,30}:?)?//")
+_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
+
+
+def _url_starts(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every place a URL's authority begins: `scheme://`, and also a scheme-
+    relative `//host` and the typo `redis//host` (clients reject both, but their passwords are
+    still passwords). Found from each `//` backwards, so a long value costs one scan, not a
+    regex attempt at every position."""
+    starts: list[tuple[int, int]] = []
+    index = text.find("//")
+    while index >= 0:
+        begin = index - 1 if index > 0 and text[index - 1] == ":" else index
+        while begin > 0 and index - begin < 32 and text[begin - 1] in _SCHEME_CHARS:
+            begin -= 1
+        while begin < index and not text[begin].isalpha():  # a scheme starts with a letter
+            begin += 1
+        starts.append((begin, index + 2))
+        index = text.find("//", index + 2)
+    return starts
 _ENTRY_END = ";, \t\r\n"
 _BARE_ENTRY = re.compile(r"[^;,\s]+")
 _BARE_HOST = re.compile(r"(?:[A-Za-z0-9._\-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]*)?(?:[/?#].*)?")
@@ -74,11 +90,10 @@ def _userinfo_spans(text: str) -> list[tuple[int, int]]:
     ends at the LAST '@', because generated passwords hold '/', '#', '?' and '@'. Without any
     scheme, `user:password@host` entries (REDIS_URL=:pw@redis:6379) are recognised too."""
     spans: list[tuple[int, int]] = []
-    schemes = list(_SCHEME.finditer(text))
+    schemes = _url_starts(text)
     if schemes:
-        for index, match in enumerate(schemes):
-            begin = match.end()
-            end = schemes[index + 1].start() if index + 1 < len(schemes) else len(text)
+        for index, (_start, begin) in enumerate(schemes):
+            end = schemes[index + 1][0] if index + 1 < len(schemes) else len(text)
             entry = text[begin:end].rstrip(_ENTRY_END)
             space = re.search(r"\s", entry)  # a URL ends at whitespace (prose, a list)
             if space is not None:
