@@ -230,3 +230,19 @@ def test_the_deadline_while_stdin_stays_open_exits_3_not_an_abort() -> None:
     assert result.returncode == 3
     assert result.stderr.startswith("authdoctor: error: --timeout 1s reached while reading the settings")
     assert result.stderr.count("\n") == 1
+
+
+def test_jwt_verify_reading_the_token_from_stdin_is_under_the_deadline() -> None:
+    """`jwt verify -` with a writer that keeps stdin open: cut at --timeout, naming the phase
+    (review of issue 7: it waited for the writer, then said 'while loading the key')."""
+    read, write = os.pipe()
+    os.write(write, b"eyJhbGciOiJIUzI1NiJ9.e30.c2ln")
+    try:
+        result = subprocess.run([sys.executable, "-m", "authdoctor", "jwt", "verify", "-", "--secret-env",
+                                 "SEC", "--timeout", "1"], stdin=read, capture_output=True, text=True,
+                                check=False, timeout=60, env={**os.environ, "SEC": "x" * 32})
+    finally:
+        os.close(read)
+        os.close(write)
+    assert result.returncode == 3
+    assert result.stderr.startswith("authdoctor: error: --timeout 1s reached while reading the token")

@@ -235,7 +235,10 @@ def run_jwt_verify(*, token: str, keys: KeyOptions, algorithms: Sequence[str], l
     from authdoctor.output import write_output
 
     deadline = Deadline(check_seconds("--timeout", keys.timeout_s, minimum=0.1))
-    text, moment, threshold = _common(token, now, fail_on)
+    # `-` reads the token from stdin, which a writer may keep open: that read is under the
+    # deadline too (review of issue 7: it waited for the writer, then blamed the key).
+    text, moment, threshold = call_before(deadline, lambda: _common(token, now, fail_on),
+                                          phase=Phase("while reading the token"))
     allowed = parse_algorithms(algorithms)
     keys = keys._replace(deadline=deadline.earlier(render_reserve(deadline.seconds)))
     phase = Phase("while loading the key")
