@@ -664,3 +664,25 @@ def test_a_reference_a_missing_envfrom_object_may_define_is_not_taken_literally(
     client_id = source.vars["OAUTH_CLIENT_ID"]
     assert client_id.unknown is not None and "Secret/oauth" in client_id.unknown
     assert source.vars["WEBUI_NAME"].value == "chat"
+
+
+def test_a_key_missing_from_its_configmap_keeps_the_container_from_starting(tmp_path: Path) -> None:
+    """A non-optional configMapKeyRef to a key the ConfigMap lacks: the kubelet never starts the
+    container, an error, not an unknown value (review of issue 8)."""
+    text = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {A: x}\n" + _deploy("""\
+          env:
+            - name: ENABLE_SIGNUP
+              valueFrom: {configMapKeyRef: {name: c, key: ENABLE_SIGNUPP}}
+            - name: WEBUI_NAME
+              valueFrom: {configMapKeyRef: {name: c, key: NOPE, optional: true}}
+"""))
+    path = tmp_path / "manifests.yaml"
+    path.write_text(text)
+    [source] = load_kubernetes(str(path))
+    assert [failure for failure, _ in source.start_failures] == [
+        "env ENABLE_SIGNUP takes key 'ENABLE_SIGNUPP' of ConfigMap/c, which that ConfigMap does not have"]
+    from authdoctor.checks.config import start_failure_findings
+
+    [found] = start_failure_findings(source)
+    assert (found.code, found.severity.value) == ("config.startup-fails", "error")
+    assert found.location is not None and found.location.line is not None

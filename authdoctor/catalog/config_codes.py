@@ -138,13 +138,16 @@ ENTRIES: tuple[CodeInfo, ...] = (
             "entry, a 44-character encryption key that is not a Fernet key, a bad "
             "REDIS_SENTINEL_PORT, an invalid WEBSOCKET_REDIS_URL. The container then restarts in a "
             "loop and the public URL answers 502/503 from the proxy, so users see no sign-in page "
-            "at all. This generic code is used only when no more specific code "
+            "at all. In Kubernetes, a `valueFrom` of a key its ConfigMap or Secret lacks (and not "
+            "optional) stops earlier still: the kubelet never creates the container "
+            "(CreateContainerConfigError). This generic code is used only when no more specific code "
             "(oauth.pkce-method-unsupported, secret.encryption-key-invalid, "
             "config.cors-origin-invalid, …) names the cause."
         ),
         fix="Correct or remove the setting the finding names, then check the container log for a "
             "clean start (GET /health answers {\"status\":true}).",
-        references=("Open WebUI env.py", "Open WebUI config.py"),
+        references=("Open WebUI env.py", "Open WebUI config.py",
+                    "Kubernetes EnvVarSource (configMapKeyRef/secretKeyRef optional)"),
     ),
     CodeInfo(
         code="config.replica-mismatch",

@@ -722,6 +722,21 @@ def value_unknown_findings(env: EnvSource) -> list[Finding]:
     )]
 
 
+def start_failure_findings(env: EnvSource) -> list[Finding]:
+    """`config.startup-fails` for what the platform itself refuses before the app runs: a
+    Kubernetes `valueFrom` of a key its ConfigMap or Secret does not have (not optional) keeps the
+    container in CreateContainerConfigError, so Open WebUI never starts."""
+    return [finding(
+        "config.startup-fails",
+        f"Kubernetes does not start the container: {failure}",
+        detail=(f"The {failure}. The kubelet refuses to create the container "
+                "(CreateContainerConfigError) until the key exists or the reference is marked "
+                "optional: the pod never runs, so nobody can sign in."),
+        fix="Add the key to the object, correct the key name in valueFrom, or set optional: true.",
+        subject=failure.split(" ", 2)[1], location=location,
+    ) for failure, location in env.start_failures]
+
+
 def _judged(rule: Callable[[EnvSource], list[Finding]]) -> Callable[[EnvSource], list[Finding]]:
     """`rule`, or nothing when it needs a value the input does not hold (`value_unknown_findings`
     names those values)."""
@@ -739,7 +754,8 @@ def check_settings(ctx: CheckContext) -> list[Finding]:
              signup_reopens_findings)
 
     def per_replica(env: EnvSource) -> list[Finding]:
-        return [*value_unknown_findings(env), *(f for rule in rules for f in _judged(rule)(env))]
+        return [*start_failure_findings(env), *value_unknown_findings(env),
+                *(f for rule in rules for f in _judged(rule)(env))]
 
     return [*each_replica(ctx.deployment, per_replica), *replica_findings(ctx.deployment)]
 

@@ -336,12 +336,14 @@ def load_kubernetes(path: str, names: Sequence[str] = ()) -> list[EnvSource]:
 
 def _source(container: _Container, store: _Store, path: str, *, with_container: bool) -> EnvSource:
     workload = container.workload
-    variables, unresolved = _environment(container, store, path)
+    failures: list[tuple[str, SourceLocation | None]] = []
+    variables, unresolved = _environment(container, store, path, failures)
     label = f"{path}:{workload.ref}" + (f"[{container.name}]" if with_container else "")
     compose = ComposeService(name=workload.ref, image=container.image or None,
                              volume_targets=_persistent_mounts(container), path=path,
                              replicas=_replicas(workload, path))
-    return EnvSource(label=label, vars=variables, compose=compose, unresolved=tuple(unresolved))
+    return EnvSource(label=label, vars=variables, compose=compose, unresolved=tuple(unresolved),
+                     start_failures=tuple(failures))
 
 
 def _replicas(workload: _Object, path: str) -> int:
@@ -388,8 +390,11 @@ def _ref(source: Any, where: str, path: str, line: int | None) -> tuple[str, boo
     return source["name"], source.get("optional") is True
 
 
-def _environment(container: _Container, store: _Store,
-                 path: str) -> tuple[dict[str, EnvVar], list[str]]:
+def _environment(container: _Container, store: _Store, path: str,
+                 failures: list[tuple[str, SourceLocation | None]] | None = None,
+                 ) -> tuple[dict[str, EnvVar], list[str]]:
+    """The container's variables, the `envFrom` objects missing from the input (`unresolved`),
+    and, in `failures`, references the kubelet refuses (a key its object does not have)."""
     workload = container.workload
     namespace = workload.namespace
     context = f"{workload.where}, {workload.ref} container {container.name}"
@@ -433,7 +438,8 @@ def _environment(container: _Container, store: _Store,
         name = entry["name"]
         location = SourceLocation(path, line, f"{name} in {workload.ref}, {workload.where}")
         if entry.get("valueFrom") is not None:
-            var = _value_from(name, entry["valueFrom"], location, store, namespace, context, path)
+            var = _value_from(name, entry["valueFrom"], location, store, namespace, context, path,
+                              failures)
             if var is not None:
                 variables[name] = var
             continue
@@ -485,7 +491,8 @@ def _via(name: str, key: str, found: _Value) -> SourceLocation:
 
 
 def _value_from(name: str, source: Any, location: SourceLocation, store: _Store,
-                namespace: str | None, context: str, path: str) -> EnvVar | None:
+                namespace: str | None, context: str, path: str,
+                failures: list[tuple[str, SourceLocation | None]] | None = None) -> EnvVar | None:
     """The variable a `valueFrom` gives: the key's value when its object is in the input, None
     when an optional key is absent (Kubernetes then leaves it unset), else an unknown value."""
     if not isinstance(source, dict):
@@ -507,6 +514,9 @@ def _value_from(name: str, source: Any, location: SourceLocation, store: _Store,
             return EnvVar(name, found.value, _via(name, key, found), secret_source=secret)
         if optional:
             return None
+        if failures is not None:  # the kubelet refuses: CreateContainerConfigError
+            failures.append((f"env {name} takes key '{key}' of {kind}/{ref_name}, which that {kind} "
+                             "does not have", location))
         return EnvVar(name, "", location, secret_source=secret,
                       unknown=(f"{kind}/{ref_name} key '{key}', which the {kind} in the input does "
                                "not have (Kubernetes does not start the container)"))

@@ -154,6 +154,8 @@ class EnvSource:
     # e.g. "envFrom Secret/oauth at k8s.yaml:49": any variable may come from them, so a variable
     # not set here is not known to be unset either.
     unresolved: tuple[str, ...] = ()
+    # why the platform refuses to start the container at all, with the reference's location
+    start_failures: tuple[tuple[str, SourceLocation | None], ...] = ()
 
     def get(self, name: str) -> str | None:
         """The value, None when unset; `UnknownValueError` when set but not known, or not set here
@@ -183,7 +185,8 @@ class EnvSource:
         merged = dict(self.vars)
         merged.update(other.vars)
         return EnvSource(label=label or self.label, vars=merged, compose=self.compose or other.compose,
-                         unresolved=(*self.unresolved, *other.unresolved))
+                         unresolved=(*self.unresolved, *other.unresolved),
+                         start_failures=(*self.start_failures, *other.start_failures))
 
     def with_secret_feeders(self) -> EnvSource:
         """This source with every variable that feeds a secret marked secret too.
