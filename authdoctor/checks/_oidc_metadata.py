@@ -74,6 +74,8 @@ class AppUse:
     pkce: bool = False
     end_session_relied: bool = True
     end_session_sessions: str = "OIDC"
+    scope_location: SourceLocation | None = None
+    pkce_location: SourceLocation | None = None
 
 
 def app_use(env: EnvSource) -> AppUse:
@@ -95,6 +97,8 @@ def app_use(env: EnvSource) -> AppUse:
         pkce=uses_oidc and pkce_method(env) == PKCE_SUPPORTED,
         end_session_relied=not getenv(env, "OPENID_END_SESSION_ENDPOINT", "") and bool(relying),
         end_session_sessions=", ".join(labels[name] for name in relying),
+        scope_location=env.location("OAUTH_SCOPES"),
+        pkce_location=env.location("OAUTH_CODE_CHALLENGE_METHOD"),
     )
 
 
@@ -152,7 +156,7 @@ def evaluate_metadata(document: dict[str, Any], *, configured_url: str, use: App
                      "\"openid email profile\"), or create the missing scope at the IdP."),
                 evidence={**evidence, "OAUTH_SCOPES": " ".join(use.scopes),
                           "not supported": listed, "scopes_supported": ", ".join(supported)},
-                subject="OAUTH_SCOPES", location=location))
+                subject="OAUTH_SCOPES", location=use.scope_location or location))
     if use.pkce:
         methods_raw = document.get("code_challenge_methods_supported")
         methods = _string_list(methods_raw)
@@ -173,7 +177,7 @@ def evaluate_metadata(document: dict[str, Any], *, configured_url: str, use: App
                      "OAUTH_CODE_CHALLENGE_METHOD."),
                 evidence={**evidence, "OAUTH_CODE_CHALLENGE_METHOD": PKCE_SUPPORTED,
                           "code_challenge_methods_supported": seen},
-                subject="OAUTH_CODE_CHALLENGE_METHOD", location=location))
+                subject="OAUTH_CODE_CHALLENGE_METHOD", location=use.pkce_location or location))
     return findings
 
 
