@@ -108,6 +108,8 @@ JWKS_CASES: list[tuple[str, Any, tuple[str, ...], list[tuple[str, Severity]]]] =
     ("only an encryption key", lambda: answer(keys(rsa_jwk("enc", use="enc", alg="RSA-OAEP"))),
      ("RS256",), INVALID),
     ("RSA 1024", lambda: answer(keys(rsa_jwk(bits=1024))), ("RS256",), INVALID),
+    ("thousands of keys are not parsed one by one",
+     lambda: answer(keys(*({"kty": "EC", "kid": "x"} for _ in range(20000)))), ("RS256",), INVALID),
     ("private RSA key published", lambda: answer(keys(rsa_jwk(private=True))), ("RS256",), INVALID),
     ("an oct key publishes its secret",
      lambda: answer(keys(rsa_jwk(), {"kty": "oct", "kid": "h", "k": "c2VjcmV0"})),
@@ -257,3 +259,9 @@ APP_USE_CASES: list[tuple[str, dict[str, str], dict[str, Any]]] = [
 def test_app_use(env: dict[str, str], expected: dict[str, Any]) -> None:
     use = app_use(source(env))
     assert {name: getattr(use, name) for name in expected} == expected
+
+
+def test_a_huge_key_set_is_reported_without_reading_each_key() -> None:
+    observation = answer(keys(*({"kty": "EC", "kid": "x"} for _ in range(50000))))
+    found = one(evaluate_jwks(observation, jwks_uri=JWKS_URI, signing_algs=["RS256"]))
+    assert found.title == "the provider's key set holds 50000 keys"

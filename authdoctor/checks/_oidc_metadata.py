@@ -55,6 +55,9 @@ ENC_ALGS = frozenset({"RSA1_5", "RSA-OAEP", "RSA-OAEP-256", "RSA-OAEP-384", "RSA
                       "ECDH-ES+A256KW", "A128GCMKW", "A192GCMKW", "A256GCMKW", "PBES2-HS256+A128KW",
                       "PBES2-HS384+A192KW", "PBES2-HS512+A256KW"})
 MIN_RSA_BITS = 2048
+#: More keys than any real key set holds (Entra lists a handful, Keycloak one per algorithm);
+#: beyond this the set is reported, not parsed key by key.
+MAX_KEYS = 100
 #: Sessions of these providers read OPENID_PROVIDER_URL's document at sign-out: oidc's own metadata
 #: URL is it; github and feishu have none, so the app falls back to it (0.12.4 auths.signout).
 END_SESSION_FROM_PROVIDER_URL = ("oidc", "github", "feishu")
@@ -289,6 +292,13 @@ def evaluate_jwks(observation: HttpObservation, *, jwks_uri: str, signing_algs: 
     findings: list[Finding] = []
     raw_keys = document.get("keys") if isinstance(document, dict) else None
     raw_keys = raw_keys if isinstance(raw_keys, list) else []
+    if len(raw_keys) > MAX_KEYS:
+        return [_jwks_invalid(
+            f"the provider's key set holds {len(raw_keys)} keys",
+            f"GET {shown} answers a key set of {len(raw_keys)} keys; real providers publish a handful "
+            f"(the current and next key per algorithm). authdoctor reads at most {MAX_KEYS}: this is "
+            "not a key set the IdP meant to publish, or something in front of it is broken.", fix_doc,
+            {**seen, "keys": str(len(raw_keys))}, location)]
     # Encryption keys are read without their (JWE) alg, which pyjwt's signing parser would refuse.
     readable = [{k: v for k, v in jwk.items() if k != "alg"}
                 if isinstance(jwk, dict) and (jwk.get("use") == "enc" or jwk.get("alg") in ENC_ALGS)
