@@ -301,7 +301,8 @@ def evaluate_jwks(observation: HttpObservation, *, jwks_uri: str, signing_algs: 
             {**seen, "keys": str(len(raw_keys))}, location)]
     # Encryption keys are read without their (JWE) alg, which pyjwt's signing parser would refuse.
     readable = [{k: v for k, v in jwk.items() if k != "alg"}
-                if isinstance(jwk, dict) and (jwk.get("use") == "enc" or jwk.get("alg") in ENC_ALGS)
+                if isinstance(jwk, dict) and (jwk.get("use") == "enc"
+                                              or (isinstance(jwk.get("alg"), str) and jwk["alg"] in ENC_ALGS))
                 else jwk for jwk in raw_keys]
     keyset, problems = jwks_keyset({"keys": readable} if isinstance(document, dict) and isinstance(
         document.get("keys"), list) else document, jwks_uri, strict=False)
