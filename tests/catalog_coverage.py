@@ -52,10 +52,6 @@ NOT_YET_PRODUCED: frozenset[str] = frozenset({
     "oauth.invalid-client",
     "oauth.provider-not-registered",
     "oauth.redirect-uri-not-registered",
-    # oidc: end-session, scopes and PKCE from the discovery document
-    "oidc.end-session-missing",
-    "oidc.pkce-unsupported",
-    "oidc.scope-unsupported",
     # redis: INFO/SCAN against a real Redis
     "redis.auth-failed",
     "redis.eviction-may-drop-revocations",

@@ -1,24 +1,40 @@
-"""A healthy OIDC discovery document on 127.0.0.1, for `check` runs that need a live half to run
-against something (the lab's oidc-provider is the real thing; this costs nothing to start)."""
+"""A healthy OIDC provider's documents on 127.0.0.1 (discovery, and the JWKS with one RSA-2048
+public key), for `check` runs that need a live half to run against something (the lab's
+oidc-provider is the real thing; this costs nothing to start)."""
 
 from __future__ import annotations
 
 import json
 import threading
 from collections.abc import Iterator
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 WELL_KNOWN = "/.well-known/openid-configuration"
+JWKS_PATH = "/jwks"
+
+
+@cache
+def jwks() -> bytes:
+    """One RS256 signing key, public only (made once per test session)."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from jwt.algorithms import RSAAlgorithm
+
+    public = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    key = {**json.loads(RSAAlgorithm.to_jwk(public)), "kid": "test-rs256", "use": "sig", "alg": "RS256"}
+    return json.dumps({"keys": [key]}).encode()
 
 
 def document(issuer: str) -> dict[str, object]:
     return {
         "issuer": issuer, "authorization_endpoint": f"{issuer}/auth", "token_endpoint": f"{issuer}/token",
-        "jwks_uri": f"{issuer}/jwks", "response_types_supported": ["code"],
+        "jwks_uri": f"{issuer}{JWKS_PATH}", "response_types_supported": ["code"],
         "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256"],
         "end_session_endpoint": f"{issuer}/session/end",
+        "scopes_supported": ["openid", "email", "profile", "offline_access"],
+        "code_challenge_methods_supported": ["S256"],
     }
 
 
@@ -29,8 +45,9 @@ def discovery_server() -> Iterator[str]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             issuer = f"http://127.0.0.1:{self.server.server_address[1]}"  # type: ignore[index]
-            body = json.dumps(document(issuer)).encode() if self.path == WELL_KNOWN else b"not found"
-            self.send_response(200 if self.path == WELL_KNOWN else 404)
+            bodies = {WELL_KNOWN: json.dumps(document(issuer)).encode(), JWKS_PATH: jwks()}
+            body = bodies.get(self.path, b"not found")
+            self.send_response(200 if self.path in bodies else 404)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

@@ -145,10 +145,12 @@ ENTRIES: tuple[CodeInfo, ...] = (
             "for signing make every ID-token verification fail (" + _FAILED + "); a duplicate kid "
             "makes the chosen key ambiguous, so verification fails at random; a weak RSA key lets "
             "an attacker who factors it forge ID tokens. Each key must be used with exactly one "
-            "algorithm (RFC 8725 §3.1, rule J3)."
+            "algorithm (RFC 8725 §3.1, rule J3). The provider should also have a signing key for each "
+            "algorithm in its id_token_signing_alg_values_supported. A key set that publishes private "
+            "key material (d, p, q, ... or a symmetric key's k) lets anyone who reads it forge ID tokens."
         ),
-        fix="Fix the key set at the IdP: rotate out weak or broken keys, give each key a unique kid "
-            "and publish at least one RS256 signing key.",
+        fix="Fix the key set at the IdP: rotate out weak, broken or exposed keys, give each key a "
+            "unique kid and publish a signing key for each advertised algorithm.",
         references=("RFC 7517 §4", "RFC 8725 §3.1 (J3)", "OIDC Discovery §3 (D4)"),
     ),
     CodeInfo(

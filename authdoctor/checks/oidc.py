@@ -1,5 +1,5 @@
-"""OIDC provider: the settings half, and the live half for the discovery document (JWKS, end-session,
-scopes and PKCE come later).
+"""OIDC provider: the settings half, and the live half: the discovery document, then (when it is
+usable) the JWKS, end-session, scopes and PKCE (`authdoctor.checks._oidc_metadata`).
 
 Failure modes named here from the settings alone:
 
@@ -21,7 +21,7 @@ Failure modes named here from the settings alone:
   that personal-account tokens carry (Microsoft identity platform OIDC docs; idp-responses E3),
   so it is not reported.
 
-Live half (`check_live`, discovery only so far): `OPENID_PROVIDER_URL` is fetched verbatim, as
+Live half (`check_live`), first the discovery document: `OPENID_PROVIDER_URL` is fetched verbatim, as
 the app's authlib client does (GET, redirects not followed, `raise_for_status`, `resp.json()`: see
 `authlib.integrations.base_client.async_app.load_server_metadata`), through the run's probe
 session, and `evaluate_discovery` (pure) names what would break:
@@ -46,8 +46,13 @@ session, and `evaluate_discovery` (pure) names what would break:
   normally answers in well under a second; beyond half the app's timeout, load or a cold cache
   tips sign-in and sign-out into timeouts.
 
-Not yet: the Google and Microsoft discovery URLs, the JWKS, end-session, scopes and PKCE (issue
-9's later probes). When they land, `oidc.issuer-template` already reported here is not repeated.
+After a usable document, `check_live` evaluates end-session, scopes and PKCE from it and fetches
+`jwks_uri` once through the same probe session (`authdoctor.checks._oidc_metadata` names the codes
+and the rules). When the document is unusable, the finding that says so names what was not
+checked (`not checked because of it`).
+
+Not yet: the Google and Microsoft discovery URLs (issue 9's presets). When they land,
+`oidc.issuer-template` already reported here is not repeated.
 """
 
 from __future__ import annotations
@@ -523,8 +528,57 @@ async def check_live(ctx: CheckContext) -> list[Finding]:
         return [skipped(AREA, "OPENID_PROVIDER_URL is not a URL that can be fetched")]
     observation = await ctx.probes.http_get_async(url)
     app_timeout, from_setting = app_timeout_s(env)
-    return evaluate_discovery(observation, configured_url=url, location=env.location("OPENID_PROVIDER_URL"),
-                              app_timeout=app_timeout, timeout_from_setting=from_setting)
+    location = env.location("OPENID_PROVIDER_URL")
+    findings = evaluate_discovery(observation, configured_url=url, location=location,
+                                  app_timeout=app_timeout, timeout_from_setting=from_setting)
+    document = usable_document(observation, findings)
+    if document is None:
+        return [_with_not_checked(f) if f.code in DISCOVERY_UNUSABLE else f for f in findings]
+    from authdoctor.checks._oidc_metadata import app_use, evaluate_jwks, evaluate_metadata
+
+    findings += evaluate_metadata(document, configured_url=url, use=app_use(env), location=location)
+    jwks_uri = document["jwks_uri"]
+    try:
+        parse_absolute(jwks_uri)
+    except URLProblem as problem:
+        findings.append(finding(
+            "oidc.jwks-unreachable", "the discovery document's jwks_uri is not a URL that can be fetched",
+            detail=(f"jwks_uri={mask_url(jwks_uri)!r}: {problem}. Open WebUI's OAuth library fetches the "
+                    "keys from it to verify every ID token, so every OIDC sign-in fails."),
+            fix="Fix the provider's metadata so jwks_uri is the absolute https URL of its key set.",
+            evidence={"OPENID_PROVIDER_URL": mask_url(url), "jwks_uri": mask_url(jwks_uri)},
+            subject="OPENID_PROVIDER_URL", location=location))
+        return findings
+    keys = await ctx.probes.http_get_async(jwks_uri)
+    findings += evaluate_jwks(keys, jwks_uri=jwks_uri,
+                              signing_algs=list(document["id_token_signing_alg_values_supported"]),
+                              location=location)
+    return findings
+
+
+#: Discovery findings after which the later probes (JWKS, end-session, scopes, PKCE) cannot run.
+DISCOVERY_UNUSABLE = frozenset({"oidc.discovery-unreachable", "oidc.discovery-not-json",
+                                "oidc.discovery-invalid"})
+NOT_CHECKED = "the JWKS, end_session_endpoint, scopes and PKCE (they need the document)"
+
+
+def usable_document(observation: HttpObservation, findings: list[Finding]) -> dict[str, Any] | None:
+    """The discovery document when `evaluate_discovery` found it usable (its findings hold no
+    `DISCOVERY_UNUSABLE` code), else None."""
+    if any(f.code in DISCOVERY_UNUSABLE for f in findings):
+        return None
+    try:
+        document = json.loads(observation.body)
+    except (ValueError, RecursionError):
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def _with_not_checked(found: Finding) -> Finding:
+    """Honest outcomes: the finding that stopped the probe names what was not checked."""
+    from dataclasses import replace
+
+    return replace(found, evidence={**found.evidence, "not checked because of it": NOT_CHECKED})
 
 
 CHECK = CheckSpec(area=AREA, title="OIDC provider", settings=check_settings, live=check_live)

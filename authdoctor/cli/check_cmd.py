@@ -42,6 +42,22 @@ Examples:
 
 FORMAT_HELP = "Output format: text (for people), json, sarif (code scanning), junit (CI test reports)."
 
+# The report options of every command that reports findings (`check`, `oidc probe`).
+FailOnOpt = Annotated[str, typer.Option(
+    "--fail-on", metavar="SEVERITY", help="Exit 1 when a finding is at or above: error, warning or info.")]
+TimeoutOpt = Annotated[float, typer.Option(
+    "--timeout", metavar="SECONDS",
+    help="Deadline for the whole run: reading the settings, every check and the report (0.1 to 86400).")]
+ProbeTimeoutOpt = Annotated[float | None, typer.Option(
+    "--probe-timeout", metavar="SECONDS", help="Timeout of each network probe (default 5).")]
+NowOpt = Annotated[str | None, typer.Option(
+    "--now", metavar="TIME", help="Fixed clock for reproducible reports (ISO 8601 or Unix seconds).")]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help=FORMAT_HELP)]
+OutputOpt = Annotated[str | None, typer.Option(
+    "--output", "-o", metavar="FILE", help="Write the report to FILE instead of stdout.")]
+VerboseOpt = Annotated[bool, typer.Option(
+    "--verbose", "-v", help="Text format: also list passed and skipped areas in full.")]
+
 
 def register(app: typer.Typer) -> None:
     @app.command("check", help=CHECK_HELP, no_args_is_help=False)
@@ -62,21 +78,13 @@ def register(app: typer.Typer) -> None:
                           help="Drop findings with this code (repeatable).")] = None,
         offline: Annotated[bool, typer.Option("--offline",
                            help="Settings-only checks; no network at all.")] = False,
-        fail_on: Annotated[str, typer.Option("--fail-on", metavar="SEVERITY",
-                           help="Exit 1 when a finding is at or above: error, warning or info.")] = "error",
-        timeout: Annotated[float, typer.Option("--timeout", metavar="SECONDS",
-                           help="Deadline for the whole run: reading the settings, every check and "
-                           "the report (0.1 to 86400).")] = 30.0,
-        probe_timeout: Annotated[float | None, typer.Option("--probe-timeout", metavar="SECONDS",
-                                 help="Timeout of each network probe (default 5).")] = None,
-        now: Annotated[str | None, typer.Option("--now", metavar="TIME",
-                       help="Fixed clock for reproducible reports (ISO 8601 or Unix seconds).")] = None,
-        output_format: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT",
-                                 help=FORMAT_HELP)] = "text",
-        output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
-                          help="Write the report to FILE instead of stdout.")] = None,
-        verbose: Annotated[bool, typer.Option("--verbose", "-v",
-                           help="Text format: also list passed and skipped areas in full.")] = False,
+        fail_on: FailOnOpt = "error",
+        timeout: TimeoutOpt = 30.0,
+        probe_timeout: ProbeTimeoutOpt = None,
+        now: NowOpt = None,
+        output_format: FormatOpt = "text",
+        output: OutputOpt = None,
+        verbose: VerboseOpt = False,
     ) -> int:
         from authdoctor.commands.check import run_check
 

@@ -9,11 +9,15 @@ If loading or rendering itself overruns, the run ends with one line naming the p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from authdoctor.settings import SettingsInputs
+
+if TYPE_CHECKING:
+    from authdoctor.checks.base import CheckSpec
+    from authdoctor.settings.model import Deployment
 
 MIN_TIMEOUT_S = 0.1
 
@@ -21,7 +25,11 @@ MIN_TIMEOUT_S = 0.1
 def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str],
               ignore: Sequence[str], offline: bool, fail_on: str, timeout: float,
               probe_timeout: float | None, now: str | None, output_format: str, output: str | None,
-              verbose: bool, stderr: TextIO) -> int:
+              verbose: bool, stderr: TextIO, deployment: Deployment | None = None,
+              checks: Mapping[str, CheckSpec] | None = None, command: str = "check",
+              target: str | None = None) -> int:
+    """The whole run. Other commands that report findings (`oidc probe`) reuse it: `deployment`
+    replaces reading `inputs`, `checks` the registry, and `command`/`target` name the report."""
     from authdoctor.checks.registry import all_checks
     from authdoctor.clock import parse_now
     from authdoctor.commands.common import check_ignore_codes, parse_fail_on, parse_format, render_report
@@ -41,22 +49,25 @@ def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str
         fail_on=parse_fail_on(fail_on), timeout_s=timeout, probe_timeout_s=probe_timeout,
         now=parse_now(now) if now is not None else None,
     )
-    select_checks(all_checks(), options.only, options.skip)  # usage errors before any work
+    areas = dict(checks) if checks is not None else all_checks()
+    select_checks(areas, options.only, options.skip)  # usage errors before any work
     named_inputs = [name for name in (inputs.config, *inputs.env_files, *inputs.compose_files) if name]
     check_output_path(output, named_inputs)
     phase = Phase("while reading the settings")
 
     def work() -> tuple[str, int]:
-        deployment = load_deployment(inputs)
-        check_output_path(output, [*named_inputs, *deployment.sources, *deployment.files_read])
+        loaded = deployment if deployment is not None else load_deployment(inputs)
+        check_output_path(output, [*named_inputs, *loaded.sources, *loaded.files_read])
         phase.text = "while running the checks"
         checks_until = deadline.earlier(render_reserve(deadline.seconds))
         # Progress only for people: a terminal on stderr and the text format (never for CI formats).
         with Progress.for_stream(stderr, enabled=not fmt.machine_readable) as progress:
-            report = run_checks(deployment, replace(options, on_progress=progress.update,
-                                                    deadline=checks_until.at))
+            report = run_checks(loaded, replace(options, on_progress=progress.update,
+                                                deadline=checks_until.at), checks=areas, target=target)
+        if command != "check":
+            report = replace(report, command=command)
         phase.text = "while rendering the report"
-        text = render_report(report, fmt, output, deployment.secret_values(), verbose=verbose)
+        text = render_report(report, fmt, output, loaded.secret_values(), verbose=verbose)
         return text, int(exit_code_for(report))
 
     text, code = call_before(deadline, work, phase=phase)

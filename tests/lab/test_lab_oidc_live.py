@@ -4,11 +4,12 @@ costs at most the probe timeout without delaying the other areas."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterable, Mapping
 
 import pytest
-from settings_env import source
+from settings_env import NOW, source
 
 from authdoctor.checks import oidc
 from authdoctor.checks.base import CheckContext, CheckSpec
@@ -107,3 +108,53 @@ def test_a_dead_provider_port_is_unreachable_at_the_tcp_rung(lab_oidc: LabOidc) 
     assert (finding.code, finding.severity) == ("oidc.discovery-unreachable", Severity.ERROR)
     assert finding.evidence["failed at"] == "tcp"
     assert finding.title.endswith(f"127.0.0.1:{port}: connection refused (nothing listens on that port)")
+
+
+# ------------------------------------------------------------------ JWKS, end-session, scopes, PKCE
+
+def test_healthy_provider_keys_and_metadata_checked_with_one_request_each(lab_oidc: LabOidc) -> None:
+    from authdoctor.probes.cache import ProbeSession
+
+    env = lab_oidc.env()
+    deployment = Deployment(replicas=(source(env),), sources=("lab.env",))
+    probes = ProbeSession(timeout_s=5)
+    ctx = CheckContext(deployment=deployment, now=NOW, probes=probes)
+    async def twice() -> list[list[Finding]]:
+        return [list(await oidc.check_live(ctx)), list(await oidc.check_live(ctx))]
+
+    assert asyncio.run(twice()) == [[], []]
+    assert probes.cache.started == 2  # the discovery document and the JWKS, once each
+
+
+def test_healthy_public_client_with_pkce_gives_only_ok(lab_oidc: LabOidc) -> None:
+    outcome = run_oidc(lab_oidc, lab_oidc.env(public=True))["oidc"]
+    assert problems(outcome) == []
+    assert [f.code for f in outcome.findings] == ["oidc.ok"]
+
+
+def test_no_end_session_variant(lab_oidc_all: LabOidcSet) -> None:
+    provider = lab_oidc_all["no_end_session"]
+    assert not provider.end_session
+    [finding] = run_oidc(provider)["oidc"].findings
+    assert (finding.code, finding.severity) == ("oidc.end-session-missing", Severity.WARNING)
+    assert finding.evidence["end_session_endpoint"] == "<absent>"
+    assert finding.evidence["sessions affected"] == "OIDC"
+
+
+def test_no_end_session_variant_with_an_explicit_end_session_endpoint_is_ok(
+        lab_oidc_all: LabOidcSet) -> None:
+    provider = lab_oidc_all["no_end_session"]
+    outcome = run_oidc(provider, {"OPENID_END_SESSION_ENDPOINT": provider.url + "/logout"})["oidc"]
+    assert problems(outcome) == []
+
+
+def test_a_scope_the_lab_provider_does_not_know(lab_oidc: LabOidc) -> None:
+    [finding] = run_oidc(lab_oidc, {"OAUTH_SCOPES": "openid email profile roles"})["oidc"].findings
+    assert (finding.code, finding.severity) == ("oidc.scope-unsupported", Severity.WARNING)
+    assert finding.evidence["not supported"] == "'roles'"
+    assert "api:read" in finding.evidence["scopes_supported"]
+
+
+def test_html_discovery_says_what_was_not_checked(lab_oidc_all: LabOidcSet) -> None:
+    [finding] = run_oidc(lab_oidc_all["html_discovery"])["oidc"].findings
+    assert finding.evidence["not checked because of it"].startswith("the JWKS, end_session_endpoint")

@@ -1,0 +1,90 @@
+"""`authdoctor oidc probe`: the OIDC provider, probed live (see `authdoctor.commands.oidc`)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from authdoctor.cli.check_cmd import (
+    FailOnOpt,
+    FormatOpt,
+    NowOpt,
+    OutputOpt,
+    ProbeTimeoutOpt,
+    TimeoutOpt,
+    VerboseOpt,
+)
+from authdoctor.cli.settings_options import (
+    ComposeOpt,
+    ConfigOpt,
+    DockerInspectOpt,
+    EnvFileOpt,
+    FromEnvOpt,
+    K8sOpt,
+    ServiceOpt,
+    settings_inputs,
+)
+from authdoctor.exitcodes import EXIT_CODES_HELP
+
+PROBE_HELP = f"""Probe an OIDC provider live, as Open WebUI 0.12.4 uses it.
+
+Give the provider's issuer or discovery URL (an issuer gets /.well-known/openid-configuration
+appended, and the report says so), or the app's settings (--env-file, --config, ...): then the
+provider is the one OPENID_PROVIDER_URL names, with the app's scopes and PKCE setting, and the
+OAuth and logout settings are checked too.
+
+What is sent: one GET of the discovery document and one GET of its jwks_uri (no redirects
+followed, no credentials, cookies or client secret; TLS verified). Nothing is sent to the
+authorization or token endpoints.
+
+Checked: reachability (DNS, TCP, TLS, HTTP), the metadata and the issuer, the speed, the JWKS
+(every key read, unique kid, a key for each advertised algorithm, RSA >= 2048 bits, no private
+key material), end_session_endpoint when sign-out relies on it, the configured scopes against
+scopes_supported, S256 when OAUTH_CODE_CHALLENGE_METHOD=S256.
+
+Examples:
+
+\b
+  authdoctor oidc probe https://idp.example.com/realms/acme
+  authdoctor oidc probe https://idp.example.com/realms/acme/.well-known/openid-configuration
+  authdoctor oidc probe --env-file .env --provider oidc --format json
+
+{EXIT_CODES_HELP}
+"""
+
+
+def register(app: typer.Typer) -> None:
+    oidc_app = typer.Typer(help="Probe OpenID Connect providers live.", no_args_is_help=True)
+    app.add_typer(oidc_app, name="oidc")
+
+    @oidc_app.command("probe", help=PROBE_HELP)
+    def probe(
+        url: Annotated[str | None, typer.Argument(
+            metavar="[URL]", help="The issuer or discovery URL (instead of settings).")] = None,
+        config: ConfigOpt = None,
+        env_file: EnvFileOpt = None,
+        compose: ComposeOpt = None,
+        service: ServiceOpt = None,
+        docker_inspect: DockerInspectOpt = None,
+        k8s: K8sOpt = None,
+        from_env: FromEnvOpt = False,
+        provider: Annotated[str, typer.Option(
+            "--provider", metavar="NAME",
+            help="Which configured provider to probe (oidc; the presets come later).")] = "oidc",
+        fail_on: FailOnOpt = "error",
+        timeout: TimeoutOpt = 30.0,
+        probe_timeout: ProbeTimeoutOpt = None,
+        now: NowOpt = None,
+        output_format: FormatOpt = "text",
+        output: OutputOpt = None,
+        verbose: VerboseOpt = False,
+    ) -> int:
+        from authdoctor.commands.oidc import run_oidc_probe
+
+        return run_oidc_probe(
+            url=url, inputs=settings_inputs(config, env_file, compose, service, from_env, None,
+                                            docker_inspect=docker_inspect, k8s=k8s),
+            provider=provider, fail_on=fail_on, timeout=timeout, probe_timeout=probe_timeout, now=now,
+            output_format=output_format, output=output, verbose=verbose, stderr=sys.stderr)
