@@ -17,8 +17,8 @@ from typing import Any
 
 from authdoctor.errors import ConfigError
 from authdoctor.findings import SourceLocation
-from authdoctor.settings.compose import OPENWEBUI_IMAGE_HINTS
 from authdoctor.settings.files import read_text_or_stdin
+from authdoctor.settings.images import is_openwebui_image
 from authdoctor.settings.model import ComposeService, EnvSource, EnvVar
 
 WHAT = "docker inspect output"
@@ -133,8 +133,7 @@ def load_docker_inspect(path: str, names: Sequence[str] = ()) -> list[EnvSource]
     elif len(entries) == 1:
         selected = entries
     else:
-        selected = [e for e in entries
-                    if any(h in str(e[1].get("Image") or "").lower() for h in OPENWEBUI_IMAGE_HINTS)]
+        selected = [e for e in entries if is_openwebui_image(str(e[1].get("Image") or ""))]
         if not selected:
             raise ConfigError("no container runs an Open WebUI image; name one with --service "
                               f"(containers here: {listing})", path=shown)
