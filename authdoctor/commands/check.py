@@ -15,8 +15,6 @@ from typing import TextIO
 
 from authdoctor.settings import SettingsInputs
 
-MIN_TIMEOUT_S = 0.1
-
 
 def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str],
               ignore: Sequence[str], offline: bool, fail_on: str, timeout: float,
@@ -25,7 +23,7 @@ def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str
     from authdoctor.checks.registry import all_checks
     from authdoctor.clock import parse_now
     from authdoctor.commands.common import check_ignore_codes, parse_fail_on, parse_format, render_report
-    from authdoctor.deadline import Deadline, Phase, call_before, check_seconds, render_reserve
+    from authdoctor.deadline import MIN_TIMEOUT_S, Deadline, Phase, call_before, check_seconds, render_reserve
     from authdoctor.exitcodes import exit_code_for
     from authdoctor.output import check_output_path, write_output
     from authdoctor.progress import Progress
