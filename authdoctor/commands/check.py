@@ -35,11 +35,13 @@ def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str
     if probe_timeout is not None:
         check_seconds("--probe-timeout", probe_timeout, minimum=MIN_TIMEOUT_S)
     options = RunOptions(
-        only=list(only), skip=list(skip), ignore=check_ignore_codes(ignore), offline=offline,
+        ignore=check_ignore_codes(ignore), offline=offline,
         fail_on=parse_fail_on(fail_on), timeout_s=timeout, probe_timeout_s=probe_timeout,
         now=parse_now(now) if now is not None else None,
     )
-    select_checks(all_checks(), options.only, options.skip)  # usage errors before any work
+    # The areas are chosen once, here (usage errors before any work); the runner is given the
+    # selection as its `checks`, so its options carry no --only/--skip to apply again.
+    selected = {spec.area: spec for spec in select_checks(all_checks(), list(only), list(skip))}
     named_inputs = [name for name in (inputs.config, *inputs.env_files, *inputs.compose_files) if name]
     check_output_path(output, named_inputs)
     phase = Phase("while reading the settings")
@@ -52,7 +54,7 @@ def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str
         # Progress only for people: a terminal on stderr and the text format (never for CI formats).
         with Progress.for_stream(stderr, enabled=not fmt.machine_readable) as progress:
             report = run_checks(deployment, replace(options, on_progress=progress.update,
-                                                    deadline=checks_until.at))
+                                                    deadline=checks_until.at), checks=selected)
         phase.text = "while rendering the report"
         text = render_report(report, fmt, output, deployment.secret_values(), verbose=verbose)
         return text, int(exit_code_for(report))
