@@ -22,6 +22,7 @@ from authdoctor.errors import DeadlineExceeded, UsageError
 
 T = TypeVar("T")
 
+MIN_TIMEOUT_S = 0.1  # --timeout and --probe-timeout of `check`, --timeout of `jwt verify`
 MAX_TIMEOUT_S = 24 * 3600.0
 
 
@@ -43,11 +44,12 @@ def render_reserve(timeout_s: float) -> float:
 
 
 class Deadline:
-    """An absolute point on the monotonic clock, `seconds` after it was made."""
+    """An absolute point on the monotonic clock (`at`), by default `seconds` after it was made.
+    `seconds` is the budget the deadline stands for, as messages name it (`--timeout 5s`)."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, *, at: float | None = None) -> None:
         self.seconds = seconds
-        self.at = time.monotonic() + seconds
+        self.at = time.monotonic() + seconds if at is None else at
 
     def remaining(self) -> float:
         return max(0.0, self.at - time.monotonic())
@@ -58,10 +60,7 @@ class Deadline:
     def earlier(self, reserve_s: float) -> Deadline:
         """A deadline `reserve_s` before this one (never before now), e.g. to leave time to
         render what finished."""
-        inner = Deadline(0.0)
-        inner.seconds = self.seconds
-        inner.at = max(time.monotonic(), self.at - reserve_s)
-        return inner
+        return Deadline(self.seconds, at=max(time.monotonic(), self.at - reserve_s))
 
 
 class Phase:

@@ -121,6 +121,17 @@ def test_call_before_returns_raises_and_abandons() -> None:
     assert time.monotonic() - started < 3
 
 
+def test_an_earlier_deadline_keeps_the_budget_it_is_named_by_and_never_lies_in_the_past() -> None:
+    outer = Deadline(10)
+    inner = outer.earlier(1.0)
+    assert inner.seconds == 10 and inner.at == pytest.approx(outer.at - 1.0)
+    spent = Deadline(0.5).earlier(5.0)
+    assert spent.seconds == 0.5 and spent.expired() and spent.at <= time.monotonic()
+    assert spent.at > outer.at - 10  # clamped to the moment it was made, not 4.5 s ago
+    with pytest.raises(DeadlineExceeded, match=r"--timeout 0.5s reached"):
+        call_before(spent, lambda: time.sleep(HANG_S))
+
+
 @pytest.mark.parametrize("value", [float("inf"), float("nan"), 1e300, 0.0, -1.0])
 def test_seconds_out_of_range_are_usage_errors(value: float) -> None:
     with pytest.raises(UsageError, match="give a number of seconds"):

@@ -77,14 +77,22 @@ def build_app() -> typer.Typer:
 GLOBAL_FLAGS = ("--no-color", "--debug")
 
 
-def hoist_global_flags(args: list[str]) -> list[str]:
-    """Global flags are accepted anywhere before `--`: `jwt decode T --no-color` means the same as
-    `--no-color jwt decode T`. They are moved to the front, where typer (and the `jwt decode` fast
-    path) read them, so both routes see the same command line."""
+def split_global_flags(args: list[str]) -> tuple[list[str], list[str]]:
+    """The global flags given anywhere before `--` (each once, in order) and the command line
+    without them: `jwt decode T --no-color` means the same as `--no-color jwt decode T`. After
+    `--` a flag is an argument like any other."""
     end = args.index("--") if "--" in args else len(args)
-    flags = [arg for arg in args[:end] if arg in GLOBAL_FLAGS]
+    flags = list(dict.fromkeys(arg for arg in args[:end] if arg in GLOBAL_FLAGS))
     rest = [arg for arg in args[:end] if arg not in GLOBAL_FLAGS]
-    return [*dict.fromkeys(flags), *rest, *args[end:]]
+    return flags, [*rest, *args[end:]]
+
+
+def hoist_global_flags(args: list[str]) -> list[str]:
+    """The command line with its global flags moved to the front, where typer's root callback
+    reads them, so typer sees the same flags as the fast path (which gets none: `main` has set
+    `GlobalState` from them already)."""
+    flags, command = split_global_flags(args)
+    return [*flags, *command]
 
 
 def _run_typer(args: list[str]) -> int | None:
@@ -141,11 +149,14 @@ def main(argv: list[str] | None = None) -> None:
     from authdoctor.errors import AuthdoctorError, DeadlineExceeded
     from authdoctor.output import EXIT_BROKEN_PIPE, OutputClosed, StdoutUnwritable, one_line, silence_stdout
 
-    args = hoist_global_flags(sys.argv[1:] if argv is None else list(argv))
-    GlobalState.debug = "--debug" in args[:2]
-    fast = fast_command(args)  # check, explain, jwt decode without typer's pydantic start-up cost
+    flags, command = split_global_flags(sys.argv[1:] if argv is None else list(argv))
+    # The global flags are read here, once, for every route (typer's root callback, which still
+    # declares them for its parsing and --help, sets the same values).
+    GlobalState.debug = "--debug" in flags
+    GlobalState.no_color = "--no-color" in flags
+    fast = fast_command(command)  # check, explain, jwt decode without typer's pydantic start-up cost
     try:
-        result = fast() if fast is not None else _run_typer(args)
+        result = fast() if fast is not None else _run_typer([*flags, *command])
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:

@@ -5,10 +5,11 @@ TypeAdapter, and importing pydantic costs about as much as `import typer, rich.c
 (benchmarks/startup.py). The commands people run in loops and in CI, `check`, `explain CODE` and
 `jwt decode`, are parsed here instead, but only in their plain shapes: known options, each value
 as `--opt VALUE` or `--opt=VALUE` (short `-x VALUE`), values that typer would accept as they are.
-Anything else (help, a typo, an unusual value, an option this parser does not know, such as a
-global option after the subcommand) returns None, and typer handles the command line with its
-own messages. So the fast path never changes what a command does or says; tests/test_cli_fast.py
-runs the same command lines both ways and compares exit code, stdout and stderr.
+Anything else (help, a typo, an unusual value, an option this parser does not know) returns
+None, and typer handles the command line with its own messages. The global flags never reach
+this parser: `authdoctor.cli.main` takes them out wherever they stand and sets `GlobalState`.
+So the fast path never changes what a command does or says; tests/test_cli_fast.py runs the same
+command lines both ways and compares exit code, stdout and stderr.
 
 The returned callable runs inside `authdoctor.cli.main`'s error boundary, so errors look the same.
 """
@@ -18,39 +19,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-GLOBAL_FLAGS = ("--no-color", "--debug")
-
 Command = Callable[[], int]
 
 
 def fast_command(args: list[str]) -> Command | None:
-    """A callable that runs `args` without typer, or None to let typer handle them."""
-    index = 0
-    flags: set[str] = set()
-    while index < len(args) and args[index] in GLOBAL_FLAGS:
-        flags.add(args[index])
-        index += 1
-    rest = args[index:]
-    if not rest:
+    """A callable that runs `args` without typer, or None to let typer handle them. `args` carries
+    no global flags: `authdoctor.cli.main` takes them out and sets `GlobalState` from them."""
+    if not args:
         return None
-    if rest[0] == "jwt":  # `jwt decode` has its own parser, global flags included
+    if args[0] == "jwt":  # `jwt decode` has its own parser
         from authdoctor.cli.jwt_cmd import fast_command as jwt_decode_command
 
         return jwt_decode_command(args)
-    parse = _TABLE.get(rest[0])
-    command = parse(rest[1:]) if parse is not None else None
-    if command is None:
-        return None
-    body = command
-
-    def run() -> int:
-        from authdoctor.output import GlobalState
-
-        GlobalState.debug = "--debug" in flags
-        GlobalState.no_color = "--no-color" in flags
-        return body()
-
-    return run
+    parse = _TABLE.get(args[0])
+    return parse(args[1:]) if parse is not None else None
 
 
 # --------------------------------------------------------------------------- option parsing

@@ -4,7 +4,7 @@
 runs it without typer when the command line is plainly `jwt decode ...` (`fast_command`): typer
 0.29 coerces every non-bool parameter, its own `--help` included, through a pydantic
 TypeAdapter, and importing pydantic alone costs about as much as `import typer, rich.console`
-(benchmarks/startup.py). Through typer (help, or global options) the same parser runs from the
+(benchmarks/startup.py). Through typer (help) the same parser runs from the
 `decode` command, which declares no typer parameters. Usage errors end as one line and exit 2
 through the CLI's error boundary either way. `jwt verify` loads keys, PyJWT and maybe httpx
 anyway, so it uses ordinary typer options.
@@ -202,26 +202,19 @@ def check_leeway(leeway: float, given: object = None) -> float:
     return leeway
 
 
-_GLOBAL_FLAGS = ("--no-color", "--debug")
-
-
 def fast_command(args: list[str]) -> Callable[[], int] | None:
     """`jwt decode ...` without typer, or None to let typer handle the command line.
 
     typer 0.29 coerces even its own `--help` option through pydantic on every invocation, which
     alone costs about as much as importing typer and rich (benchmarks/startup.py). `jwt decode` is
     the command people run in a loop and in scripts, so the CLI entry point asks this function
-    first. It takes only the plain shape `[--no-color] [--debug] jwt decode ARGS` with no help
-    flag; everything else (help, other commands, other global options) goes through typer. The
-    returned callable runs inside `authdoctor.cli.main`'s error boundary, so errors look the same.
+    first. It takes only the plain shape `jwt decode ARGS` with no help flag; everything else
+    (help, other commands) goes through typer. `args` carries no global flags: `authdoctor.cli.main`
+    takes them out and sets `GlobalState` from them. The returned callable runs inside
+    `authdoctor.cli.main`'s error boundary, so errors look the same.
     """
-    index = 0
-    flags: set[str] = set()
-    while index < len(args) and args[index] in _GLOBAL_FLAGS:
-        flags.add(args[index])
-        index += 1
-    rest = args[index + 2:]
-    if args[index:index + 2] != ["jwt", "decode"] or not rest:
+    rest = args[2:]
+    if args[:2] != ["jwt", "decode"] or not rest:
         return None
     options = rest[:rest.index("--")] if "--" in rest else rest
     if any(arg in ("-h", "--help") for arg in options):
@@ -229,10 +222,7 @@ def fast_command(args: list[str]) -> Callable[[], int] | None:
 
     def run() -> int:
         from authdoctor.commands.jwt import run_jwt_decode
-        from authdoctor.output import GlobalState
 
-        GlobalState.debug = "--debug" in flags
-        GlobalState.no_color = "--no-color" in flags
         parsed = parse_decode_args(rest)
         return run_jwt_decode(token=parsed.token, as_json=parsed.as_json, now=parsed.now,
                               fail_on=parsed.fail_on, leeway=parsed.leeway)

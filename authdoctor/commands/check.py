@@ -19,8 +19,6 @@ if TYPE_CHECKING:
     from authdoctor.checks.base import CheckSpec
     from authdoctor.settings.model import Deployment
 
-MIN_TIMEOUT_S = 0.1
-
 
 def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str],
               ignore: Sequence[str], offline: bool, fail_on: str, timeout: float,
@@ -33,7 +31,7 @@ def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str
     from authdoctor.checks.registry import all_checks
     from authdoctor.clock import parse_now
     from authdoctor.commands.common import check_ignore_codes, parse_fail_on, parse_format, render_report
-    from authdoctor.deadline import Deadline, Phase, call_before, check_seconds, render_reserve
+    from authdoctor.deadline import MIN_TIMEOUT_S, Deadline, Phase, call_before, check_seconds, render_reserve
     from authdoctor.exitcodes import exit_code_for
     from authdoctor.output import check_output_path, write_output
     from authdoctor.progress import Progress
@@ -45,12 +43,14 @@ def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str
     if probe_timeout is not None:
         check_seconds("--probe-timeout", probe_timeout, minimum=MIN_TIMEOUT_S)
     options = RunOptions(
-        only=list(only), skip=list(skip), ignore=check_ignore_codes(ignore), offline=offline,
+        ignore=check_ignore_codes(ignore), offline=offline,
         fail_on=parse_fail_on(fail_on), timeout_s=timeout, probe_timeout_s=probe_timeout,
         now=parse_now(now) if now is not None else None,
     )
+    # The areas are chosen once, here (usage errors before any work); the runner is given the
+    # selection as its `checks`, so its options carry no --only/--skip to apply again.
     areas = dict(checks) if checks is not None else all_checks()
-    select_checks(areas, options.only, options.skip)  # usage errors before any work
+    selected = {spec.area: spec for spec in select_checks(areas, list(only), list(skip))}
     named_inputs = [name for name in (inputs.config, *inputs.env_files, *inputs.compose_files) if name]
     check_output_path(output, named_inputs)
     phase = Phase("while reading the settings")
@@ -63,7 +63,7 @@ def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str
         # Progress only for people: a terminal on stderr and the text format (never for CI formats).
         with Progress.for_stream(stderr, enabled=not fmt.machine_readable) as progress:
             report = run_checks(loaded, replace(options, on_progress=progress.update,
-                                                deadline=checks_until.at), checks=areas, target=target)
+                                                deadline=checks_until.at), checks=selected, target=target)
         if command != "check":
             report = replace(report, command=command)
         phase.text = "while rendering the report"

@@ -230,11 +230,11 @@ def run_jwt_verify(*, token: str, keys: KeyOptions, algorithms: Sequence[str], l
     """`--timeout` bounds the whole run: fetching a --jwks URL stops a reserve before the deadline
     (an `oidc.jwks-unreachable` finding at stage `timeout`), and everything else runs under the
     deadline too (exit 3 with one line if it overruns), see `authdoctor.deadline`."""
-    from authdoctor.deadline import Deadline, Phase, call_before, check_seconds, render_reserve
+    from authdoctor.deadline import MIN_TIMEOUT_S, Deadline, Phase, call_before, check_seconds, render_reserve
     from authdoctor.jwt.verify import parse_algorithms
     from authdoctor.output import write_output
 
-    deadline = Deadline(check_seconds("--timeout", keys.timeout_s, minimum=0.1))
+    deadline = Deadline(check_seconds("--timeout", keys.timeout_s, minimum=MIN_TIMEOUT_S))
     # `-` reads the token from stdin, which a writer may keep open: that read is under the
     # deadline too (review of issue 7: it waited for the writer, then blamed the key).
     text, moment, threshold = call_before(deadline, lambda: _common(token, now, fail_on),

@@ -20,20 +20,20 @@ from authdoctor.errors import ConfigError
 from authdoctor.findings import SourceLocation
 from authdoctor.settings.envfile import parse_env_text
 from authdoctor.settings.files import read_text
+from authdoctor.settings.images import is_openwebui_image
 from authdoctor.settings.interpolate import (
     InterpolationBudget,
     InterpolationError,
     interpolate_compose,
 )
 from authdoctor.settings.model import ComposeService, EnvSource, EnvVar, PublishedPort
+from authdoctor.settings.yamlsafe import mapping_get
 
-OPENWEBUI_IMAGE_HINTS = ("open-webui", "openwebui")
 _YAML12_BOOL = re.compile(r"^(true|True|TRUE|false|False|FALSE)$")
 # YAML 1.2 core schema plain scalars that are not strings (what compose's YAML parser types)
 _YAML12_NOT_STRING = re.compile(
     r"^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+"
     r"|[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))?$")
-_MERGE_TAG = "tag:yaml.org,2002:merge"
 _WHAT = "compose file"
 
 
@@ -43,7 +43,7 @@ def _is_openwebui(service: Mapping[str, Any], lookup: Mapping[str, str] | None =
     image = str(service.get("image") or "")
     if lookup is not None:
         image = _interpolate(image, lookup)
-    return any(hint in image.lower() for hint in OPENWEBUI_IMAGE_HINTS)
+    return is_openwebui_image(image)
 
 
 def _project_env(path: str, environ: Mapping[str, str]) -> dict[str, str]:
@@ -91,10 +91,10 @@ def load_compose(path: str, service_names: Sequence[str], environ: Mapping[str, 
                               f"('{'.'.join(key_path)}'); docker compose refuses the file",
                               path=path, line=key_node.start_mark.line + 1)
     _apply_compose_tags(root)  # first: `!reset` may remove a whole service
-    services_node = _mapping_get(root, "services")
+    services_node = mapping_get(root, "services")
     if not isinstance(services_node, yaml.MappingNode):
         raise ConfigError("no 'services:' mapping found; is this a docker-compose file?", path=path)
-    service_nodes: dict[str, Any] = _mapping_get(services_node, None)
+    service_nodes: dict[str, Any] = mapping_get(services_node, None)
     lookup = _project_env(path, environ)
     _check_interpolation(root, path, lookup)
     # Service names as compose reads them: the key's text (`1:` is the service "1").
@@ -172,27 +172,6 @@ def _check_interpolation(root: Any, path: str, lookup: Mapping[str, str]) -> Non
                                   line=node.start_mark.line + 1, key=".".join(where)) from None
 
 
-def _mapping_get(node: Any, key: str | None) -> Any:
-    """The value node under `key` of a mapping node (merge keys followed, the mapping's own keys
-    winning), or for key=None a dict of all key text → value nodes."""
-    import yaml
-
-    if not isinstance(node, yaml.MappingNode):
-        return {} if key is None else None
-    pairs: dict[str, Any] = {}
-    merged: dict[str, Any] = {}
-    for key_node, value_node in node.value:
-        if key_node.tag == _MERGE_TAG:
-            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-            for source in sources:
-                for k, v in _mapping_get(source, None).items():
-                    merged.setdefault(k, v)
-            continue
-        pairs[str(key_node.value)] = value_node
-    pairs = {**merged, **pairs}
-    return pairs if key is None else pairs.get(key)
-
-
 def _scalar_text(node: Any) -> str | None:
     """A mapping value as compose passes it: None for null (pass-through), `true`/`false` for
     YAML 1.2 booleans, otherwise the scalar's own text."""
@@ -222,7 +201,7 @@ def _environment(path: str, name: str, node: Any, lines: list[str],
     create the container, "invalid environment variable")."""
     import yaml
 
-    env_node = _mapping_get(node, "environment")
+    env_node = mapping_get(node, "environment")
     items: list[tuple[str, str | None, int | None, str | None]] = []
 
     def raw(line: int | None) -> str | None:
@@ -235,7 +214,7 @@ def _environment(path: str, name: str, node: Any, lines: list[str],
     if env_node is None or (isinstance(env_node, yaml.ScalarNode) and _scalar_text(env_node) is None):
         return items
     if isinstance(env_node, yaml.MappingNode):
-        for key, value_node in _mapping_get(env_node, None).items():
+        for key, value_node in mapping_get(env_node, None).items():
             if key == "":
                 raise refuse("an 'environment' entry has an empty variable name; docker compose "
                              "refuses it", value_node)

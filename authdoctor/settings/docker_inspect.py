@@ -12,18 +12,30 @@ line of the `NAME=value` entry in the JSON and name the container.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 from authdoctor.errors import ConfigError
 from authdoctor.findings import SourceLocation
-from authdoctor.settings.compose import OPENWEBUI_IMAGE_HINTS
 from authdoctor.settings.files import read_text_or_stdin
+from authdoctor.settings.images import is_openwebui_image
 from authdoctor.settings.model import ComposeService, EnvSource, EnvVar
 
 WHAT = "docker inspect output"
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
+
+
+LineOf = Callable[[int | None], int | None]  # a text offset → its 1-based line
+
+
+class _Entry(NamedTuple):
+    """One container of the inspect output, with what selecting and reading it needs."""
+
+    container: dict[str, Any]
+    config: dict[str, Any]
+    name: str
+    labels: dict[str, Any]
 
 
 class _Positions(list[Any]):
@@ -67,23 +79,20 @@ def _decode(text: str, path: str) -> Any:
                           path=path) from None
 
 
-def _containers(data: Any, path: str) -> list[tuple[dict[str, Any], int | None]]:
-    """(container, offset) for each object of the list (a single object is accepted too)."""
+def _containers(data: Any, path: str) -> list[dict[str, Any]]:
+    """The container objects of the list (a single object is accepted too)."""
     if isinstance(data, dict):
-        return [(data, 0)]
+        return [data]
     if isinstance(data, list) and not data:
         raise ConfigError(f"the {WHAT} is an empty list: no container (docker inspect of a "
                           "container that does not exist prints [])", path=path)
     if not isinstance(data, list):
         raise ConfigError(f"the {WHAT} is not a JSON list of containers; give the output of "
                           "`docker inspect CONTAINER`", path=path)
-    starts = data.starts if isinstance(data, _Positions) else []
-    result = []
     for index, item in enumerate(data):
         if not isinstance(item, dict):
             raise ConfigError(f"entry {index + 1} of the {WHAT} is not a container object", path=path)
-        result.append((item, starts[index] if index < len(starts) else None))
-    return result
+    return list(data)
 
 
 def _name(container: dict[str, Any], index: int) -> str:
@@ -116,16 +125,16 @@ def load_docker_inspect(path: str, names: Sequence[str] = ()) -> list[EnvSource]
     def line_of(offset: int | None) -> int | None:
         return None if offset is None else bisect.bisect_right(newlines, offset - 1) + 1
 
-    entries = []
-    for index, (container, offset) in enumerate(containers):
+    entries: list[_Entry] = []
+    for index, container in enumerate(containers):
         name = _name(container, index)
         config = _config(container, name, shown)
         labels = config.get("Labels") if isinstance(config.get("Labels"), dict) else {}
-        entries.append((container, config, name, labels or {}, offset))
-    listing = ", ".join(name for _c, _cfg, name, _l, _o in entries)
+        entries.append(_Entry(container, config, name, labels or {}))
+    listing = ", ".join(entry.name for entry in entries)
     if names:
-        selected = [e for e in entries if e[2] in names or e[3].get(SERVICE_LABEL) in names]
-        matched = {e[2] for e in selected} | {str(e[3].get(SERVICE_LABEL)) for e in selected}
+        selected = [e for e in entries if e.name in names or e.labels.get(SERVICE_LABEL) in names]
+        matched = {e.name for e in selected} | {str(e.labels.get(SERVICE_LABEL)) for e in selected}
         missing = [n for n in names if n not in matched]
         if missing:
             raise ConfigError(f"no container or compose service named '{missing[0]}'; "
@@ -133,17 +142,15 @@ def load_docker_inspect(path: str, names: Sequence[str] = ()) -> list[EnvSource]
     elif len(entries) == 1:
         selected = entries
     else:
-        selected = [e for e in entries
-                    if any(h in str(e[1].get("Image") or "").lower() for h in OPENWEBUI_IMAGE_HINTS)]
+        selected = [e for e in entries if is_openwebui_image(str(e.config.get("Image") or ""))]
         if not selected:
             raise ConfigError("no container runs an Open WebUI image; name one with --service "
                               f"(containers here: {listing})", path=shown)
-    return [_source(container, config, name, labels, shown, line_of)
-            for container, config, name, labels, _offset in selected]
+    return [_source(entry, shown, line_of) for entry in selected]
 
 
-def _source(container: dict[str, Any], config: dict[str, Any], name: str, labels: dict[str, Any],
-            path: str, line_of: Any) -> EnvSource:
+def _source(chosen: _Entry, path: str, line_of: LineOf) -> EnvSource:
+    container, config, name, labels = chosen
     env = config.get("Env") or []
     starts = env.starts if isinstance(env, _Positions) else []
     variables: dict[str, EnvVar] = {}

@@ -28,11 +28,11 @@ from typing import Any
 
 from authdoctor.errors import ConfigError
 from authdoctor.findings import SourceLocation
-from authdoctor.settings.compose import OPENWEBUI_IMAGE_HINTS, _mapping_get
 from authdoctor.settings.files import read_text_or_stdin
+from authdoctor.settings.images import is_openwebui_image
 from authdoctor.settings.interpolate import InterpolationBudget, InterpolationError
 from authdoctor.settings.model import ComposeService, EnvSource, EnvVar
-from authdoctor.settings.yamlsafe import compose_documents, to_python
+from authdoctor.settings.yamlsafe import compose_documents, mapping_get, seq_nodes, to_python
 
 WHAT = "Kubernetes manifests"
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "Pod")
@@ -65,12 +65,6 @@ def _line(node: Any) -> int | None:
     return mark.line + 1 if mark is not None else None
 
 
-def _seq_nodes(node: Any) -> list[Any]:
-    import yaml
-
-    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
-
-
 def _objects(text: str, path: str) -> list[_Object]:
     objects: list[_Object] = []
     for number, node in enumerate(compose_documents(text, path, what=WHAT), start=1):
@@ -87,7 +81,7 @@ def _objects(text: str, path: str) -> list[_Object]:
             if not isinstance(items, list):
                 raise ConfigError(f"{where}: 'items' of a {data['kind']} must be a list",
                                   path=path, line=_line(node))
-            item_nodes = _seq_nodes(_mapping_get(node, "items"))
+            item_nodes = seq_nodes(mapping_get(node, "items"))
             for index, item in enumerate(items, start=1):
                 item_node = item_nodes[index - 1] if index <= len(item_nodes) else None
                 objects.append(_object(item, item_node, f"{where}, item {index}", path))
@@ -155,7 +149,7 @@ class _Store:
             if not isinstance(section, dict):
                 raise ConfigError(f"{obj.where}, {obj.ref}: '{field_name}' must be a mapping",
                                   path=self._path, line=_line(obj.node))
-            nodes = _mapping_get(_mapping_get(obj.node, field_name), None)
+            nodes = mapping_get(mapping_get(obj.node, field_name), None)
             for key, raw in section.items():
                 line = _line(nodes.get(str(key)))
                 if not isinstance(raw, str):
@@ -270,7 +264,7 @@ class _Container:
 
 def _pod(workload: _Object) -> tuple[dict[str, Any], Any] | None:
     spec = workload.data.get("spec")
-    spec_node = _mapping_get(workload.node, "spec")
+    spec_node = mapping_get(workload.node, "spec")
     if not isinstance(spec, dict):
         return None
     if workload.kind == "Pod":
@@ -279,7 +273,7 @@ def _pod(workload: _Object) -> tuple[dict[str, Any], Any] | None:
     pod_spec = template.get("spec") if isinstance(template, dict) else None
     if not isinstance(pod_spec, dict):
         return None
-    return pod_spec, _mapping_get(_mapping_get(spec_node, "template"), "spec")
+    return pod_spec, mapping_get(mapping_get(spec_node, "template"), "spec")
 
 
 def _containers(workloads: Sequence[_Object]) -> list[_Container]:
@@ -292,16 +286,12 @@ def _containers(workloads: Sequence[_Object]) -> list[_Container]:
         containers = pod_spec.get("containers") or []
         if not isinstance(containers, list):
             continue
-        nodes = _seq_nodes(_mapping_get(pod_node, "containers"))
+        nodes = seq_nodes(mapping_get(pod_node, "containers"))
         for index, container in enumerate(containers):
             if isinstance(container, dict):
                 node = nodes[index] if index < len(nodes) else None
                 result.append(_Container(workload, pod_spec, pod_node, container, node))
     return result
-
-
-def _is_openwebui(container: _Container) -> bool:
-    return any(hint in container.image.lower() for hint in OPENWEBUI_IMAGE_HINTS)
 
 
 def load_kubernetes(path: str, names: Sequence[str] = ()) -> list[EnvSource]:
@@ -324,7 +314,7 @@ def load_kubernetes(path: str, names: Sequence[str] = ()) -> list[EnvSource]:
             raise ConfigError(f"no workload or container named '{missing[0]}'; here: {listing}",
                               path=shown)
     else:
-        selected = [c for c in containers if _is_openwebui(c)]
+        selected = [c for c in containers if is_openwebui_image(c.image)]
         if not selected:
             raise ConfigError("no container runs an Open WebUI image; name one with --service "
                               f"(containers here: {listing})", path=shown)
@@ -402,7 +392,7 @@ def _environment(container: _Container, store: _Store, path: str,
     unresolved: list[str] = []
 
     env_from = container.data.get("envFrom") or []
-    env_from_nodes = _seq_nodes(_mapping_get(container.node, "envFrom"))
+    env_from_nodes = seq_nodes(mapping_get(container.node, "envFrom"))
     if not isinstance(env_from, list):
         raise ConfigError(f"{context}: 'envFrom' must be a list", path=path, line=_line(container.node))
     for index, entry in enumerate(env_from):
@@ -427,7 +417,7 @@ def _environment(container: _Container, store: _Store, path: str,
                                          secret_source=kind == "Secret")
 
     env = container.data.get("env") or []
-    env_nodes = _seq_nodes(_mapping_get(container.node, "env"))
+    env_nodes = seq_nodes(mapping_get(container.node, "env"))
     if not isinstance(env, list):
         raise ConfigError(f"{context}: 'env' must be a list", path=path, line=_line(container.node))
     for index, entry in enumerate(env):
@@ -449,7 +439,7 @@ def _environment(container: _Container, store: _Store, path: str,
         if not isinstance(value, str):
             raise ConfigError(f"{context}: env {name} has a {type(value).__name__} value; "
                               "Kubernetes rejects it (env values are strings: quote it)",
-                              path=path, line=_line(_mapping_get(node, "value")) or line)
+                              path=path, line=_line(mapping_get(node, "value")) or line)
         variables[name] = _expanded(name, value, location, variables, store.budget,
                                     unresolved=unresolved)
     return variables, unresolved

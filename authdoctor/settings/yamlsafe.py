@@ -267,3 +267,32 @@ def duplicate_key(node: yaml.Node) -> tuple[yaml.Node, tuple[str, ...]] | None:
         elif isinstance(current, yaml.SequenceNode):
             stack.extend((item, (*prefix, str(i))) for i, item in enumerate(current.value))
     return min(found, key=lambda pair: pair[0].start_mark.index) if found else None
+
+
+def mapping_get(node: Any, key: str | None) -> Any:
+    """The value node under `key` of a mapping node (merge keys followed, the mapping's own keys
+    winning), or for key=None a dict of all key text → value nodes. Anything but a mapping node
+    has no keys: None (or {} for key=None)."""
+    import yaml
+
+    if not isinstance(node, yaml.MappingNode):
+        return {} if key is None else None
+    pairs: dict[str, Any] = {}
+    merged: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        if key_node.tag == _MERGE_TAG:
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for source in sources:
+                for k, v in mapping_get(source, None).items():
+                    merged.setdefault(k, v)
+            continue
+        pairs[str(key_node.value)] = value_node
+    pairs = {**merged, **pairs}
+    return pairs if key is None else pairs.get(key)
+
+
+def seq_nodes(node: Any) -> list[Any]:
+    """The item nodes of a sequence node; anything else (None included) has none."""
+    import yaml
+
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
