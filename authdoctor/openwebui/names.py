@@ -181,6 +181,8 @@ def foreign_by_pattern(name: str) -> ForeignName | None:
     tokens = _tokens(name)
     if name in KNOWN_VARIABLES or not tokens or tokens[0] in ("GOOGLE", "MICROSOFT", "GITHUB", "FEISHU"):
         return None
+    if _IDP_WORDS.isdisjoint(tokens):  # first: most names of an environment name no provider
+        return None
     for suffix, target in _SUFFIX_MEANING:
         head = tokens[: len(tokens) - len(suffix)]
         if tuple(tokens[-len(suffix):]) == suffix and head and _IDP_WORDS & set(head):
@@ -288,7 +290,7 @@ def _index() -> tuple[dict[int, list[str]], dict[str, list[str]], list[str]]:
 _BY_LENGTH, _BY_WORD, _SINGLE_WORD = _index()
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=65536)
 def suggestion_for(name: str, *, spelling: bool = True) -> Suggestion | None:
     """Why an unknown `name` looks like a known setting: a documented rename, another product's
     name (by meaning), a near miss of an auth setting, or only a similar spelling. The spelling

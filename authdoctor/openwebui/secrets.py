@@ -21,6 +21,8 @@ would call secret and why they are not; a test keeps every known name in one lis
 
 from __future__ import annotations
 
+import functools
+
 
 def _names(block: str) -> frozenset[str]:
     return frozenset(block.split())
@@ -120,6 +122,7 @@ def looks_secret(name: str) -> bool:
     return any(word in _SECRET_WORDS or word.endswith(_SECRET_SUFFIXES) for word in words)
 
 
+@functools.lru_cache(maxsize=65536)  # asked for every variable, often several times
 def is_secret_variable(name: str) -> bool:
     """True when a variable's whole value must never be shown: a curated credential-bearing Open
     WebUI variable, or an unknown name the heuristic calls secret."""

@@ -90,7 +90,7 @@ class EnvVar:
         return parts
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=65536)
 def _meant_as_secret(name: str) -> bool:
     """True when an unknown `name` looks meant for a secret setting (the did-you-mean of
     `config.unknown-variable` names one). Spelling is compared only for names shaped like a
