@@ -94,6 +94,25 @@ def test_dead_provider_exits_1_with_the_rung(capsys: pytest.CaptureFixture[str])
     assert finding["evidence"]["not checked because of it"].startswith("the JWKS")
 
 
+def test_ignore_and_public_url_are_the_same_options_as_checks(capsys: pytest.CaptureFixture[str],
+                                                              tmp_path: Path) -> None:
+    """One interface for every command that reports findings: --ignore and --public-url too."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    code, out, _ = run(capsys, f"http://127.0.0.1:{port}", "--format", "json", "--now", NOW,
+                       "--probe-timeout", "2", "--ignore", "oidc.discovery-unreachable")
+    assert code == 0 and not [f for f in json.loads(out)["findings"]
+                              if f["code"] == "oidc.discovery-unreachable"]
+    env = tmp_path / "o.env"
+    env.write_text(f"OPENID_PROVIDER_URL=http://127.0.0.1:{port}/.well-known/openid-configuration\n")
+    code, out, _ = run(capsys, "--env-file", str(env), "--public-url", "https://chat.example.org",
+                       "--format", "json", "--now", NOW, "--probe-timeout", "2")
+    assert json.loads(out)["target"] == "https://chat.example.org"
+
+
 def test_fail_on_warning(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                          discovery_server: str) -> None:  # noqa: F811
     env = tmp_path / "openwebui.env"

@@ -23,6 +23,7 @@ from authdoctor.cli.settings_options import (
     EnvFileOpt,
     FromEnvOpt,
     K8sOpt,
+    PublicUrlOpt,
     ServiceOpt,
     settings_inputs,
 )
@@ -70,9 +71,12 @@ def register(app: typer.Typer) -> None:
         docker_inspect: DockerInspectOpt = None,
         k8s: K8sOpt = None,
         from_env: FromEnvOpt = False,
+        public_url: PublicUrlOpt = None,
         provider: Annotated[str, typer.Option(
             "--provider", metavar="NAME",
             help="Which configured provider to probe (oidc; the presets come later).")] = "oidc",
+        ignore: Annotated[list[str] | None, typer.Option("--ignore", metavar="CODE",
+                          help="Drop findings with this code (repeatable).")] = None,
         fail_on: FailOnOpt = "error",
         timeout: TimeoutOpt = 30.0,
         probe_timeout: ProbeTimeoutOpt = None,
@@ -84,7 +88,8 @@ def register(app: typer.Typer) -> None:
         from authdoctor.commands.oidc import run_oidc_probe
 
         return run_oidc_probe(
-            url=url, inputs=settings_inputs(config, env_file, compose, service, from_env, None,
+            url=url, inputs=settings_inputs(config, env_file, compose, service, from_env, public_url,
                                             docker_inspect=docker_inspect, k8s=k8s),
+            ignore=ignore or [],
             provider=provider, fail_on=fail_on, timeout=timeout, probe_timeout=probe_timeout, now=now,
             output_format=output_format, output=output, verbose=verbose, stderr=sys.stderr)

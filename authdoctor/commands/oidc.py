@@ -17,6 +17,7 @@ codes) is `authdoctor.commands.check.run_check`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from authdoctor.errors import UsageError
@@ -72,7 +73,8 @@ def url_deployment(url: str) -> tuple[Deployment, str]:
 
 def run_oidc_probe(*, url: str | None, inputs: SettingsInputs, provider: str, fail_on: str,
                    timeout: float, probe_timeout: float | None, now: str | None, output_format: str,
-                   output: str | None, verbose: bool, stderr: TextIO) -> int:
+                   output: str | None, verbose: bool, stderr: TextIO,
+                   ignore: Sequence[str] = ()) -> int:
     from authdoctor.checks.registry import all_checks
     from authdoctor.commands.check import run_check
 
@@ -82,8 +84,7 @@ def run_oidc_probe(*, url: str | None, inputs: SettingsInputs, provider: str, fa
                          "probed so far; the Google, Microsoft, GitHub and Feishu presets come later")
     if name not in PROBED_PROVIDERS:
         raise UsageError(f"--provider {provider!r}: choose oidc")
-    has_settings = bool(inputs.config or inputs.env_files or inputs.compose_files or inputs.docker_inspect
-                        or inputs.k8s or inputs.from_env)
+    has_settings = not inputs.empty
     if url is not None and has_settings:
         raise UsageError("give either a URL or settings (--env-file, --config, ...), not both")
     if url is None and not has_settings:
@@ -96,7 +97,7 @@ def run_oidc_probe(*, url: str | None, inputs: SettingsInputs, provider: str, fa
     else:
         deployment, target = None, None
         checks = {area: spec for area, spec in registry.items() if area in OAUTH_AREAS}
-    return run_check(inputs=inputs, only=[], skip=[], ignore=[], offline=False, fail_on=fail_on,
+    return run_check(inputs=inputs, only=[], skip=[], ignore=ignore, offline=False, fail_on=fail_on,
                      timeout=timeout, probe_timeout=probe_timeout, now=now, output_format=output_format,
                      output=output, verbose=verbose, stderr=stderr, deployment=deployment, checks=checks,
                      command="oidc probe", target=target)
