@@ -686,3 +686,24 @@ def test_a_key_missing_from_its_configmap_keeps_the_container_from_starting(tmp_
     [found] = start_failure_findings(source)
     assert (found.code, found.severity.value) == ("config.startup-fails", "error")
     assert found.location is not None and found.location.line is not None
+
+
+@pytest.mark.parametrize(("bindings", "exposed"), [
+    ({"8080/tcp": [{"HostIp": "", "HostPort": "3000"}]}, True),
+    ({"8080/tcp": [{"HostIp": "0.0.0.0", "HostPort": "3000"}, {"HostIp": "::", "HostPort": "3000"}]}, True),
+    ({"8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": "3000"}]}, False),
+    (None, False),
+])
+def test_docker_inspect_port_bindings_feed_the_trusted_header_exposure_rule(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, bindings: Any, exposed: bool) -> None:
+    """`docker run -p 3000:8080` with trusted-header sign-in: anyone who reaches the port can send
+    the header (review of issue 8: the rule read compose `ports:` only)."""
+    path = _inspect(tmp_path, _container(
+        "open-webui", "ghcr.io/open-webui/open-webui:main",
+        ["WEBUI_URL=https://chat.example.org", "WEBUI_AUTH_TRUSTED_EMAIL_HEADER=X-Email"],
+        HostConfig={"PortBindings": bindings, "NetworkMode": "bridge"}))
+    with pytest.raises(SystemExit):
+        main(["check", "--docker-inspect", str(path), "--offline", "--only", "trusted-header",
+              "--format", "json"])
+    codes = [f["code"] for f in json.loads(capsys.readouterr().out)["findings"]]
+    assert ("trusted-header.backend-exposed" in codes) is exposed

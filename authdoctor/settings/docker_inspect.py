@@ -19,7 +19,7 @@ from authdoctor.errors import ConfigError
 from authdoctor.findings import SourceLocation
 from authdoctor.settings.files import read_text_or_stdin
 from authdoctor.settings.images import is_openwebui_image
-from authdoctor.settings.model import ComposeService, EnvSource, EnvVar
+from authdoctor.settings.model import ComposeService, EnvSource, EnvVar, PublishedPort
 
 WHAT = "docker inspect output"
 PROJECT_LABEL = "com.docker.compose.project"
@@ -149,6 +149,25 @@ def load_docker_inspect(path: str, names: Sequence[str] = ()) -> list[EnvSource]
     return [_source(entry, shown, line_of) for entry in selected]
 
 
+def _published(bindings: Any) -> tuple[PublishedPort, ...]:
+    """`HostConfig.PortBindings` (`docker run -p`): {"8080/tcp": [{"HostIp": "", "HostPort":
+    "3000"}]}; an empty HostIp binds every interface of the host, as in a compose `ports:` entry
+    without an address (the trusted-header exposure rule reads both)."""
+    if not isinstance(bindings, dict):
+        return ()
+    ports = []
+    for container_port, hosts in bindings.items():
+        target = str(container_port).partition("/")[0]
+        for host in hosts if isinstance(hosts, list) else []:
+            if not isinstance(host, dict):
+                continue
+            host_ip = str(host.get("HostIp") or "") or None
+            published = str(host.get("HostPort") or "") or None
+            shown = f"{host_ip or '0.0.0.0'}:{published or ''}->{container_port}"
+            ports.append(PublishedPort(host_ip=host_ip, published=published, target=target, raw=shown))
+    return tuple(ports)
+
+
 def _source(chosen: _Entry, path: str, line_of: LineOf) -> EnvSource:
     container, config, name, labels = chosen
     env = config.get("Env") or []
@@ -168,8 +187,13 @@ def _source(chosen: _Entry, path: str, line_of: LineOf) -> EnvSource:
     mounts = container.get("Mounts")
     targets = tuple(str(m["Destination"]) for m in (mounts if isinstance(mounts, list) else [])
                     if isinstance(m, dict) and m.get("Destination") and m.get("Type") != "tmpfs")
+    host_config = container.get("HostConfig")
+    host_config = host_config if isinstance(host_config, dict) else {}
+    network_mode = host_config.get("NetworkMode")
     compose = ComposeService(name=str(service) if service else name,
                              image=str(config.get("Image")) if config.get("Image") else None,
-                             volume_targets=targets, path=path, replicas=1)
+                             volume_targets=targets, path=path, replicas=1,
+                             published=_published(host_config.get("PortBindings")),
+                             network_mode=network_mode if isinstance(network_mode, str) else None)
     label = f"{path}:{name}" + (f" ({project}/{service})" if project and service else "")
     return EnvSource(label=label, vars=variables, compose=compose)
