@@ -55,6 +55,8 @@ NowOpt = Annotated[str | None, typer.Option(
 FormatOpt = Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help=FORMAT_HELP)]
 OutputOpt = Annotated[str | None, typer.Option(
     "--output", "-o", metavar="FILE", help="Write the report to FILE instead of stdout.")]
+IgnoreOpt = Annotated[list[str] | None, typer.Option(
+    "--ignore", metavar="CODE", help="Drop findings with this code (repeatable).")]
 VerboseOpt = Annotated[bool, typer.Option(
     "--verbose", "-v", help="Text format: also list passed and skipped areas in full.")]
 
@@ -74,8 +76,7 @@ def register(app: typer.Typer) -> None:
                         help="Run only this check area (repeatable).")] = None,
         skip: Annotated[list[str] | None, typer.Option("--skip", metavar="AREA",
                         help="Skip this check area (repeatable).")] = None,
-        ignore: Annotated[list[str] | None, typer.Option("--ignore", metavar="CODE",
-                          help="Drop findings with this code (repeatable).")] = None,
+        ignore: IgnoreOpt = None,
         offline: Annotated[bool, typer.Option("--offline",
                            help="Settings-only checks; no network at all.")] = False,
         fail_on: FailOnOpt = "error",

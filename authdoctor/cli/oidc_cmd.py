@@ -10,6 +10,7 @@ import typer
 from authdoctor.cli.check_cmd import (
     FailOnOpt,
     FormatOpt,
+    IgnoreOpt,
     NowOpt,
     OutputOpt,
     ProbeTimeoutOpt,
@@ -75,8 +76,7 @@ def register(app: typer.Typer) -> None:
         provider: Annotated[str, typer.Option(
             "--provider", metavar="NAME",
             help="Which configured provider to probe (oidc; the presets come later).")] = "oidc",
-        ignore: Annotated[list[str] | None, typer.Option("--ignore", metavar="CODE",
-                          help="Drop findings with this code (repeatable).")] = None,
+        ignore: IgnoreOpt = None,
         fail_on: FailOnOpt = "error",
         timeout: TimeoutOpt = 30.0,
         probe_timeout: ProbeTimeoutOpt = None,
