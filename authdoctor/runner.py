@@ -301,6 +301,28 @@ async def run_checks_async(deployment: Deployment, specs: Sequence[CheckSpec], o
     return tuple(await asyncio.gather(*(one(spec) for spec in specs)))
 
 
+def _probe_outcomes(deployment: Deployment, outcomes: Sequence[CheckOutcome],
+                    options: RunOptions) -> tuple[CheckOutcome, ...]:
+    """`probe.tls-not-verified` when a live half ran without TLS verification (`--insecure` or
+    `probe.verify_tls: false`): what passed may fail for the app, which verifies."""
+    from authdoctor.checks.base import finding
+
+    if deployment.probe.verify_tls or not any(o.live is not None and o.live.ran for o in outcomes):
+        return ()
+    found = finding(
+        "probe.tls-not-verified", "TLS certificates were not verified in this run",
+        detail=("The live probes ran with certificate verification off (--insecure or "
+                "probe.verify_tls: false): an unknown CA, an expired certificate or one for another "
+                "host name was accepted here, but Open WebUI checks them and would fail."),
+        fix="Trust the internal CA with --ca-file PEM (or probe.ca_file) instead of --insecure.",
+        evidence={"TLS verification": "off"}, subject="--insecure")
+    if found.code in options.ignore:
+        return ()
+    return (CheckOutcome(area="probe", title="How authdoctor probed", status=CheckStatus.COMPLETED,
+                         duration_s=0.0, findings=(found,),
+                         settings=HalfOutcome(HalfStatus.RAN), live=HalfOutcome(HalfStatus.RAN)),)
+
+
 def run_checks(deployment: Deployment, options: RunOptions, *, target: str | None = None,
                checks: dict[str, CheckSpec] | None = None) -> Report:
     """The whole `check` run: select areas, run them, and build the report."""
@@ -311,6 +333,7 @@ def run_checks(deployment: Deployment, options: RunOptions, *, target: str | Non
     now = options.now or utcnow()
     started = time.monotonic()
     outcomes = asyncio.run(run_checks_async(deployment, specs, options, now))
+    outcomes = (*outcomes, *_probe_outcomes(deployment, outcomes, options))
     duration = round(time.monotonic() - started, 3)
     if options.now is not None:
         # A fixed clock means a reproducible report: timings are the only other varying values.

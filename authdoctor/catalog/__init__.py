@@ -54,14 +54,17 @@ AREAS: Mapping[str, str] = {
     "redis": "Redis and token revocation",
     "trusted-header": "Trusted-header sign-in",
     "deploy": "Live application",
+    "probe": "How authdoctor probed",
     "internal": "authdoctor itself",
 }
+#: Areas of findings about authdoctor's own run, not the deployment: no generic .ok/.skipped.
+RUN_AREAS = frozenset({"probe", "internal"})
 
 
 def _generic_entries() -> list[CodeInfo]:
     entries = []
     for area, title in AREAS.items():
-        if area == "internal":
+        if area in RUN_AREAS:
             continue
         entries.append(CodeInfo(
             code=f"{area}.ok",
@@ -95,6 +98,7 @@ def _load() -> dict[str, CodeInfo]:
         logout_codes,
         oauth_codes,
         oidc_codes,
+        probe_codes,
         redis_codes,
         secret_codes,
         trusted_header_codes,
@@ -103,7 +107,7 @@ def _load() -> dict[str, CodeInfo]:
     merged: dict[str, CodeInfo] = {}
     modules = (secret_codes, config_codes, jwt_codes, cookie_codes, oauth_codes, oidc_codes,
                logout_codes, ldap_codes, redis_codes, trusted_header_codes, deploy_codes,
-               internal_codes)
+               probe_codes, internal_codes)
     for entry in [*_generic_entries(), *(e for m in modules for e in m.ENTRIES)]:
         if entry.code in merged:
             raise RuntimeError(f"duplicate catalog code {entry.code}")

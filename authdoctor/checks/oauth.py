@@ -649,4 +649,21 @@ def _with_persistence_note(env: EnvSource, findings: list[Finding]) -> list[Find
     return [dataclasses.replace(f, detail=f.detail + note) for f in findings]
 
 
+async def check_live(ctx: CheckContext) -> list[Finding]:
+    """The live half: the IdP's answers to the configured clients (`_oauth_idp`) and the running
+    app's own login redirect and provider list (`_oauth_app`)."""
+    from authdoctor.checks._oauth_app import app_findings
+    from authdoctor.checks._oauth_idp import idp_findings
+
+    env = ctx.deployment.env
+    if not configured_providers(env):
+        return [skipped(AREA, "no OAuth provider is configured")]
+    at_idp, at_app = await idp_findings(ctx), await app_findings(ctx)
+    if at_idp is None and at_app is None:
+        return [skipped(AREA, "nothing to probe live: the client is not presented to the IdP and "
+                              "the app's URL is not known")]
+    return [*(at_idp or []), *(at_app or [])]
+
+
+# The live half is registered (live=check_live) once one of its two parts probes something.
 CHECK = CheckSpec(area=AREA, title="OAuth clients and redirect URIs", settings=check_settings)

@@ -57,6 +57,14 @@ OutputOpt = Annotated[str | None, typer.Option(
     "--output", "-o", metavar="FILE", help="Write the report to FILE instead of stdout.")]
 IgnoreOpt = Annotated[list[str] | None, typer.Option(
     "--ignore", metavar="CODE", help="Drop findings with this code (repeatable).")]
+CaFileOpt = Annotated[str | None, typer.Option(
+    "--ca-file", metavar="PEM", help="Also trust this CA (PEM bundle) when probing over TLS.")]
+InsecureOpt = Annotated[bool, typer.Option(
+    "--insecure", help="Do not verify TLS certificates (reported as a warning, probe.tls-not-verified).")]
+NoIdpRequestsOpt = Annotated[bool, typer.Option(
+    "--no-idp-requests",
+    help=("Do not present the OAuth client to the IdP's authorize and token endpoints (the client "
+          "credentials and redirect URI probes); discovery and JWKS are still fetched."))]
 VerboseOpt = Annotated[bool, typer.Option(
     "--verbose", "-v", help="Text format: also list passed and skipped areas in full.")]
 
@@ -82,12 +90,15 @@ def register(app: typer.Typer) -> None:
         fail_on: FailOnOpt = "error",
         timeout: TimeoutOpt = 30.0,
         probe_timeout: ProbeTimeoutOpt = None,
+        ca_file: CaFileOpt = None,
+        insecure: InsecureOpt = False,
+        no_idp_requests: NoIdpRequestsOpt = False,
         now: NowOpt = None,
         output_format: FormatOpt = "text",
         output: OutputOpt = None,
         verbose: VerboseOpt = False,
     ) -> int:
-        from authdoctor.commands.check import run_check
+        from authdoctor.commands.check import ProbeFlags, run_check
 
         return run_check(
             inputs=settings_inputs(config, env_file, compose, service, from_env, public_url,
@@ -95,4 +106,5 @@ def register(app: typer.Typer) -> None:
             only=only or [], skip=skip or [], ignore=ignore or [], offline=offline,
             fail_on=fail_on, timeout=timeout, probe_timeout=probe_timeout, now=now,
             output_format=output_format, output=output, verbose=verbose, stderr=sys.stderr,
+            probe_flags=ProbeFlags(ca_file=ca_file, insecure=insecure, idp_requests=not no_idp_requests),
         )

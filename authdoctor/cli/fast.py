@@ -44,9 +44,9 @@ _CHECK_LISTS = {"--env-file": "env_file", "-e": "env_file", "--compose": "compos
 _CHECK_VALUES = {"--config": "config", "-c": "config", "--public-url": "public_url",
                  "--fail-on": "fail_on", "--timeout": "timeout", "--probe-timeout": "probe_timeout",
                  "--now": "now", "--format": "output_format", "-f": "output_format",
-                 "--output": "output", "-o": "output"}
+                 "--output": "output", "-o": "output", "--ca-file": "ca_file"}
 _CHECK_FLAGS = {"--from-env": "from_env", "--offline": "offline", "--verbose": "verbose",
-                "-v": "verbose"}
+                "-v": "verbose", "--insecure": "insecure", "--no-idp-requests": "no_idp_requests"}
 _SECONDS = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6})?")
 # typer's defaults for `check` (authdoctor/cli/check_cmd.py); a test compares them.
 CHECK_DEFAULT_TIMEOUT = 30.0
@@ -108,7 +108,7 @@ def _check(args: list[str]) -> Command | None:
         import sys
 
         from authdoctor.cli.settings_options import settings_inputs
-        from authdoctor.commands.check import run_check
+        from authdoctor.commands.check import ProbeFlags, run_check
 
         return run_check(
             inputs=settings_inputs(values.get("config"), lists.get("env_file"), lists.get("compose"),
@@ -120,6 +120,8 @@ def _check(args: list[str]) -> Command | None:
             probe_timeout=None if probe_timeout is None else float(probe_timeout),
             now=values.get("now"), output_format=values.get("output_format", CHECK_DEFAULTS["output_format"]),
             output=values.get("output"), verbose="verbose" in flags, stderr=sys.stderr,
+            probe_flags=ProbeFlags(ca_file=values.get("ca_file"), insecure="insecure" in flags,
+                                   idp_requests="no_idp_requests" not in flags),
         )
 
     return run

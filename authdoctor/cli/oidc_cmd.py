@@ -8,9 +8,12 @@ from typing import Annotated
 import typer
 
 from authdoctor.cli.check_cmd import (
+    CaFileOpt,
     FailOnOpt,
     FormatOpt,
     IgnoreOpt,
+    InsecureOpt,
+    NoIdpRequestsOpt,
     NowOpt,
     OutputOpt,
     ProbeTimeoutOpt,
@@ -80,11 +83,15 @@ def register(app: typer.Typer) -> None:
         fail_on: FailOnOpt = "error",
         timeout: TimeoutOpt = 30.0,
         probe_timeout: ProbeTimeoutOpt = None,
+        ca_file: CaFileOpt = None,
+        insecure: InsecureOpt = False,
+        no_idp_requests: NoIdpRequestsOpt = False,
         now: NowOpt = None,
         output_format: FormatOpt = "text",
         output: OutputOpt = None,
         verbose: VerboseOpt = False,
     ) -> int:
+        from authdoctor.commands.check import ProbeFlags
         from authdoctor.commands.oidc import run_oidc_probe
 
         return run_oidc_probe(
@@ -92,4 +99,5 @@ def register(app: typer.Typer) -> None:
                                             docker_inspect=docker_inspect, k8s=k8s),
             ignore=ignore or [],
             provider=provider, fail_on=fail_on, timeout=timeout, probe_timeout=probe_timeout, now=now,
-            output_format=output_format, output=output, verbose=verbose, stderr=sys.stderr)
+            output_format=output_format, output=output, verbose=verbose, stderr=sys.stderr,
+            probe_flags=ProbeFlags(ca_file=ca_file, insecure=insecure, idp_requests=not no_idp_requests))

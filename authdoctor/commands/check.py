@@ -10,7 +10,7 @@ If loading or rendering itself overruns, the run ends with one line naming the p
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TextIO
 
 from authdoctor.settings import SettingsInputs
@@ -20,12 +20,34 @@ if TYPE_CHECKING:
     from authdoctor.settings.model import Deployment
 
 
+@dataclass(frozen=True)
+class ProbeFlags:
+    """The command line's probe options, laid over the settings' `probe:` section: `--ca-file`
+    (an extra CA), `--insecure` (TLS not verified; reported as `probe.tls-not-verified`),
+    `--no-idp-requests` (no client presented to the IdP's authorize and token endpoints)."""
+
+    ca_file: str | None = None
+    insecure: bool = False
+    idp_requests: bool = True
+
+    def apply(self, deployment: Deployment) -> Deployment:
+        probe = deployment.probe
+        changes: dict[str, object] = {}
+        if self.ca_file is not None:
+            changes["ca_file"] = self.ca_file
+        if self.insecure:
+            changes["verify_tls"] = False
+        if not self.idp_requests:
+            changes["idp_requests"] = False
+        return replace(deployment, probe=replace(probe, **changes)) if changes else deployment  # type: ignore[arg-type]
+
+
 def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str],
               ignore: Sequence[str], offline: bool, fail_on: str, timeout: float,
               probe_timeout: float | None, now: str | None, output_format: str, output: str | None,
               verbose: bool, stderr: TextIO, deployment: Deployment | None = None,
               checks: Mapping[str, CheckSpec] | None = None, command: str = "check",
-              target: str | None = None) -> int:
+              target: str | None = None, probe_flags: ProbeFlags | None = None) -> int:
     """The whole run. Other commands that report findings (`oidc probe`) reuse it: `deployment`
     replaces reading `inputs`, `checks` the registry, and `command`/`target` name the report."""
     from authdoctor.checks.registry import all_checks
@@ -42,6 +64,10 @@ def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str
     fmt = parse_format(output_format)
     if probe_timeout is not None:
         check_seconds("--probe-timeout", probe_timeout, minimum=MIN_TIMEOUT_S)
+    if probe_flags is not None and probe_flags.ca_file is not None:
+        from authdoctor.localfiles import check_regular_file
+
+        check_regular_file(probe_flags.ca_file, "--ca-file")
     options = RunOptions(
         ignore=check_ignore_codes(ignore), offline=offline,
         fail_on=parse_fail_on(fail_on), timeout_s=timeout, probe_timeout_s=probe_timeout,
@@ -57,6 +83,8 @@ def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str
 
     def work() -> tuple[str, int]:
         loaded = deployment if deployment is not None else load_deployment(inputs)
+        if probe_flags is not None:
+            loaded = probe_flags.apply(loaded)
         check_output_path(output, [*named_inputs, *loaded.sources, *loaded.files_read])
         phase.text = "while running the checks"
         checks_until = deadline.earlier(render_reserve(deadline.seconds))

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, TextIO
 from authdoctor.errors import UsageError
 
 if TYPE_CHECKING:
+    from authdoctor.commands.check import ProbeFlags
     from authdoctor.settings import SettingsInputs
     from authdoctor.settings.model import Deployment
 
@@ -74,7 +75,7 @@ def url_deployment(url: str) -> tuple[Deployment, str]:
 def run_oidc_probe(*, url: str | None, inputs: SettingsInputs, provider: str, fail_on: str,
                    timeout: float, probe_timeout: float | None, now: str | None, output_format: str,
                    output: str | None, verbose: bool, stderr: TextIO,
-                   ignore: Sequence[str] = ()) -> int:
+                   ignore: Sequence[str] = (), probe_flags: ProbeFlags | None = None) -> int:
     from authdoctor.checks.registry import all_checks
     from authdoctor.commands.check import run_check
 
@@ -100,4 +101,4 @@ def run_oidc_probe(*, url: str | None, inputs: SettingsInputs, provider: str, fa
     return run_check(inputs=inputs, only=[], skip=[], ignore=ignore, offline=False, fail_on=fail_on,
                      timeout=timeout, probe_timeout=probe_timeout, now=now, output_format=output_format,
                      output=output, verbose=verbose, stderr=stderr, deployment=deployment, checks=checks,
-                     command="oidc probe", target=target)
+                     command="oidc probe", target=target, probe_flags=probe_flags)

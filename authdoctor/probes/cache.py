@@ -104,13 +104,16 @@ class ProbeSession:
     deadline: float | None = None
     environ: Mapping[str, str] | None = None
     """The environment for proxy variables (None: the process environment)."""
+    idp_requests: bool = True
+    """False: leave out the probes that present the client to the IdP (`--no-idp-requests`)."""
     cache: ProbeCache = field(default_factory=ProbeCache, compare=False)
 
     @classmethod
     def from_options(cls, probe: ProbeOptions, *, timeout_s: float | None = None,
                      deadline: float | None = None) -> ProbeSession:
         return cls(timeout_s=probe.timeout_s if timeout_s is None else timeout_s,
-                   verify_tls=probe.verify_tls, ca_file=probe.ca_file, deadline=deadline)
+                   verify_tls=probe.verify_tls, ca_file=probe.ca_file, deadline=deadline,
+                   idp_requests=probe.idp_requests)
 
     def budget(self) -> float:
         """Seconds a probe started now may take: the probe timeout, cut to the run's deadline."""

@@ -171,6 +171,8 @@ SECTIONS: dict[str, Any] = {
         "timeout": F("seconds", None, "seconds per network probe (default 5)"),
         "verify_tls": F("boolean", None, "verify TLS certificates (default true)"),
         "ca_file": F("string", None, "extra CA bundle (PEM) for internal CAs"),
+        "idp_requests": F("boolean", None, "present the client to the IdP's authorize and token "
+                          "endpoints (default true; false = --no-idp-requests)"),
     },
 }
 
@@ -477,7 +479,8 @@ def parse_deploy_yaml(text: str, path: str, environ: Mapping[str, str] | None = 
                           path=path, line=lines.get(("probe", "timeout")), key="probe.timeout")
     probe = ProbeOptions(timeout_s=float(probe_data.get("timeout", 5.0)),
                          verify_tls=probe_data.get("verify_tls", True),
-                         ca_file=probe_data.get("ca_file"))
+                         ca_file=probe_data.get("ca_file"),
+                         idp_requests=probe_data.get("idp_requests", True))
     account = data.get("test_account")
     replicas: int | None = data.get("replicas")
     return DeployFile(

@@ -241,6 +241,9 @@ class ProbeOptions:
     timeout_s: float = 5.0
     verify_tls: bool = True
     ca_file: str | None = None
+    idp_requests: bool = True
+    """False (`--no-idp-requests`): the probes that present the client to the IdP's authorize and
+    token endpoints are left out (the provider may log, count or notify on them)."""
 
 
 @dataclass(frozen=True)
