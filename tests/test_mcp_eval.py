@@ -110,6 +110,19 @@ def test_skipped(env: dict[str, str], reason: str) -> None:
     assert reason in found.detail
 
 
+def test_start_up_failure_is_reported_even_with_tool_servers_off() -> None:
+    """main.py reads the connections before it looks at ENABLE_TOOL_SERVERS."""
+    findings = settings({"type": "mcp"}, ENABLE_TOOL_SERVERS="false")
+    assert problems(findings) == [("mcp.connections-invalid", ERROR)]
+    assert findings[-1].severity is Severity.SKIPPED
+
+
+def test_json_nested_too_deeply() -> None:
+    [found] = settings("[" * 100_000)
+    assert found.code == "mcp.connections-invalid"
+    assert "nested too deeply" in found.detail
+
+
 # ----------------------------------------------------------------------------- discovery URLs
 
 def answer(url: str, body: Any = None, *, status: int = 200, content_type: str = "application/json",
@@ -274,3 +287,39 @@ def test_unusable_metadata_lists_every_url_tried() -> None:
     [finding] = evaluate(found)
     assert finding.evidence["tried 1"] == f"{AS_URL} -> HTTP 404"
     assert "Content-Type 'text/html', not application/json" in finding.evidence["tried 2"]
+
+
+# ----------------------------------------------------------------------------- secrets
+
+def test_no_secret_of_the_connections_reaches_any_output(tmp_path: Any,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """TOOL_SERVER_CONNECTIONS holds bearer keys, headers, client secrets and URL credentials:
+    none of them may appear in any format, whatever the area finds, with or without the live
+    half (whose MCP URL here is a closed loopback port, so its evidence names the URL)."""
+    import socket
+
+    from authdoctor.cli import main
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    secrets = ["Zk9mcpKEYq1w2e3r", "Zk9mcpHDRq1w2e3r", "Zk9mcpSECq1w2e3r", "Zk9mcpPWDq1w2e3r",
+               "Zk9mcpTOKq1w2e3r", "Zk9mcpINFq1w2e3r"]
+    value = json.dumps([
+        entry(key=secrets[0], headers={"Authorization": f"Bearer {secrets[1]}"},
+              url=f"http://svc:{secrets[3]}@127.0.0.1:{port}/mcp?access_token={secrets[4]}",
+              info={"id": "tools", "oauth_client_id": "cid", "oauth_client_secret": secrets[2]}),
+        entry(config=None, info={"oauth_client_info": secrets[5]}),
+    ])
+    env = tmp_path / "mcp.env"
+    env.write_text(f"TOOL_SERVER_CONNECTIONS='{value}'\n")
+    for offline in (["--offline"], []):
+        for fmt in ("text", "json", "sarif", "junit"):
+            with pytest.raises(SystemExit):
+                main(["check", "--env-file", str(env), "--only", "mcp", "--format", fmt, *offline])
+            out, err = capsys.readouterr()
+            assert "client-info-missing" in out
+            if fmt in ("text", "json"):  # SARIF lists every rule, JUnit every area
+                assert ("server-unreachable" in out) is not bool(offline)
+            for secret in secrets:
+                assert secret not in out + err, (fmt, offline, secret)

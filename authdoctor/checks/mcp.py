@@ -128,12 +128,14 @@ def parse_connections(env: EnvSource) -> ParsedConnections:
     shown = {VARIABLE: env.vars[VARIABLE].shown if VARIABLE in env.vars else "<unset>"}
     try:
         data = json.loads(value)
-    except ValueError as exc:
-        where = f"line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+    except (ValueError, RecursionError) as exc:  # the app's codec fails on both; it logs and goes on
+        if isinstance(exc, json.JSONDecodeError):
+            why = f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        else:
+            why = "nested too deeply" if isinstance(exc, RecursionError) else "not JSON"
         return ParsedConnections(readable=False, findings=(finding(
             "mcp.connections-invalid", f"{VARIABLE} is not valid JSON: the app starts with no tool server",
-            detail=(f"{VARIABLE} does not parse as JSON ({where}: "
-                    f"{exc.msg if isinstance(exc, json.JSONDecodeError) else 'invalid'}). Open WebUI logs "
+            detail=(f"{VARIABLE} does not parse as JSON ({why}). Open WebUI logs "
                     f"'Error loading {VARIABLE}' and uses an empty list, so none of these tool "
                     "servers exists (on the first start, or every start with "
                     "ENABLE_PERSISTENT_CONFIG=false)."),
@@ -208,7 +210,7 @@ def parse_connections(env: EnvSource) -> ParsedConnections:
 def redirect_uri(env: EnvSource, connection: McpConnection) -> str:
     """The redirect URI the app registers: `{WEBUI_URL or request.base_url}/oauth/clients/{id}/callback`."""
     base = (getenv(env, "WEBUI_URL", "") or "<the URL of the admin's request>").rstrip("/")
-    return f"{base}/oauth/clients/{connection.client_id}/callback"
+    return mask_url(f"{base}/oauth/clients/{connection.client_id}/callback")
 
 
 def connection_findings(env: EnvSource, connection: McpConnection,
@@ -254,10 +256,12 @@ def check_settings(ctx: CheckContext) -> list[Finding]:
     if not getenv(env, VARIABLE, "").strip():
         return [skipped(AREA, f"no tool server in {VARIABLE} (servers added in the admin UI are "
                               "stored in the database, which authdoctor does not read)")]
-    if not tool_servers_enabled(env):
-        return [skipped(AREA, "tool servers are turned off (ENABLE_TOOL_SERVERS or ENABLE_PLUGINS is false)")]
     parsed = parse_connections(env)
     out = list(parsed.findings)
+    if not tool_servers_enabled(env):
+        # the start-up code that reads the value runs whatever ENABLE_TOOL_SERVERS says
+        return [*out, skipped(AREA, "tool servers are turned off (ENABLE_TOOL_SERVERS or ENABLE_PLUGINS "
+                                    "is false)")]
     location = env.location(VARIABLE)
     for connection in parsed.connections:
         out.extend(connection_findings(env, connection, location))
@@ -559,7 +563,7 @@ def evaluate_as_metadata(connection: McpConnection, metadata: dict[str, Any], *,
     out: list[Finding] = []
     evidence = {"connection": _connection_shown(connection), "metadata": mask_url(metadata_url)}
     base = (webui_url or "<the URL of the admin's request>").rstrip("/")
-    redirect = f"{base}/oauth/clients/{connection.client_id}/callback"
+    redirect = mask_url(f"{base}/oauth/clients/{connection.client_id}/callback")
     if not connection.static and not metadata.get("registration_endpoint"):
         fallback = urljoin(_origin(server_url), "/register")
         out.append(finding(

@@ -27,6 +27,11 @@ Settings come from --env-file (Open WebUI's own variables), --config deploy.yaml
 compose service and Open WebUI container is one replica, and replicas are compared with each
 other. A Kubernetes value from a ConfigMap or Secret that is not in the input is never guessed.
 
+MCP tool servers with OAuth 2.1 (TOOL_SERVER_CONNECTIONS): unless --offline, each MCP URL gets
+one POST of the app's JSON-RPC initialize request (no credentials), then GETs of its protected
+resource and authorization server metadata, as Open WebUI discovers them. No client is
+registered.
+
 Examples:
 
 \b
