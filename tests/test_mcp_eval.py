@@ -323,3 +323,103 @@ def test_no_secret_of_the_connections_reaches_any_output(tmp_path: Any,
                 assert ("server-unreachable" in out) is not bool(offline)
             for secret in secrets:
                 assert secret not in out + err, (fmt, offline, secret)
+
+
+# ----------------------------------------------------------------------------- registration
+
+def test_registration_request_is_the_apps() -> None:
+    prm = mcp.ResourceMetadata(url=PRM_URL, authorization_servers=(ISSUER,),
+                               scopes=("tools:read", "tools:call"))
+    body = mcp.registration_request(CONNECTION, prm, METADATA, "https://chat.example.com/")
+    assert body == {"response_types": ["code"], "scope": "tools:read tools:call",
+                    "client_name": "Open WebUI (authdoctor test)",
+                    "redirect_uris": ["https://chat.example.com/oauth/clients/mcp:tools/callback"],
+                    "token_endpoint_auth_method": "client_secret_post",
+                    "grant_types": ["authorization_code", "refresh_token"], "application_type": "native"}
+    scoped = mcp.McpConnection(index=0, url=MCP_URL, auth_type="oauth_2.1", server_id="tools",
+                               oauth_scope="a,b  c")
+    assert mcp.registration_request(scoped, prm, METADATA, "https://x")["scope"] == "a b c"
+    no_scopes = mcp.registration_request(CONNECTION, mcp.ResourceMetadata(), METADATA, "https://x")
+    assert "scope" not in no_scopes
+    first = {**METADATA, "scopes_supported": ["openid"], "token_endpoint_auth_methods_supported": ["none"]}
+    body = mcp.registration_request(CONNECTION, mcp.ResourceMetadata(), first, "https://x")
+    assert (body["scope"], body["token_endpoint_auth_method"]) == ("openid", "none")
+
+
+def registration(**fields: Any) -> Any:
+    from authdoctor.probes.mcp import RegistrationObservation
+
+    return RegistrationObservation(url=f"{ISSUER}/register", **fields)
+
+
+REQUEST = mcp.registration_request(CONNECTION, mcp.ResourceMetadata(), METADATA, "https://chat.example.com")
+HTTP_REQUEST = mcp.registration_request(CONNECTION, mcp.ResourceMetadata(), METADATA, "http://chat.example.com")
+
+REGISTRATION_CASES: list[tuple[str, dict[str, Any], Any, tuple[str, Severity], str]] = [
+    ("accepted", REQUEST, registration(status=201, client_id="abc",
+                                       registered={"token_endpoint_auth_method": "client_secret_post"}),
+     ("mcp.client-registered", INFO), "registered client 'abc'"),
+    ("initial access token required", REQUEST, registration(status=401, error="invalid_token"),
+     ("mcp.registration-failed", ERROR), "initial access token"),
+    ("http redirect URI of a native client", HTTP_REQUEST, registration(
+        status=400, error="invalid_redirect_uri", error_description="only loopback"),
+     ("mcp.registration-failed", ERROR), "registers as a native client"),
+    ("no client_id", REQUEST, registration(status=201), ("mcp.registration-failed", ERROR),
+     "without a client_id"),
+    ("an auth method the app cannot read", REQUEST, registration(
+        status=201, client_id="abc", registered={"token_endpoint_auth_method": "private_key_jwt"}),
+     ("mcp.registration-failed", ERROR), "'private_key_jwt'"),
+    ("HTML error page", REQUEST, registration(status=404, answer_preview="<html>Not Found"),
+     ("mcp.registration-failed", ERROR), "HTTP 404: <html>Not Found"),
+    ("unreachable", REQUEST, registration(failure=ProbeFailure(Rung.TCP, "connection refused")),
+     ("mcp.registration-failed", ERROR), "TCP step: connection refused"),
+]
+
+
+@pytest.mark.parametrize(("name", "request_body", "seen", "expected", "words"), REGISTRATION_CASES,
+                         ids=[c[0] for c in REGISTRATION_CASES])
+def test_evaluate_registration(name: str, request_body: dict[str, Any], seen: Any,
+                               expected: tuple[str, Severity], words: str) -> None:
+    [found] = mcp.evaluate_registration(CONNECTION, request_body, seen)
+    assert (found.code, found.severity) == expected
+    assert words in found.title + found.detail
+
+
+def test_registration_probe_keeps_no_secret() -> None:
+    """The answer's client_secret and registration_access_token never leave the probe."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from authdoctor.probes.mcp import register_client
+
+    answer_body = json.dumps({"client_id": "cid-1", "client_secret": "Zk9regSECRETq1w2e3r4",
+                              "registration_access_token": "Zk9regRATq1w2e3r4t5",
+                              "token_endpoint_auth_method": "client_secret_post"}).encode()
+    received: list[bytes] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            received.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(201)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer_body)))
+            self.end_headers()
+            self.wfile.write(answer_body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/reg"
+        seen = register_client(url, REQUEST, timeout_s=5)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert json.loads(received[0]) == REQUEST
+    assert (seen.status, seen.client_id) == (201, "cid-1")
+    dumped = json.dumps(seen.to_dict()) + repr(seen)
+    assert "Zk9regSECRETq1w2e3r4" not in dumped
+    assert "Zk9regRATq1w2e3r4t5" not in dumped

@@ -169,6 +169,41 @@ ENTRIES: tuple[CodeInfo, ...] = (
                     "Open WebUI utils/oauth.py get_oauth_client_info_with_dynamic_client_registration"),
     ),
     CodeInfo(
+        code="mcp.registration-failed",
+        severity=Severity.ERROR,
+        summary="the authorization server refuses the app's client registration (--register-mcp-clients)",
+        explanation=(
+            "Only with check --register-mcp-clients: authdoctor POSTs the registration Open WebUI "
+            "sends (RFC 7591 §3.1: client_name, redirect_uris {WEBUI_URL}/oauth/clients/mcp:<id>/"
+            "callback, grant_types authorization_code and refresh_token, response_types code, "
+            "token_endpoint_auth_method, scope, application_type native) and the server refused "
+            "it, could not be reached, or answered what the app cannot read (no client_id, or a "
+            "token_endpoint_auth_method other than client_secret_post, client_secret_basic or "
+            "none). Pressing Register in the connection dialog then fails with 'Failed to "
+            "register OAuth client: Dynamic client registration failed: …'. Common causes: the "
+            "server requires an initial access token (401/403; Open WebUI cannot send one), a "
+            "plain-http redirect URI off loopback for a native client (invalid_redirect_uri), or "
+            "a scope or grant type the server does not allow for registered clients."
+        ),
+        fix="Fix what the server's error names (https for WEBUI_URL, open registration, allowed "
+            "scopes), or register a client by hand and use auth_type oauth_2.1_static.",
+        references=("RFC 7591 §3.1, §3.2.2",
+                    "Open WebUI utils/oauth.py get_oauth_client_info_with_dynamic_client_registration"),
+    ),
+    CodeInfo(
+        code="mcp.client-registered",
+        severity=Severity.INFO,
+        summary="registration works: authdoctor registered a test client (--register-mcp-clients)",
+        explanation=(
+            "Only with check --register-mcp-clients: the authorization server accepted the "
+            "registration Open WebUI sends and created a client named 'Open WebUI (authdoctor "
+            "test)'. The finding names its client_id; the client stays registered (authdoctor "
+            "does not delete it), so this finding is there to say state was created."
+        ),
+        fix="Delete the test client at the authorization server if you do not need it.",
+        references=("RFC 7591 §3.2.1",),
+    ),
+    CodeInfo(
         code="mcp.pkce-s256-missing",
         severity=Severity.WARNING,
         summary="the authorization server metadata does not advertise PKCE S256",

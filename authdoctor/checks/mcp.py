@@ -48,8 +48,18 @@ followed as aiohttp follows them). The pure `evaluate_discovery` then names:
 - `mcp.grant-types-unsupported`: no `code` response type or `authorization_code` grant (error),
   no `refresh_token` (warning).
 
-Nothing is registered: dynamic client registration creates a client at the authorization server,
-so this area only checks that what registration needs is advertised.
+Nothing is registered by default: dynamic client registration creates a client at the
+authorization server. Only with `check --register-mcp-clients` (`ProbeSession.register_mcp_clients`,
+and not with `--no-idp-requests`), `register_live` POSTs the app's registration request
+(`registration_request`, with the client name "Open WebUI (authdoctor test)") once per
+`oauth_2.1` connection (at most `MAX_REGISTRATIONS` per run) to its `registration_endpoint`
+(`authdoctor.probes.mcp.register_client`, which keeps no secret of the answer), and
+`evaluate_registration` names:
+
+- `mcp.registration-failed`: refused (401/403: an initial access token the app cannot send;
+  `invalid_redirect_uri` for a plain-http redirect URI of the app's native client), unreachable,
+  or an answer the app cannot read (no client_id, an auth method outside its model).
+- `mcp.client-registered` (info): it worked; the new client_id, which stays registered.
 """
 
 from __future__ import annotations
@@ -69,6 +79,7 @@ from authdoctor.settings.model import EnvSource
 
 if TYPE_CHECKING:
     from authdoctor.probes.http import HttpObservation
+    from authdoctor.probes.mcp import RegistrationObservation
 
 AREA = "mcp"
 VARIABLE = "TOOL_SERVER_CONNECTIONS"
@@ -94,6 +105,8 @@ class McpConnection:
     server_id: str | None
     name: str = ""
     has_client_info: bool = False
+    oauth_scope: str | None = None
+    """`info.oauth_scope` or `config.oauth_scope`: the scope the admin set, sent at registration."""
 
     @property
     def label(self) -> str:
@@ -202,8 +215,12 @@ def parse_connections(env: EnvSource) -> ParsedConnections:
         server_id = raw_id if isinstance(raw_id, str) and raw_id else None
         name = raw_name if isinstance(raw_name, str) else ""
         url = raw_url if isinstance(raw_url, str) else ""
+        raw_config = entry.get("config")
+        config: dict[str, Any] = raw_config if isinstance(raw_config, dict) else {}
+        scope = info.get("oauth_scope") or config.get("oauth_scope")
         connections.append(McpConnection(index=index, url=url, auth_type=str(auth_type), server_id=server_id,
-                                         name=name, has_client_info=bool(info.get("oauth_client_info"))))
+                                         name=name, has_client_info=bool(info.get("oauth_client_info")),
+                                         oauth_scope=scope if isinstance(scope, str) else None))
     return ParsedConnections(connections=tuple(connections), findings=tuple(problems))
 
 
@@ -373,6 +390,7 @@ class ResourceMetadata:
     url: str = ""
     authorization_servers: tuple[str, ...] = ()
     resource: str | None = None
+    scopes: tuple[str, ...] = ()
 
 
 def read_resource_metadata(observation: HttpObservation) -> tuple[ResourceMetadata, str]:
@@ -388,7 +406,10 @@ def read_resource_metadata(observation: HttpObservation) -> tuple[ResourceMetada
     if not isinstance(servers, list) or not all(isinstance(s, str) for s in servers):
         return ResourceMetadata(), "HTTP 200 but authorization_servers is not a list of URLs"
     resource = data.get("resource") if isinstance(data.get("resource"), str) else None
-    return ResourceMetadata(url=observation.url, authorization_servers=tuple(servers), resource=resource), ""
+    raw_scopes = data.get("scopes_supported")
+    scopes = tuple(v for v in raw_scopes if isinstance(v, str)) if isinstance(raw_scopes, list) else ()
+    return ResourceMetadata(url=observation.url, authorization_servers=tuple(servers), resource=resource,
+                            scopes=scopes), ""
 
 
 _URL_FIELDS = ("registration_endpoint", "service_documentation", "op_policy_uri", "op_tos_uri",
@@ -479,6 +500,18 @@ def _tried(observations: Sequence[HttpObservation], reader: Any) -> dict[str, st
     return evidence
 
 
+def usable_metadata(discovery: Discovery) -> tuple[dict[str, Any] | None, str, HttpObservation | None]:
+    """The authorization server metadata the app uses and its URL, or (None, '', the answer whose
+    connection failure stopped the app's search, if any)."""
+    for observation in discovery.authorization_metadata:
+        if observation.failure is not None:
+            return None, "", observation
+        document, _ = read_as_metadata(observation)
+        if document is not None:
+            return document, observation.url, None
+    return None, "", None
+
+
 def evaluate_discovery(connection: McpConnection, discovery: Discovery, *, webui_url: str) -> list[Finding]:
     """Findings for one connection from what its discovery saw (pure)."""
     shown = mask_url(discovery.server_url)
@@ -513,17 +546,7 @@ def evaluate_discovery(connection: McpConnection, discovery: Discovery, *, webui
                  "authorization_servers) and announce it in WWW-Authenticate on 401."),
             evidence={**base_evidence, **_tried(discovery.resource_metadata, read_resource_metadata)},
             subject=subject))
-    metadata: dict[str, Any] | None = None
-    metadata_url = ""
-    stopped = None
-    for observation in discovery.authorization_metadata:
-        if observation.failure is not None:
-            stopped = observation
-            break
-        document, _ = read_as_metadata(observation)
-        if document is not None:
-            metadata, metadata_url = document, observation.url
-            break
+    metadata, metadata_url, stopped = usable_metadata(discovery)
     if metadata is None:
         tried = _tried(discovery.authorization_metadata, read_as_metadata)
         if stopped is not None:
@@ -644,6 +667,95 @@ def evaluate_as_metadata(connection: McpConnection, metadata: dict[str, Any], *,
     return out
 
 
+# ----------------------------------------------------------------------------- registration
+
+#: The client name sent when authdoctor registers (the app sends "Open WebUI"): the one change to
+#: the app's registration request, so the admin can find the test client and delete it.
+REGISTRATION_CLIENT_NAME = "Open WebUI (authdoctor test)"
+#: At most this many registrations per run (each creates a client at an authorization server).
+MAX_REGISTRATIONS = 5
+
+
+def registration_request(connection: McpConnection, prm: ResourceMetadata, metadata: dict[str, Any],
+                         redirect_base: str) -> dict[str, Any]:
+    """The body the app POSTs (utils/oauth.py get_oauth_client_info_with_dynamic_client_registration:
+    its OAuthClientMetadata dumped with exclude_none), with authdoctor's client name."""
+    scope: str | None = None
+    if connection.oauth_scope:
+        scope = " ".join(connection.oauth_scope.replace(",", " ").split()) or None
+    if scope is None and prm.scopes:
+        scope = " ".join(prm.scopes)
+    supported_scopes = metadata.get("scopes_supported")
+    if scope is None and supported_scopes is not None:
+        scope = " ".join(supported_scopes)
+    method = "client_secret_post"
+    supported = metadata.get("token_endpoint_auth_methods_supported")
+    if supported and method not in supported:
+        method = supported[0]
+    body: dict[str, Any] = {"response_types": ["code"]}
+    if scope is not None:
+        body["scope"] = scope
+    body.update(client_name=REGISTRATION_CLIENT_NAME,
+                redirect_uris=[f"{redirect_base.rstrip('/')}/oauth/clients/{connection.client_id}/callback"],
+                token_endpoint_auth_method=method, grant_types=["authorization_code", "refresh_token"],
+                application_type="native")
+    return body
+
+
+def evaluate_registration(connection: McpConnection, request: dict[str, Any],
+                          seen: RegistrationObservation) -> list[Finding]:
+    """The authorization server's answer to the app's registration request (pure)."""
+    redirect = request["redirect_uris"][0]
+    evidence = {"connection": _connection_shown(connection), "registration endpoint": mask_url(seen.url),
+                "redirect URI": mask_url(redirect),
+                "token_endpoint_auth_method": request["token_endpoint_auth_method"],
+                "scope": request.get("scope", "(none)")}
+    fix = "Fix what the authorization server names, then press Register in the connection dialog again."
+    if seen.failure is not None:
+        cause = f"the request failed at the {seen.failure.rung.value.upper()} step: {seen.failure.summary}"
+        evidence.update(seen.failure.evidence)
+    elif seen.status is not None and 200 <= seen.status < 300 and seen.client_id:
+        registered_method = seen.registered.get("token_endpoint_auth_method", "")
+        if not registered_method or registered_method in APP_AUTH_METHODS:
+            return [finding(
+                "mcp.client-registered",
+                f"{connection.label}: registration works; authdoctor registered client {seen.client_id!r}",
+                detail=(f"The authorization server accepted the registration Open WebUI sends "
+                        f"(HTTP {seen.status}) and created client {seen.client_id!r} named "
+                        f"{REGISTRATION_CLIENT_NAME!r}. It stays registered there."),
+                fix="Delete the test client at the authorization server if you do not need it.",
+                evidence={**evidence, "client_id": seen.client_id,
+                          **{f"registered {k}": v for k, v in seen.registered.items()}},
+                subject=VARIABLE)]
+        cause = (f"it registered the client with token_endpoint_auth_method {registered_method!r}, "
+                 "which the app's client model does not accept, so the app cannot read the answer "
+                 "('Error parsing client registration response')")
+        evidence["client_id"] = seen.client_id
+    elif seen.status is not None and 200 <= seen.status < 300:
+        cause = f"it answered HTTP {seen.status} without a client_id, so the app cannot read the answer"
+    else:
+        said = (" ".join(x for x in (seen.error, seen.error_description) if x) or seen.answer_preview
+                or "(no body)")
+        cause = f"it answered HTTP {seen.status}: {said}"
+        if seen.status in (401, 403):
+            cause += (". The server wants an initial access token (RFC 7591 §3), which Open WebUI "
+                      "0.12.4 cannot send")
+            fix = ("Allow open registration for this client at the authorization server, or register "
+                   f"a client by hand (redirect URI {mask_url(redirect)}) and use auth_type "
+                   "oauth_2.1_static.")
+        elif seen.error == "invalid_redirect_uri" and redirect.startswith("http://"):
+            cause += (". Open WebUI registers as a native client (application_type native), and "
+                      "servers allow plain-http redirect URIs of native clients on loopback only")
+            fix = "Serve Open WebUI over https and set WEBUI_URL=https://…, then register again."
+        evidence["HTTP status"] = str(seen.status)
+    return [finding(
+        "mcp.registration-failed",
+        f"{connection.label}: the authorization server refuses the app's client registration",
+        detail=(f"authdoctor sent the registration Open WebUI sends to {mask_url(seen.url)}, and "
+                f"{cause}. Pressing Register in the connection dialog fails the same way."),
+        fix=fix, evidence=evidence, subject=VARIABLE)]
+
+
 # ----------------------------------------------------------------------------- live (I/O)
 
 async def discover(ctx: CheckContext, server_url: str) -> Discovery:
@@ -679,6 +791,8 @@ async def check_live(ctx: CheckContext) -> list[Finding]:
     if not parsed.connections:
         return [skipped(AREA, "no MCP connection uses OAuth 2.1: nothing to probe")]
     webui_url = getenv(env, "WEBUI_URL", "")
+    register = ctx.probes.register_mcp_clients and ctx.probes.idp_requests
+    registrations = 0
     out: list[Finding] = []
     for connection in parsed.connections:
         try:
@@ -690,8 +804,36 @@ async def check_live(ctx: CheckContext) -> list[Finding]:
             out.append(skipped(AREA, f"{connection.label}: its url is not http(s); not probed"))
             continue
         discovery = await discover(ctx, connection.url.strip())
-        out.extend(evaluate_discovery(connection, discovery, webui_url=webui_url))
+        found = evaluate_discovery(connection, discovery, webui_url=webui_url)
+        out.extend(found)
+        if register and not connection.static and registrations < MAX_REGISTRATIONS:
+            registrations += 1
+            out.extend(await register_live(ctx, connection, discovery, found))
     return out
+
+
+async def register_live(ctx: CheckContext, connection: McpConnection, discovery: Discovery,
+                        found: Sequence[Finding]) -> list[Finding]:
+    """`--register-mcp-clients`: one registration, as the app makes it, where discovery allows."""
+    from authdoctor.probes.cache import wait_future
+    from authdoctor.probes.mcp import register_client
+
+    metadata, _, _ = usable_metadata(discovery)
+    endpoint = metadata.get("registration_endpoint") if metadata else None
+    if metadata is None or not endpoint:
+        return [skipped(AREA, f"{connection.label}: not registered (no usable registration endpoint, "
+                              "see the findings above)")]
+    base = getenv(ctx.deployment.env, "WEBUI_URL", "") or ctx.deployment.public_url or ""
+    if not base:
+        return [skipped(AREA, f"{connection.label}: not registered: the redirect URI depends on the "
+                              "admin's request; set WEBUI_URL or give --public-url")]
+    request = registration_request(connection, resource_metadata_of(discovery), metadata, base)
+    probes = ctx.probes
+    seen = await wait_future(probes.cache.get(
+        ("POST", "register", endpoint, json.dumps(request, sort_keys=True)),
+        lambda: register_client(endpoint, request, timeout_s=probes.budget(), verify_tls=probes.verify_tls,
+                                ca_file=probes.ca_file, environ=probes.environ)))
+    return evaluate_registration(connection, request, seen)
 
 
 CHECK = CheckSpec(area=AREA, title="Tool-server OAuth (MCP)", settings=check_settings, live=check_live)

@@ -16,7 +16,7 @@ from settings_env import source
 from authdoctor.checks import mcp
 from authdoctor.findings import CheckOutcome, HalfStatus, Severity
 from authdoctor.runner import RunOptions, run_checks
-from authdoctor.settings.model import Deployment
+from authdoctor.settings.model import Deployment, ProbeOptions
 
 from . import oidc as oidc_mod
 from .fixtures import need
@@ -47,10 +47,11 @@ def resource_server(authorization_servers: dict[str, str]) -> Iterator[McpResour
         yield server
 
 
-def run_mcp(entries: Mapping[str, tuple[str, str]], *,
-            webui_url: str = "https://chat.example.com") -> CheckOutcome:
+def run_mcp(entries: Mapping[str, tuple[str, str]], *, webui_url: str = "https://chat.example.com",
+            register: bool = False) -> CheckOutcome:
     env = {"WEBUI_URL": webui_url, "TOOL_SERVER_CONNECTIONS": connections(entries)}
-    deployment = Deployment(replicas=(source(env),), sources=("lab.env",))
+    deployment = Deployment(replicas=(source(env),), sources=("lab.env",),
+                            probe=ProbeOptions(register_mcp_clients=register))
     report = run_checks(deployment, RunOptions(timeout_s=20, probe_timeout_s=3),
                         checks={"mcp": mcp.CHECK})
     [outcome] = report.checks
@@ -121,3 +122,36 @@ def test_mcp_server_unreachable() -> None:
     [finding] = outcome.findings
     assert (finding.code, finding.severity) == ("mcp.server-unreachable", Severity.ERROR)
     assert "connection refused" in finding.title
+
+
+# ----------------------------------------------------------------------------- --register-mcp-clients
+
+def test_registration_at_a_real_provider(resource_server: McpResourceServer) -> None:
+    outcome = run_mcp({"tools": (resource_server.url("dcr"), "oauth_2.1")}, register=True)
+    [finding] = [f for f in outcome.findings if f.severity is not Severity.OK]
+    assert (finding.code, finding.severity) == ("mcp.client-registered", Severity.INFO)
+    assert finding.evidence["client_id"]
+    assert finding.evidence["registered token_endpoint_auth_method"] == "client_secret_post"
+    assert finding.evidence["redirect URI"] == "https://chat.example.com/oauth/clients/mcp:tools/callback"
+    # only non-secret registered metadata is kept (never client_secret or registration_access_token)
+    kept = {k.removeprefix("registered ") for k in finding.evidence if k.startswith("registered ")}
+    assert kept <= {"token_endpoint_auth_method", "grant_types", "response_types", "redirect_uris",
+                    "application_type", "scope", "client_secret_expires_at"}
+
+
+def test_registration_refused_for_http_redirect_uri(resource_server: McpResourceServer) -> None:
+    """oidc-provider refuses plain-http redirect URIs off loopback for native clients, and the app
+    registers as one (application_type native)."""
+    outcome = run_mcp({"tools": (resource_server.url("dcr"), "oauth_2.1")}, register=True,
+                      webui_url="http://chat.example.com")
+    [finding] = outcome.findings
+    assert (finding.code, finding.severity) == ("mcp.registration-failed", Severity.ERROR)
+    assert "HTTP 400: invalid_redirect_uri" in finding.detail
+    assert "native client" in finding.detail
+    assert finding.fix.startswith("Serve Open WebUI over https")
+
+
+def test_registration_skipped_without_registration_endpoint(resource_server: McpResourceServer) -> None:
+    outcome = run_mcp({"tools": (resource_server.url("no_registration"), "oauth_2.1")}, register=True)
+    assert problems(outcome) == [("mcp.registration-not-supported", Severity.ERROR)]
+    assert any(f.severity is Severity.SKIPPED and "not registered" in f.detail for f in outcome.findings)
