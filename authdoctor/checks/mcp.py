@@ -66,7 +66,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
@@ -459,7 +459,6 @@ class Discovery:
     initialize: HttpObservation
     resource_metadata: tuple[HttpObservation, ...] = ()
     authorization_metadata: tuple[HttpObservation, ...] = ()
-    notes: tuple[str, ...] = field(default=())
 
 
 def next_resource_url(discovery: Discovery) -> str | None:
