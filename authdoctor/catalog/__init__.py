@@ -53,6 +53,7 @@ AREAS: Mapping[str, str] = {
     "ldap": "LDAP",
     "redis": "Redis and token revocation",
     "trusted-header": "Trusted-header sign-in",
+    "mcp": "Tool-server OAuth (MCP)",
     "deploy": "Live application",
     "probe": "How authdoctor probed",
     "internal": "authdoctor itself",
@@ -96,6 +97,7 @@ def _load() -> dict[str, CodeInfo]:
         jwt_codes,
         ldap_codes,
         logout_codes,
+        mcp_codes,
         oauth_codes,
         oidc_codes,
         probe_codes,
@@ -106,7 +108,7 @@ def _load() -> dict[str, CodeInfo]:
 
     merged: dict[str, CodeInfo] = {}
     modules = (secret_codes, config_codes, jwt_codes, cookie_codes, oauth_codes, oidc_codes,
-               logout_codes, ldap_codes, redis_codes, trusted_header_codes, deploy_codes,
+               logout_codes, ldap_codes, redis_codes, trusted_header_codes, mcp_codes, deploy_codes,
                probe_codes, internal_codes)
     for entry in [*_generic_entries(), *(e for m in modules for e in m.ENTRIES)]:
         if entry.code in merged:

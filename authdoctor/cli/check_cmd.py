@@ -27,6 +27,11 @@ Settings come from --env-file (Open WebUI's own variables), --config deploy.yaml
 compose service and Open WebUI container is one replica, and replicas are compared with each
 other. A Kubernetes value from a ConfigMap or Secret that is not in the input is never guessed.
 
+MCP tool servers with OAuth 2.1 (TOOL_SERVER_CONNECTIONS): unless --offline, each MCP URL gets
+one POST of the app's JSON-RPC initialize request (no credentials), then GETs of its protected
+resource and authorization server metadata, as Open WebUI discovers them. No client is
+registered unless --register-mcp-clients is given.
+
 Examples:
 
 \b
@@ -65,6 +70,13 @@ NoIdpRequestsOpt = Annotated[bool, typer.Option(
     "--no-idp-requests",
     help=("Do not present the OAuth client to the IdP's authorize and token endpoints (the client "
           "credentials and redirect URI probes); discovery and JWKS are still fetched."))]
+RegisterMcpOpt = Annotated[bool, typer.Option(
+    "--register-mcp-clients",
+    help=("Creates state: register one OAuth client per OAuth 2.1 MCP tool server at its "
+          "authorization server, with the metadata Open WebUI sends (client_name 'Open WebUI "
+          "(authdoctor test)', the app's redirect URI from WEBUI_URL, grant types, response "
+          "type, token endpoint auth method, scope, application_type native), one POST each, "
+          "and report the answer. The client stays registered."))]
 VerboseOpt = Annotated[bool, typer.Option(
     "--verbose", "-v", help="Text format: also list passed and skipped areas in full.")]
 
@@ -93,6 +105,7 @@ def register(app: typer.Typer) -> None:
         ca_file: CaFileOpt = None,
         insecure: InsecureOpt = False,
         no_idp_requests: NoIdpRequestsOpt = False,
+        register_mcp_clients: RegisterMcpOpt = False,
         now: NowOpt = None,
         output_format: FormatOpt = "text",
         output: OutputOpt = None,
@@ -106,5 +119,6 @@ def register(app: typer.Typer) -> None:
             only=only or [], skip=skip or [], ignore=ignore or [], offline=offline,
             fail_on=fail_on, timeout=timeout, probe_timeout=probe_timeout, now=now,
             output_format=output_format, output=output, verbose=verbose, stderr=sys.stderr,
-            probe_flags=ProbeFlags(ca_file=ca_file, insecure=insecure, idp_requests=not no_idp_requests),
+            probe_flags=ProbeFlags(ca_file=ca_file, insecure=insecure, idp_requests=not no_idp_requests,
+                                   register_mcp_clients=register_mcp_clients),
         )

@@ -46,7 +46,8 @@ _CHECK_VALUES = {"--config": "config", "-c": "config", "--public-url": "public_u
                  "--now": "now", "--format": "output_format", "-f": "output_format",
                  "--output": "output", "-o": "output", "--ca-file": "ca_file"}
 _CHECK_FLAGS = {"--from-env": "from_env", "--offline": "offline", "--verbose": "verbose",
-                "-v": "verbose", "--insecure": "insecure", "--no-idp-requests": "no_idp_requests"}
+                "-v": "verbose", "--insecure": "insecure", "--no-idp-requests": "no_idp_requests",
+                "--register-mcp-clients": "register_mcp_clients"}
 _SECONDS = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6})?")
 # typer's defaults for `check` (authdoctor/cli/check_cmd.py); a test compares them.
 CHECK_DEFAULT_TIMEOUT = 30.0
@@ -121,7 +122,8 @@ def _check(args: list[str]) -> Command | None:
             now=values.get("now"), output_format=values.get("output_format", CHECK_DEFAULTS["output_format"]),
             output=values.get("output"), verbose="verbose" in flags, stderr=sys.stderr,
             probe_flags=ProbeFlags(ca_file=values.get("ca_file"), insecure="insecure" in flags,
-                                   idp_requests="no_idp_requests" not in flags),
+                                   idp_requests="no_idp_requests" not in flags,
+                                   register_mcp_clients="register_mcp_clients" in flags),
         )
 
     return run

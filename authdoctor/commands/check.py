@@ -24,11 +24,13 @@ if TYPE_CHECKING:
 class ProbeFlags:
     """The command line's probe options, laid over the settings' `probe:` section: `--ca-file`
     (an extra CA), `--insecure` (TLS not verified; reported as `probe.tls-not-verified`),
-    `--no-idp-requests` (no client presented to the IdP's authorize and token endpoints)."""
+    `--no-idp-requests` (no client presented to the IdP's authorize and token endpoints),
+    `--register-mcp-clients` (MCP tool servers' OAuth clients registered, as the app does)."""
 
     ca_file: str | None = None
     insecure: bool = False
     idp_requests: bool = True
+    register_mcp_clients: bool = False
 
     def apply(self, deployment: Deployment) -> Deployment:
         probe = deployment.probe
@@ -39,6 +41,8 @@ class ProbeFlags:
             changes["verify_tls"] = False
         if not self.idp_requests:
             changes["idp_requests"] = False
+        if self.register_mcp_clients:
+            changes["register_mcp_clients"] = True
         return replace(deployment, probe=replace(probe, **changes)) if changes else deployment  # type: ignore[arg-type]
 
 

@@ -106,6 +106,8 @@ class ProbeSession:
     """The environment for proxy variables (None: the process environment)."""
     idp_requests: bool = True
     """False: leave out the probes that present the client to the IdP (`--no-idp-requests`)."""
+    register_mcp_clients: bool = False
+    """True: register MCP tool servers' OAuth clients (`check --register-mcp-clients`)."""
     cache: ProbeCache = field(default_factory=ProbeCache, compare=False)
 
     @classmethod
@@ -113,7 +115,7 @@ class ProbeSession:
                      deadline: float | None = None) -> ProbeSession:
         return cls(timeout_s=probe.timeout_s if timeout_s is None else timeout_s,
                    verify_tls=probe.verify_tls, ca_file=probe.ca_file, deadline=deadline,
-                   idp_requests=probe.idp_requests)
+                   idp_requests=probe.idp_requests, register_mcp_clients=probe.register_mcp_clients)
 
     def budget(self) -> float:
         """Seconds a probe started now may take: the probe timeout, cut to the run's deadline."""

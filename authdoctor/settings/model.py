@@ -244,6 +244,9 @@ class ProbeOptions:
     idp_requests: bool = True
     """False (`--no-idp-requests`): the probes that present the client to the IdP's authorize and
     token endpoints are left out (the provider may log, count or notify on them)."""
+    register_mcp_clients: bool = False
+    """True (`check --register-mcp-clients`): register one OAuth client per OAuth 2.1 MCP tool
+    server at its authorization server, as the app does (creates a client there)."""
 
 
 @dataclass(frozen=True)
