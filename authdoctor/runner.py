@@ -197,7 +197,11 @@ async def _run_area(spec: CheckSpec, ctx: CheckContext, offline: bool,
             record.running = "live"
             found = list(await spec.live(ctx))
             record.finished("live", found)
-            findings.extend(found)
+            both_skipped = HalfStatus.SKIPPED is record.settings.status is record.live.status
+            if not both_skipped:
+                findings.extend(found)
+            # else: the area is not configured, and its settings half already says so; the live
+            # half's own skip is kept in the record (report `live`), not repeated as a finding.
     except UnknownValueError as exc:
         record.interrupted(HalfStatus.SKIPPED, f"not judged: {exc.var.name} is {exc.reason}")
         return CheckStatus.SKIPPED, [*findings, _not_judged(spec, exc)]

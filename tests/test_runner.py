@@ -220,3 +220,25 @@ def test_a_live_only_area_offline_is_skipped() -> None:
     redis = outcome(report, "redis")
     assert redis.settings == HalfOutcome(HalfStatus.NOT_IMPLEMENTED, "this area has no settings check")
     assert redis.live == HalfOutcome(HalfStatus.OFFLINE, "--offline")
+
+
+def test_an_area_that_is_not_configured_says_so_once() -> None:
+    """Both halves skip (nothing configured): one skipped finding, from the settings half; the
+    live half's reason stays in the report's `live` record."""
+    def not_configured(ctx: CheckContext) -> list[Finding]:
+        return [skipped("ldap", "ENABLE_LDAP is not true")]
+
+    async def nothing_to_probe(ctx: CheckContext) -> list[Finding]:
+        return [skipped("ldap", "no LDAP server to probe")]
+
+    async def probe_fails(ctx: CheckContext) -> list[Finding]:
+        return [finding("ldap.unreachable", "no answer")]
+
+    spec = CheckSpec("ldap", "LDAP", settings=not_configured, live=nothing_to_probe)
+    [outcome] = run_checks(DEPLOYMENT, RunOptions(), checks={"ldap": spec}).checks
+    assert [f.title for f in outcome.findings] == ["ldap checks skipped: ENABLE_LDAP is not true"]
+    assert outcome.live == HalfOutcome(HalfStatus.SKIPPED, "no LDAP server to probe")
+    # a live half that found something is always reported
+    spec = CheckSpec("ldap", "LDAP", settings=not_configured, live=probe_fails)
+    [outcome] = run_checks(DEPLOYMENT, RunOptions(), checks={"ldap": spec}).checks
+    assert [f.code for f in outcome.findings] == ["ldap.skipped", "ldap.unreachable"]
