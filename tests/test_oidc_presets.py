@@ -267,3 +267,49 @@ def test_github_sign_out_metadata_url_is_probed_with_github() -> None:
     url = "https://idp.example.com/.well-known/openid-configuration"
     env = {"GITHUB_CLIENT_ID": "id", "GITHUB_CLIENT_SECRET": "s", "OPENID_PROVIDER_URL": url}
     assert [t.provider for t in oidc.discovery_targets(source(env), ("github",))] == ["oidc"]
+
+
+@pytest.mark.parametrize(("settings", "provider", "message"), [
+    ("FEISHU_CLIENT_ID=f\n", "feishu",
+     "--provider feishu: the settings do not configure the Feishu provider (missing FEISHU_CLIENT_SECRET)"),
+    ("GITHUB_CLIENT_ID=g\nGITHUB_CLIENT_SECRET=s\n", "google",
+     "--provider google: the settings do not configure the Google provider (missing GOOGLE_CLIENT_ID, "
+     "GOOGLE_CLIENT_SECRET); configured: github"),
+    ("GITHUB_CLIENT_ID=g\n", "oidc",
+     "--provider oidc: the settings do not configure the OIDC provider (missing OAUTH_CLIENT_ID, "
+     "OAUTH_CLIENT_SECRET or OAUTH_CODE_CHALLENGE_METHOD, OPENID_PROVIDER_URL)"),
+])
+def test_oidc_probe_provider_must_be_configured(capsys: pytest.CaptureFixture[str], tmp_path: Any,
+                                                settings: str, provider: str, message: str) -> None:
+    from authdoctor.cli import main
+
+    env = tmp_path / "p.env"
+    env.write_text(settings)
+    with pytest.raises(SystemExit) as excinfo:
+        main(["oidc", "probe", "--env-file", str(env), "--provider", provider])
+    out, err = capsys.readouterr()
+    assert excinfo.value.code == 2 and out == ""
+    assert err == f"authdoctor: error: {message}\n"
+
+
+def test_oidc_probe_provider_github_probes_only_github(capsys: pytest.CaptureFixture[str],
+                                                       tmp_path: Any) -> None:
+    from authdoctor.cli import main
+
+    env = tmp_path / "gh.env"
+    env.write_text("GITHUB_CLIENT_ID=g\nGITHUB_CLIENT_SECRET=Gh-Secret-Value-55\n"
+                   "GOOGLE_CLIENT_ID=x\nGOOGLE_CLIENT_SECRET=y\n")
+    with pytest.raises(SystemExit) as excinfo:
+        main(["oidc", "probe", "--env-file", str(env), "--provider", "github", "--format", "json",
+              "--now", NOW.isoformat().replace("+00:00", "Z")])
+    out, _ = capsys.readouterr()
+    document = json.loads(out)
+    oidc_findings = [f for f in document["findings"] if f["code"] == "oidc.endpoint-unreachable"]
+    # the suite resolves loopback names only: each fixed GitHub endpoint fails at DNS; Google is not probed
+    assert excinfo.value.code == 1
+    assert not [f for f in document["findings"] if f["title"].startswith("Google")]
+    assert [(f["code"], f["evidence"]["endpoint"]) for f in oidc_findings] == [
+        ("oidc.endpoint-unreachable", "authorize endpoint (browser)"),
+        ("oidc.endpoint-unreachable", "token endpoint (server)"),
+        ("oidc.endpoint-unreachable", "user API (server)")]
+    assert "Gh-Secret-Value-55" not in out

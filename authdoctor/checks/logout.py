@@ -15,6 +15,21 @@ really does for an OAuth session (`routers/auths.signout`):
 
 Without an IdP sign-out the next "Sign in with …" click logs the user straight back in, which is
 what users report as "logout does not work".
+
+Live half (issue 9 probe 3): where the browser is really sent at sign-out. With
+`OPENID_END_SESSION_ENDPOINT` that URL, verbatim; otherwise, for each registered provider, the
+`end_session_endpoint` of the document its sessions read (its own discovery URL, else
+`OPENID_PROVIDER_URL`; read through the run's cache, so the oidc area's fetch is reused, and a
+document that is missing or unusable is left to the oidc area). Each endpoint gets one GET
+without `id_token_hint` or credentials:
+
+- `logout.end-session-unreachable`: DNS, TCP, TLS, 404/410 or 5xx (a form, a 400 for the missing
+  hint or a redirect is an answer); the evidence shows what the app sends there:
+  `{end_session_endpoint}?id_token_hint=<the user's ID token>[&post_logout_redirect_uri=
+  WEBUI_AUTH_SIGNOUT_REDIRECT_URL]`, or `OPENID_END_SESSION_ENDPOINT` as it is.
+- `logout.signout-url-malformed`: the app concatenates that URL without encoding (rule L6): an
+  endpoint with a query gets a second '?', and '&', '#', '+' or a space in the redirect URL cut
+  or change `post_logout_redirect_uri` at the IdP (rule L4: it must match exactly).
 """
 
 from __future__ import annotations

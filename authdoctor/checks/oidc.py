@@ -51,8 +51,31 @@ After a usable document, `check_live` evaluates end-session, scopes and PKCE fro
 and the rules). When the document is unusable, the finding that says so names what was not
 checked (`not checked because of it`).
 
-Not yet: the Google and Microsoft discovery URLs (issue 9's presets). When they land,
-`oidc.issuer-template` already reported here is not repeated.
+Every provider (issue 9's presets, `discovery_targets`): the live half fetches each discovery
+document the app fetches, concurrently, through the same probe session: `OPENID_PROVIDER_URL`
+(the oidc provider's, or only the sign-out metadata URL of GitHub/Feishu sessions), Google's
+fixed `https://accounts.google.com/.well-known/openid-configuration`, and Microsoft's
+`{MICROSOFT_CLIENT_LOGIN_BASE_URL}/{tenant}/v2.0/.well-known/openid-configuration?appid={client id}`
+(0.12.4 `load_oauth_providers`; the `?appid=` query is not part of the issuer). Each document
+goes through `evaluate_discovery` and the metadata/JWKS evaluation; the presets' findings name
+the provider in the title and evidence (`DiscoveryTarget`, `_as_target`), with the settings the
+operator can change in the fix (Google's URL is fixed: the fix is egress), and are judged with
+the preset's own scope variable (`preset_use`). Also named live:
+
+- `oidc.issuer-template`: the fetched document's issuer holds Entra's `{tenantid}` placeholder
+  (instead of `oidc.issuer-mismatch`); not repeated when the settings half already reported it
+  for the same tenant, and not for a sign-out-only URL (its issuer is never checked).
+- `oidc.insecure-endpoint`: an endpoint in the document (authorization, token, jwks_uri,
+  userinfo, end_session, any other `*_endpoint`) is plain http to a host other than loopback
+  (rule D7; L1 for end_session_endpoint); the issuer itself is left to `oidc.issuer-mismatch`.
+- `oidc.endpoint-unreachable`: GitHub and Feishu have no discovery; their fixed authorize, token
+  and user endpoints (`authdoctor.openwebui.oauth.REACHABILITY_ENDPOINTS`) are GET without client
+  id or credentials, and DNS, TCP, TLS, a timeout or a 5xx is reported (any other status is an
+  answer).
+
+Google's URL cannot be reached from the tests (loopback only): its URL and the evaluation of its
+document are unit-tested with hand-built observations (tests/test_oidc_presets.py); Microsoft
+runs against the lab's real provider served under `/<tenant>/v2.0`.
 """
 
 from __future__ import annotations
