@@ -313,3 +313,14 @@ def test_oidc_probe_provider_github_probes_only_github(capsys: pytest.CaptureFix
         ("oidc.endpoint-unreachable", "token endpoint (server)"),
         ("oidc.endpoint-unreachable", "user API (server)")]
     assert "Gh-Secret-Value-55" not in out
+
+
+def test_microsoft_base_url_over_plain_http_off_loopback_is_insecure() -> None:
+    env = {**MS_ENV, "MICROSOFT_CLIENT_LOGIN_BASE_URL": "http://login.corp.example"}
+    [target] = oidc.discovery_targets(source(env))
+    doc = ms_doc(base="http://login.corp.example")
+    found, _ = live(env, {target.url: answer(target.url, doc), **keys(doc["jwks_uri"])})
+    [f] = found
+    assert (f.code, f.subject) == ("oidc.insecure-endpoint", "MICROSOFT_CLIENT_TENANT_ID")
+    assert f.title.startswith("Microsoft: plain http off loopback: Microsoft discovery URL, "
+                              "authorization_endpoint, token_endpoint, jwks_uri")

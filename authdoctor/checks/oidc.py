@@ -688,10 +688,14 @@ ENDPOINT_MEMBERS = ("authorization_endpoint", "token_endpoint", "jwks_uri", "use
 
 def insecure_endpoint_findings(document: dict[str, Any], target: DiscoveryTarget) -> list[Finding]:
     """`oidc.insecure-endpoint` for the document's endpoints that are plain http off loopback (rule
-    D7 / L1); the other `*_endpoint` members the app never calls are named as well. Pure."""
+    D7 / L1); the other `*_endpoint` members the app never calls are named as well, and a preset's
+    own discovery URL (Microsoft's from MICROSOFT_CLIENT_LOGIN_BASE_URL). Pure."""
     names = [*ENDPOINT_MEMBERS, *sorted(k for k in document if isinstance(k, str) and k.endswith("_endpoint")
                                         and k not in ENDPOINT_MEMBERS)]
     insecure: dict[str, str] = {}
+    if target.preset:  # the settings half judges OPENID_PROVIDER_URL; a preset's URL is built
+        names.insert(0, target.evidence_key)
+        document = {**document, target.evidence_key: target.url}
     for name in names:
         value = document.get(name)
         if not isinstance(value, str):
@@ -708,7 +712,9 @@ def insecure_endpoint_findings(document: dict[str, Any], target: DiscoveryTarget
     used = [name for name in insecure if name in ENDPOINT_MEMBERS]
     return [finding(
         "oidc.insecure-endpoint",
-        f"{target.title_prefix}the discovery document advertises plain-http endpoints: {listed}",
+        f"{target.title_prefix}"
+        + ("plain http off loopback" if target.evidence_key in insecure
+           else "the discovery document advertises plain-http endpoints") + f": {listed}",
         detail=(f"The discovery document at {mask_url(target.url)} names {listed} with http:// on a host "
                 "other than loopback (OIDC Discovery and the OIDF suite require TLS for every endpoint, "
                 "rule D7; end_session_endpoint rule L1)."
