@@ -82,6 +82,7 @@ def test_openid_end_session_endpoint_is_probed_verbatim_and_sent_verbatim() -> N
     assert f.code == "logout.end-session-unreachable" and f.evidence["failed at"] == "tcp"
     assert f.evidence["the app sends the browser to"] == verbatim
     assert f.subject == "OPENID_END_SESSION_ENDPOINT"
+    assert f.location is not None and f.location.key == "OPENID_END_SESSION_ENDPOINT"
 
 
 def test_a_redirect_url_with_query_characters_breaks_the_sign_out_url() -> None:

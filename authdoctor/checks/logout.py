@@ -298,7 +298,9 @@ async def check_live(ctx: CheckContext) -> list[Finding]:
     for target, observation in zip(targets, answers, strict=True):
         findings += evaluate_end_session(observation, target)
         findings += signout_url_findings(target)
-    return findings
+    from dataclasses import replace
+
+    return [replace(f, location=env.location(f.subject)) if f.location is None else f for f in findings]
 
 
 def _fetchable(url: str) -> bool:
