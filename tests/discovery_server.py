@@ -14,6 +14,7 @@ import pytest
 
 WELL_KNOWN = "/.well-known/openid-configuration"
 JWKS_PATH = "/jwks"
+END_SESSION_PATH = "/session/end"  # answers a logout confirmation page, like a real provider
 
 
 @cache
@@ -32,7 +33,7 @@ def document(issuer: str) -> dict[str, object]:
         "issuer": issuer, "authorization_endpoint": f"{issuer}/auth", "token_endpoint": f"{issuer}/token",
         "jwks_uri": f"{issuer}{JWKS_PATH}", "response_types_supported": ["code"],
         "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256"],
-        "end_session_endpoint": f"{issuer}/session/end",
+        "end_session_endpoint": f"{issuer}{END_SESSION_PATH}",
         "scopes_supported": ["openid", "email", "profile", "offline_access"],
         "code_challenge_methods_supported": ["S256"],
     }
@@ -45,7 +46,8 @@ def discovery_server() -> Iterator[str]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             issuer = f"http://127.0.0.1:{self.server.server_address[1]}"  # type: ignore[index]
-            bodies = {WELL_KNOWN: json.dumps(document(issuer)).encode(), JWKS_PATH: jwks()}
+            bodies = {WELL_KNOWN: json.dumps(document(issuer)).encode(), JWKS_PATH: jwks(),
+                      END_SESSION_PATH: b"<!DOCTYPE html><form method=post>Sign out?</form>"}
             body = bodies.get(self.path, b"not found")
             self.send_response(200 if self.path in bodies else 404)
             self.send_header("Content-Type", "application/json")

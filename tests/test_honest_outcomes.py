@@ -1,8 +1,9 @@
 """An area is ok only for what it checked (issue 7 §5): run the real `check` on a healthy
 deployment, with and without --offline, and read every format the way its user does. Only the
-OIDC area has a live half so far (discovery, issue 9): online, its provider is a healthy
-discovery document on loopback (`discovery_server`), and it alone may say the running server was
-checked; every other area claims no more than "settings ok"."""
+OIDC and logout areas have a live half so far (discovery, and the end-session endpoint, issue 9):
+online, their provider is a healthy discovery document on loopback (`discovery_server`), and
+they alone may say the running server was checked; every other area claims no more than
+"settings ok"."""
 
 from __future__ import annotations
 
@@ -46,13 +47,17 @@ def test_text_never_says_no_problems_found_for_an_area_it_did_not_probe(
     ok_lines = [line for line in out.splitlines() if line.startswith("OK ")]
     assert ok_lines
     oidc_ok = "OK       OIDC provider: settings and the running server checked, no problems found"
+    logout_ok = "OK       Logout: settings and the running server checked, no problems found"
     for line in ok_lines:
-        assert "settings ok; the server was not contacted" in line or (not offline and line == oidc_ok), line
+        assert ("settings ok; the server was not contacted" in line
+                or (not offline and line in (oidc_ok, logout_ok))), line
     assert "OK       Redis and token revocation: settings ok; the server was not contacted" in out
     assert (oidc_ok in out) is not offline
     if offline:
         assert "OK       OIDC provider: settings ok; the server was not contacted (--offline)" in out
-    assert "no problems found" not in out.replace("no problems found ·", "").replace(oidc_ok, "")
+    assert (logout_ok in out) is not offline
+    assert "no problems found" not in out.replace("no problems found ·", "").replace(oidc_ok, "").replace(
+        logout_ok, "")
     summary = out.splitlines()[-1]
     # trusted-header (settings only) and mcp (no tool server) are the skipped ones: one skip
     # each, online too (an area that is not configured says so once, not once per half)
@@ -68,7 +73,7 @@ def test_json_gives_each_halfs_status(capsys: pytest.CaptureFixture[str], health
     assert checks["redis"]["settings"] == {"status": "ran", "reason": ""}
     assert checks["redis"]["live"] == {"status": "not-implemented", "reason": "no live check yet"}
     assert checks["oidc"]["live"] == {"status": "ran", "reason": ""}
-    assert [c["area"] for c in data["checks"] if c["live"]["status"] == "ran"] == ["oidc"]
+    assert [c["area"] for c in data["checks"] if c["live"]["status"] == "ran"] == ["logout", "oidc"]
     report = json.loads(check(capsys, healthy, "--format", "json", "--offline"))
     offline = {c["area"]: c for c in report["checks"]}
     assert offline["oidc"]["live"] == {"status": "offline", "reason": "--offline"}

@@ -262,8 +262,10 @@ def test_live_half_without_a_url_is_skipped_with_the_reason() -> None:
     [f] = live({})
     assert (f.code, f.severity) == ("oidc.skipped", Severity.SKIPPED)
     assert f.detail == "no OPENID_PROVIDER_URL to fetch"
+    # Google is probed at its fixed URL (issue 9 presets); the test suite resolves loopback only
     [g] = live({"GOOGLE_CLIENT_ID": "x", "GOOGLE_CLIENT_SECRET": "y"})
-    assert g.detail == "no OPENID_PROVIDER_URL to fetch (the google discovery probe is not built yet)"
+    assert (g.code, g.evidence["failed at"]) == ("oidc.discovery-unreachable", "dns")
+    assert g.title.startswith("Google: ")
 
 
 def test_live_half_with_an_unusable_url_is_skipped() -> None:

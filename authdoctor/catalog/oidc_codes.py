@@ -234,4 +234,22 @@ ENTRIES: tuple[CodeInfo, ...] = (
             "(seconds) only as a stopgap.",
         references=("Open WebUI config.py OAUTH_TIMEOUT", "Open WebUI routers/auths.py signout"),
     ),
+    CodeInfo(
+        code="oidc.endpoint-unreachable",
+        severity=Severity.ERROR,
+        summary="a fixed endpoint of GitHub or Feishu (no discovery) cannot be reached",
+        explanation=(
+            "GitHub and Feishu publish no discovery document: Open WebUI 0.12.4 has their "
+            "authorize, token and user endpoints built in. The browser is sent to the authorize "
+            "endpoint; the app's server calls the token and user endpoints in the OAuth callback. "
+            "authdoctor GETs each one without a client id or credentials and checks only that it "
+            "answers: DNS, TCP, TLS and an HTTP status below 500 (a 4xx is the expected answer to "
+            "such a request). An endpoint that cannot be reached from the Open WebUI container "
+            "(egress firewall, missing HTTPS_PROXY, a TLS-inspecting proxy whose CA the container "
+            "lacks) makes every sign-in with that provider fail after the user approved it."
+        ),
+        fix="Let the Open WebUI container reach the provider's hosts over HTTPS (DNS, egress "
+            "firewall, HTTPS_PROXY / NO_PROXY; a TLS-inspecting proxy's CA in the container).",
+        references=("Open WebUI config.py load_oauth_providers (github, feishu)",),
+    ),
 )

@@ -73,6 +73,8 @@ class AppUse:
 
     scopes: tuple[str, ...] = tuple(DEFAULT_SCOPES.split())
     scope_setting: str = "OAUTH_SCOPES (unset: the default 'openid email profile')"
+    scope_var: str = "OAUTH_SCOPES"
+    """The provider's scope variable (a preset has its own, e.g. GOOGLE_OAUTH_SCOPE)."""
     check_scopes: bool = True
     pkce: bool = False
     end_session_relied: bool = True
@@ -151,15 +153,15 @@ def evaluate_metadata(document: dict[str, Any], *, configured_url: str, use: App
                 "that Open WebUI asks for",
                 detail=(f"Open WebUI sends scope={' '.join(use.scopes)!r} ({use.scope_setting}); the "
                         f"provider's scopes_supported is {', '.join(supported)}. "
-                        + ("OAUTH_SCOPES is split on spaces only: commas make one unknown scope. "
+                        + (f"{use.scope_var} is split on spaces only: commas make one unknown scope. "
                            if commas else "")
                         + "Providers such as Keycloak refuse the authorization request with "
                         "error=invalid_scope, so the user sees the IdP's error page instead of a login."),
-                fix=("Set OAUTH_SCOPES to space-separated scopes from scopes_supported (e.g. "
+                fix=(f"Set {use.scope_var} to space-separated scopes from scopes_supported (e.g. "
                      "\"openid email profile\"), or create the missing scope at the IdP."),
-                evidence={**evidence, "OAUTH_SCOPES": " ".join(use.scopes),
+                evidence={**evidence, use.scope_var: " ".join(use.scopes),
                           "not supported": listed, "scopes_supported": ", ".join(supported)},
-                subject="OAUTH_SCOPES", location=use.scope_location or location))
+                subject=use.scope_var, location=use.scope_location or location))
     if use.pkce:
         methods_raw = document.get("code_challenge_methods_supported")
         methods = _string_list(methods_raw)

@@ -51,13 +51,37 @@ After a usable document, `check_live` evaluates end-session, scopes and PKCE fro
 and the rules). When the document is unusable, the finding that says so names what was not
 checked (`not checked because of it`).
 
-Not yet: the Google and Microsoft discovery URLs (issue 9's presets). When they land,
-`oidc.issuer-template` already reported here is not repeated.
+Every provider (issue 9's presets, `discovery_targets`): the live half fetches each discovery
+document the app fetches, concurrently, through the same probe session: `OPENID_PROVIDER_URL`
+(the oidc provider's, or only the sign-out metadata URL of GitHub/Feishu sessions), Google's
+fixed `https://accounts.google.com/.well-known/openid-configuration`, and Microsoft's
+`{MICROSOFT_CLIENT_LOGIN_BASE_URL}/{tenant}/v2.0/.well-known/openid-configuration?appid={client id}`
+(0.12.4 `load_oauth_providers`; the `?appid=` query is not part of the issuer). Each document
+goes through `evaluate_discovery` and the metadata/JWKS evaluation; the presets' findings name
+the provider in the title and evidence (`DiscoveryTarget`, `_as_target`), with the settings the
+operator can change in the fix (Google's URL is fixed: the fix is egress), and are judged with
+the preset's own scope variable (`preset_use`). Also named live:
+
+- `oidc.issuer-template`: the fetched document's issuer holds Entra's `{tenantid}` placeholder
+  (instead of `oidc.issuer-mismatch`); not repeated when the settings half already reported it
+  for the same tenant, and not for a sign-out-only URL (its issuer is never checked).
+- `oidc.insecure-endpoint`: an endpoint in the document (authorization, token, jwks_uri,
+  userinfo, end_session, any other `*_endpoint`) is plain http to a host other than loopback
+  (rule D7; L1 for end_session_endpoint); the issuer itself is left to `oidc.issuer-mismatch`.
+- `oidc.endpoint-unreachable`: GitHub and Feishu have no discovery; their fixed authorize, token
+  and user endpoints (`authdoctor.openwebui.oauth.REACHABILITY_ENDPOINTS`) are GET without client
+  id or credentials, and DNS, TCP, TLS, a timeout or a 5xx is reported (any other status is an
+  answer).
+
+Google's URL cannot be reached from the tests (loopback only): its URL and the evaluation of its
+document are unit-tested with hand-built observations (tests/test_oidc_presets.py); Microsoft
+runs against the lab's real provider served under `/<tenant>/v2.0`.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from authdoctor.checks._urls import URLProblem, is_loopback_host, parse_absolute
@@ -512,48 +536,343 @@ def evaluate_discovery(observation: HttpObservation, *, configured_url: str,
     return findings
 
 
-async def check_live(ctx: CheckContext) -> list[Finding]:
-    """Fetch `OPENID_PROVIDER_URL` as the app does and evaluate it (`evaluate_discovery`)."""
-    env = ctx.deployment.env
+# ----------------------------------------------------------------------------- live: every provider
+
+@dataclass(frozen=True)
+class DiscoveryTarget:
+    """One discovery document the app fetches, and how findings about it name it.
+
+    The generic OIDC provider (`OPENID_PROVIDER_URL`, also the sign-out metadata URL of GitHub and
+    Feishu sessions) keeps `evaluate_discovery`'s own wording; the presets (Google's fixed URL,
+    Microsoft's built one) get their label in every title, their URL under `evidence_key`, and a
+    fix that names what the operator can change (`fix`)."""
+
+    provider: str
+    label: str
+    url: str
+    subject: str
+    evidence_key: str
+    location: SourceLocation | None = None
+    title_prefix: str = ""
+    fix: str = ""
+    """The preset's fix, replacing fixes that tell to change OPENID_PROVIDER_URL."""
+    built_from: tuple[tuple[str, str], ...] = ()
+    sign_in: bool = True
+    """False: only the sign-out metadata URL (no provider signs in with it)."""
+    template_reported: bool = False
+    """The settings half already reports `oidc.issuer-template` for this URL's tenant."""
+
+    @property
+    def preset(self) -> bool:
+        return self.provider in ("google", "microsoft")
+
+
+GOOGLE_FIX = ("Open WebUI fetches Google's discovery document from a fixed URL: let the Open WebUI "
+              "container reach accounts.google.com over HTTPS (DNS, egress firewall, HTTPS_PROXY / "
+              "NO_PROXY); with a TLS-inspecting proxy, give the container that proxy's CA.")
+
+
+def microsoft_fix(base: str, tenant: str) -> str:
+    return (f"Check MICROSOFT_CLIENT_TENANT_ID (now {tenant!r}: your directory (tenant) ID, or "
+            "'consumers') and MICROSOFT_CLIENT_LOGIN_BASE_URL (now "
+            f"{mask_url(base)!r}: leave it unset for the public cloud, the national cloud's login "
+            "host otherwise). The app fetches {base}/{tenant}/v2.0/.well-known/openid-configuration"
+            "?appid={MICROSOFT_CLIENT_ID} and must reach it from the Open WebUI container.")
+
+
+def discovery_targets(env: EnvSource, providers: tuple[str, ...] | None = None) -> list[DiscoveryTarget]:
+    """The discovery documents the app fetches with these settings (0.12.4
+    `load_oauth_providers` and `auths.signout`), optionally only those of `providers`:
+    `OPENID_PROVIDER_URL` (for the oidc provider, or for sign-out only), Google's fixed URL,
+    Microsoft's URL built from its base URL, tenant and client id."""
+    registered = configured_providers(env)
+    partial = partially_configured_providers(env)
+    wanted = set(providers) if providers is not None else None
+    targets: list[DiscoveryTarget] = []
     url = getenv(env, "OPENID_PROVIDER_URL", "")
-    if not url:
-        others = [name for name in ("google", "microsoft") if name in configured_providers(env)]
-        reason = "no OPENID_PROVIDER_URL to fetch"
-        if others:
-            reason += f" (the {' and '.join(others)} discovery probe is not built yet)"
-        return [skipped(AREA, reason)]
-    try:
-        parse_absolute(url)
-    except URLProblem:
-        return [skipped(AREA, "OPENID_PROVIDER_URL is not a URL that can be fetched")]
-    observation = await ctx.probes.http_get_async(url)
+    oidc_signs_in = "oidc" in registered or "oidc" in partial
+    if url and (wanted is None or "oidc" in wanted or (not oidc_signs_in and wanted & {"github", "feishu"})):
+        try:
+            parse_absolute(url)
+        except URLProblem:
+            pass
+        else:
+            targets.append(DiscoveryTarget(
+                provider="oidc", label="OIDC" if oidc_signs_in else "sign-out metadata", url=url,
+                subject="OPENID_PROVIDER_URL", evidence_key="OPENID_PROVIDER_URL",
+                location=env.location("OPENID_PROVIDER_URL"), sign_in=oidc_signs_in,
+                template_reported=entra_template_tenant(url) is not None and oidc_signs_in))
+    google = registered.get("google")
+    if google is not None and google.metadata_url and (wanted is None or "google" in wanted):
+        targets.append(DiscoveryTarget(
+            provider="google", label="Google", url=google.metadata_url, subject="GOOGLE_CLIENT_ID",
+            evidence_key="Google discovery URL (fixed in the app)", title_prefix="Google: ",
+            location=env.location("GOOGLE_CLIENT_ID"), fix=GOOGLE_FIX))
+    microsoft = registered.get("microsoft")
+    if microsoft is not None and microsoft.metadata_url and (wanted is None or "microsoft" in wanted):
+        base = env.get("MICROSOFT_CLIENT_LOGIN_BASE_URL")
+        base = "https://login.microsoftonline.com" if base is None else base
+        tenant = getenv(env, "MICROSOFT_CLIENT_TENANT_ID", "")
+        try:
+            parse_absolute(microsoft.metadata_url)
+        except URLProblem:
+            pass
+        else:
+            targets.append(DiscoveryTarget(
+                provider="microsoft", label="Microsoft", url=microsoft.metadata_url,
+                subject="MICROSOFT_CLIENT_TENANT_ID", evidence_key="Microsoft discovery URL",
+                title_prefix="Microsoft: ", location=env.location("MICROSOFT_CLIENT_TENANT_ID"),
+                fix=microsoft_fix(base, tenant),
+                built_from=(("MICROSOFT_CLIENT_LOGIN_BASE_URL",
+                             mask_url(base) + ("" if env.get("MICROSOFT_CLIENT_LOGIN_BASE_URL") else
+                                               " (unset: the default)")),
+                            ("MICROSOFT_CLIENT_TENANT_ID", tenant)),
+                template_reported=tenant.lower() in TEMPLATE_TENANTS))
+    if len(targets) > 1:  # several documents in one report: the generic one names itself too
+        targets = [replace(t, title_prefix=("OIDC: " if t.sign_in else "OPENID_PROVIDER_URL (sign-out): "))
+                   if t.provider == "oidc" else t for t in targets]
+    return targets
+
+
+def _as_target(found: Finding, target: DiscoveryTarget) -> Finding:
+    """A finding of the generic evaluation, worded for `target`: its label in the title, its URL
+    under its own evidence key, and (for a preset) its own fix instead of 'set OPENID_PROVIDER_URL'.
+    The generic OIDC provider's findings are returned unchanged but for a title prefix."""
+    title = target.title_prefix + found.title if target.title_prefix else found.title
+    if not target.preset:
+        return replace(found, title=title)
+    evidence = {target.evidence_key if k == "OPENID_PROVIDER_URL" else k: v
+                for k, v in found.evidence.items()}
+    evidence = {"provider": target.label, **evidence, **dict(target.built_from)}
+    shown = mask_url(target.url)
+    named = f"the {target.label} discovery URL"
+    detail = (found.detail.replace(f"OPENID_PROVIDER_URL={shown!r}", f"{named} {shown!r}")
+              .replace("OPENID_PROVIDER_URL", f"the {target.label} discovery URL")
+              .replace("/oauth/oidc/login", f"/oauth/{target.provider}/login")
+              .replace("OIDC sign-in", f"{target.label} sign-in")
+              .replace("the OIDC discovery", f"the {target.label} discovery"))
+    # a 4xx at a preset's URL is a wrong setting (Entra answers 400 for an unknown tenant)
+    client_error = found.evidence.get("status", "").startswith("HTTP 4")
+    fix = target.fix if "OPENID_PROVIDER_URL" in found.fix or client_error else found.fix
+    moved = found.subject == "OPENID_PROVIDER_URL"
+    return replace(found, title=title.replace("the OIDC discovery", f"the {target.label} discovery"),
+                   detail=detail, fix=fix, evidence=evidence,
+                   subject=target.subject if moved else found.subject,
+                   location=(target.location or found.location) if moved else found.location)
+
+
+def template_issuer_finding(issuer: str, target: DiscoveryTarget) -> Finding:
+    """`oidc.issuer-template` seen in the fetched document (Entra's multi-tenant discovery)."""
+    shown = mask_url(target.url)
+    return finding(
+        "oidc.issuer-template",
+        f"{target.title_prefix}the discovery document's issuer is the template {mask_url(issuer)!r}: "
+        "every sign-in fails the issuer check",
+        detail=(f"GET {shown} answers the issuer {mask_url(issuer)!r}, a template with a '{{tenantid}}' "
+                "placeholder (Entra ID's 'common' and 'organizations' endpoints publish it), while each "
+                "ID token carries the user's real tenant in iss. Open WebUI's OAuth library (authlib "
+                "1.7) compares the two exactly, so every sign-in ends in 'Sign-in with your identity "
+                "provider failed'."),
+        fix=(target.fix if target.preset else
+             "Use your directory (tenant) ID instead of common/organizations in OPENID_PROVIDER_URL."),
+        evidence={**({"provider": target.label} if target.preset else {}),
+                  target.evidence_key: shown, "issuer in the document": mask_url(issuer),
+                  **dict(target.built_from)},
+        subject=target.subject, location=target.location)
+
+
+#: Discovery members naming endpoints (D7: every endpoint uses TLS; L1 for end_session_endpoint).
+ENDPOINT_MEMBERS = ("authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint",
+                    "end_session_endpoint")
+
+
+def insecure_endpoint_findings(document: dict[str, Any], target: DiscoveryTarget) -> list[Finding]:
+    """`oidc.insecure-endpoint` for the document's endpoints that are plain http off loopback (rule
+    D7 / L1); the other `*_endpoint` members the app never calls are named as well, and a preset's
+    own discovery URL (Microsoft's from MICROSOFT_CLIENT_LOGIN_BASE_URL). Pure."""
+    names = [*ENDPOINT_MEMBERS, *sorted(k for k in document if isinstance(k, str) and k.endswith("_endpoint")
+                                        and k not in ENDPOINT_MEMBERS)]
+    insecure: dict[str, str] = {}
+    if target.preset:  # the settings half judges OPENID_PROVIDER_URL; a preset's URL is built
+        names.insert(0, target.evidence_key)
+        document = {**document, target.evidence_key: target.url}
+    for name in names:
+        value = document.get(name)
+        if not isinstance(value, str):
+            continue
+        try:
+            url = parse_absolute(value)
+        except URLProblem:
+            continue
+        if url.scheme == "http" and not is_loopback_host(url.host):
+            insecure[name] = mask_url(value)
+    if not insecure:
+        return []
+    listed = ", ".join(insecure)
+    used = [name for name in insecure if name in ENDPOINT_MEMBERS]
+    return [finding(
+        "oidc.insecure-endpoint",
+        f"{target.title_prefix}"
+        + ("plain http off loopback" if target.evidence_key in insecure
+           else "the discovery document advertises plain-http endpoints") + f": {listed}",
+        detail=(f"The discovery document at {mask_url(target.url)} names {listed} with http:// on a host "
+                "other than loopback (OIDC Discovery and the OIDF suite require TLS for every endpoint, "
+                "rule D7; end_session_endpoint rule L1)."
+                + (f" Open WebUI uses {', '.join(used)}: authorization codes, tokens, the client secret "
+                   "at the token endpoint or the signing keys then cross the network in clear text and "
+                   "can be read or replaced on the way." if used else "")),
+        fix=("Make the IdP advertise its https:// public URL (Keycloak KC_HOSTNAME with https, "
+             "X-Forwarded-Proto from the TLS-terminating proxy), so every endpoint in the document "
+             "is https."),
+        evidence={**({"provider": target.label} if target.preset else {}),
+                  target.evidence_key: mask_url(target.url), **insecure},
+        subject=target.subject, location=target.location)]
+
+
+def preset_use(env: EnvSource, target: DiscoveryTarget) -> Any:
+    """What the app does with a preset's document (`AppUse`): its own scope variable; PKCE when
+    OAUTH_CODE_CHALLENGE_METHOD=S256 (0.12.4 passes it to every provider built through
+    oauth_client_kwargs) for Google only, since Entra ID supports S256 without advertising
+    code_challenge_methods_supported; end-session relied on for Microsoft sessions (Entra's
+    document has one) unless OPENID_END_SESSION_ENDPOINT is set, never for Google, which has none
+    by design (idp-responses §3; the logout area reports what that means)."""
+    from authdoctor.checks._oidc_metadata import AppUse
+    from authdoctor.openwebui.oauth import PKCE_SUPPORTED, PROVIDERS_BY_NAME, pkce_method
+
+    spec = PROVIDERS_BY_NAME[target.provider]
+    raw = env.get(spec.scope_var)
+    scope = spec.default_scope if raw is None else raw
+    setting = (f"{spec.scope_var}={raw!r}" if raw is not None
+               else f"{spec.scope_var} (unset: the default {spec.default_scope!r})")
+    return AppUse(
+        scopes=tuple(part for part in scope.split(" ") if part), scope_setting=setting,
+        scope_var=spec.scope_var, check_scopes=True,
+        pkce=target.provider == "google" and pkce_method(env) == PKCE_SUPPORTED,
+        end_session_relied=(target.provider == "microsoft"
+                            and not getenv(env, "OPENID_END_SESSION_ENDPOINT", "")),
+        end_session_sessions=target.label, scope_location=env.location(spec.scope_var),
+        pkce_location=env.location("OAUTH_CODE_CHALLENGE_METHOD"))
+
+
+async def probe_discovery(ctx: CheckContext, target: DiscoveryTarget) -> list[Finding]:
+    """Fetch one discovery document as the app does and evaluate it, then its JWKS."""
+    env = ctx.deployment.env
+    observation = await ctx.probes.http_get_async(target.url)
     app_timeout, from_setting = app_timeout_s(env)
-    location = env.location("OPENID_PROVIDER_URL")
-    findings = evaluate_discovery(observation, configured_url=url, location=location,
-                                  app_timeout=app_timeout, timeout_from_setting=from_setting)
-    document = usable_document(observation, findings)
+    generic = evaluate_discovery(observation, configured_url=target.url, location=target.location,
+                                 app_timeout=app_timeout, timeout_from_setting=from_setting)
+    document = usable_document(observation, generic)
+    if document is not None:
+        issuer = document.get("issuer")
+        if isinstance(issuer, str) and "{tenantid}" in issuer.lower():
+            # the template, not an ordinary mismatch; reported once (the settings half may have)
+            generic = [f for f in generic if f.code != "oidc.issuer-mismatch"]
+            if target.sign_in and not target.template_reported:
+                generic.append(template_issuer_finding(issuer, target))
+    findings = [f if f.code == "oidc.issuer-template" else _as_target(f, target) for f in generic]
     if document is None:
         return [_with_not_checked(f) if f.code in DISCOVERY_UNUSABLE else f for f in findings]
     from authdoctor.checks._oidc_metadata import app_use, evaluate_jwks, evaluate_metadata
 
-    findings += evaluate_metadata(document, configured_url=url, use=app_use(env), location=location)
+    findings += insecure_endpoint_findings(document, target)
+    use = preset_use(env, target) if target.preset else app_use(env)
+    findings += [_as_target(f, target) for f in
+                 evaluate_metadata(document, configured_url=target.url, use=use, location=target.location)]
     jwks_uri = document["jwks_uri"]
     try:
         parse_absolute(jwks_uri)
     except URLProblem as problem:
-        findings.append(finding(
+        findings.append(_as_target(finding(
             "oidc.jwks-unreachable", "the discovery document's jwks_uri is not a URL that can be fetched",
             detail=(f"jwks_uri={mask_url(jwks_uri)!r}: {problem}. Open WebUI's OAuth library fetches the "
                     "keys from it to verify every ID token, so every OIDC sign-in fails."),
             fix="Fix the provider's metadata so jwks_uri is the absolute https URL of its key set.",
-            evidence={"OPENID_PROVIDER_URL": mask_url(url), "jwks_uri": mask_url(jwks_uri)},
-            subject="OPENID_PROVIDER_URL", location=location))
+            evidence={"OPENID_PROVIDER_URL": mask_url(target.url), "jwks_uri": mask_url(jwks_uri)},
+            subject="OPENID_PROVIDER_URL", location=target.location), target))
         return findings
     keys = await ctx.probes.http_get_async(jwks_uri)
-    findings += evaluate_jwks(keys, jwks_uri=jwks_uri,
-                              signing_algs=list(document["id_token_signing_alg_values_supported"]),
-                              location=location)
+    findings += [_as_target(f, target) for f in evaluate_jwks(
+        keys, jwks_uri=jwks_uri, signing_algs=list(document["id_token_signing_alg_values_supported"]),
+        location=target.location)]
     return findings
+
+
+def evaluate_fixed_endpoint(observation: HttpObservation, *, provider: str, role: str,
+                            url: str, location: SourceLocation | None = None) -> list[Finding]:
+    """`oidc.endpoint-unreachable` for a fixed endpoint of a provider without discovery (GitHub,
+    Feishu) that cannot be reached: DNS, TCP, TLS, a timeout, or a 5xx answer. Any other HTTP
+    answer counts as reachable: the GET carries no client id and no credentials, so a 4xx (or a
+    redirect to a login page) is what the endpoint should answer. Pure."""
+    from authdoctor.openwebui.oauth import PROVIDERS_BY_NAME
+
+    spec = PROVIDERS_BY_NAME[provider]
+    shown = mask_url(url)
+    checked = "DNS, TCP, TLS and an HTTP answer (a GET without client id or credentials)"
+    evidence = {"provider": spec.label, "endpoint": role, "URL": shown, "checked": checked}
+    if observation.proxy:
+        evidence["proxy"] = observation.proxy
+    where = ("the browser is sent there to sign in" if "browser" in role else
+             "the app's server calls it in the OAuth callback, so every sign-in fails")
+    fix = (f"Let the Open WebUI container (and the browsers, for the authorize endpoint) reach "
+           f"{parse_absolute(url).host} over HTTPS: DNS, egress firewall, HTTPS_PROXY / NO_PROXY; "
+           "with a TLS-inspecting proxy, give the container that proxy's CA.")
+    failure = observation.failure
+    if failure is not None:
+        return [finding(
+            "oidc.endpoint-unreachable",
+            f"{spec.label}: the {role} cannot be reached: {failure.summary}",
+            detail=(f"GET {shown} failed at the {failure.rung.value} step: {failure.summary}. Open WebUI "
+                    f"0.12.4 has this {spec.label} URL built in (there is no discovery for {spec.label}); "
+                    f"{where}."),
+            fix=fix, evidence={**evidence, "failed at": failure.rung.value, **failure.evidence},
+            subject=spec.client_id_var, location=location)]
+    status = observation.status or 0
+    if status >= 500:
+        status_text = f"HTTP {observation.status} {observation.reason}".rstrip()
+        return [finding(
+            "oidc.endpoint-unreachable",
+            f"{spec.label}: the {role} answers {status_text}",
+            detail=(f"GET {shown} answers {status_text}: {spec.label} or a proxy in front of it is "
+                    f"failing. Open WebUI 0.12.4 has this URL built in; {where}."),
+            fix=("Retry later and check the provider's status page; if a proxy answers, check its logs. "
+                 + fix),
+            evidence={**evidence, "status": status_text, "failed at": "protocol",
+                      "first bytes": _preview(observation.body)},
+            subject=spec.client_id_var, location=location)]
+    return []
+
+
+async def probe_fixed_endpoints(ctx: CheckContext, provider: str) -> list[Finding]:
+    """GET each fixed endpoint of a provider without discovery (`REACHABILITY_ENDPOINTS`)."""
+    import asyncio
+
+    from authdoctor.openwebui.oauth import PROVIDERS_BY_NAME, REACHABILITY_ENDPOINTS
+
+    endpoints = REACHABILITY_ENDPOINTS.get(provider, ())
+    location = ctx.deployment.env.location(PROVIDERS_BY_NAME[provider].client_id_var)
+    observations = await asyncio.gather(*(ctx.probes.http_get_async(url) for _, url in endpoints))
+    return [f for (role, url), seen in zip(endpoints, observations, strict=True)
+            for f in evaluate_fixed_endpoint(seen, provider=provider, role=role, url=url, location=location)]
+
+
+async def check_live(ctx: CheckContext, providers: tuple[str, ...] | None = None) -> list[Finding]:
+    """Fetch every discovery document the app fetches (`discovery_targets`) and evaluate each
+    (`probe_discovery`); GET the fixed endpoints of GitHub and Feishu (`probe_fixed_endpoints`).
+    `providers` limits it to those providers (`oidc probe --provider`)."""
+    import asyncio
+
+    env = ctx.deployment.env
+    targets = discovery_targets(env, providers)
+    fixed = [name for name in ("github", "feishu") if name in configured_providers(env)
+             and (providers is None or name in providers)]
+    if not targets and not fixed:
+        url = getenv(env, "OPENID_PROVIDER_URL", "")
+        if url:
+            return [skipped(AREA, "OPENID_PROVIDER_URL is not a URL that can be fetched")]
+        return [skipped(AREA, "no OPENID_PROVIDER_URL to fetch")]
+    results = await asyncio.gather(*(probe_discovery(ctx, t) for t in targets),
+                                   *(probe_fixed_endpoints(ctx, name) for name in fixed))
+    return [f for found in results for f in found]
 
 
 #: Discovery findings after which the later probes (JWKS, end-session, scopes, PKCE) cannot run.
@@ -576,8 +895,6 @@ def usable_document(observation: HttpObservation, findings: list[Finding]) -> di
 
 def _with_not_checked(found: Finding) -> Finding:
     """Honest outcomes: the finding that stopped the probe names what was not checked."""
-    from dataclasses import replace
-
     return replace(found, evidence={**found.evidence, "not checked because of it": NOT_CHECKED})
 
 

@@ -36,9 +36,13 @@ from authdoctor.exitcodes import EXIT_CODES_HELP
 PROBE_HELP = f"""Probe an OIDC provider live, as Open WebUI 0.12.4 uses it.
 
 Give the provider's issuer or discovery URL (an issuer gets /.well-known/openid-configuration
-appended, and the report says so), or the app's settings (--env-file, --config, ...): then the
-provider is the one OPENID_PROVIDER_URL names, with the app's scopes and PKCE setting, and the
-OAuth and logout settings are checked too.
+appended, and the report says so), or the app's settings (--env-file, --config, ...): then
+--provider picks one of the app's providers (default oidc: the one OPENID_PROVIDER_URL names),
+judged with the app's scopes and PKCE setting, and the OAuth and logout settings are checked too.
+--provider google fetches Google's fixed discovery URL; --provider microsoft the URL the app
+builds from MICROSOFT_CLIENT_LOGIN_BASE_URL, MICROSOFT_CLIENT_TENANT_ID and the client id;
+--provider github or feishu (no discovery) checks only that their fixed endpoints answer (a GET
+without client id or credentials). A provider the settings do not configure is a usage error.
 
 What is sent: one GET of the discovery document and one GET of its jwks_uri (no redirects
 followed, no credentials, cookies or client secret; TLS verified). Nothing is sent to the
@@ -55,6 +59,7 @@ Examples:
   authdoctor oidc probe https://idp.example.com/realms/acme
   authdoctor oidc probe https://idp.example.com/realms/acme/.well-known/openid-configuration
   authdoctor oidc probe --env-file .env --provider oidc --format json
+  authdoctor oidc probe --env-file .env --provider microsoft
 
 {EXIT_CODES_HELP}
 """
@@ -78,7 +83,7 @@ def register(app: typer.Typer) -> None:
         public_url: PublicUrlOpt = None,
         provider: Annotated[str, typer.Option(
             "--provider", metavar="NAME",
-            help="Which configured provider to probe (oidc; the presets come later).")] = "oidc",
+            help="Which configured provider to probe: oidc, google, microsoft, github or feishu.")] = "oidc",
         ignore: IgnoreOpt = None,
         fail_on: FailOnOpt = "error",
         timeout: TimeoutOpt = 30.0,

@@ -8,8 +8,13 @@ Two ways to name the provider:
   rule D1); the report's target says so. The provider is judged as Open WebUI's OIDC provider
   with the app's defaults (scope `openid email profile`, no PKCE, sign-out through its
   end_session_endpoint). Only the oidc area runs.
-- `oidc probe --env-file .env` (or any settings source of `check`) `--provider oidc`: the provider
-  as the app would use it, with the oidc, oauth and logout areas (settings and live halves).
+- `oidc probe --env-file .env` (or any settings source of `check`) `--provider NAME`: that
+  provider as the app would use it, with the oidc, oauth and logout areas (settings and live
+  halves); the oidc area's live half probes only that provider (`oidc`: `OPENID_PROVIDER_URL`;
+  `google`: Google's fixed discovery URL; `microsoft`: the URL built from
+  `MICROSOFT_CLIENT_LOGIN_BASE_URL`, the tenant and the client id; `github`, `feishu`: their fixed
+  endpoints, and `OPENID_PROVIDER_URL` when it is their sign-out metadata URL). A provider the
+  settings do not register is a usage error naming the variables it still needs.
 
 Everything else (formats, `--output`, `--fail-on`, `--now`, `--timeout`, `--probe-timeout`, exit
 codes) is `authdoctor.commands.check.run_check`.
@@ -23,13 +28,13 @@ from typing import TYPE_CHECKING, TextIO
 from authdoctor.errors import UsageError
 
 if TYPE_CHECKING:
+    from authdoctor.checks.base import CheckSpec
     from authdoctor.commands.check import ProbeFlags
     from authdoctor.settings import SettingsInputs
     from authdoctor.settings.model import Deployment
 
-#: The providers `oidc probe --provider` knows; the others are issue 9's presets, not built yet.
-PROBED_PROVIDERS = ("oidc",)
-LATER_PROVIDERS = ("google", "microsoft", "github", "feishu")
+#: The providers `oidc probe --provider` knows (Open WebUI 0.12.4's built-in ones).
+PROBED_PROVIDERS = ("oidc", "google", "microsoft", "github", "feishu")
 #: The areas `oidc probe` runs with settings (the bare URL runs only oidc).
 OAUTH_AREAS = ("oidc", "oauth", "logout")
 COMMAND_LINE = "command line"
@@ -72,6 +77,44 @@ def url_deployment(url: str) -> tuple[Deployment, str]:
     return Deployment(replicas=(source,), sources=(COMMAND_LINE,)), target
 
 
+def require_provider(deployment: Deployment, name: str) -> None:
+    """A `UsageError` naming what is missing when the settings do not register provider `name`.
+    `oidc` (the default) needs only `OPENID_PROVIDER_URL`: it is probed also when it serves as
+    the sign-out metadata URL only."""
+    from authdoctor.openwebui.oauth import (
+        OIDC,
+        PROVIDERS_BY_NAME,
+        configured_providers,
+        partially_configured_providers,
+    )
+
+    env = deployment.env
+    registered = configured_providers(env)
+    if name in registered or (name == "oidc" and env.get("OPENID_PROVIDER_URL")):
+        return
+    partial = partially_configured_providers(env).get(name)
+    spec = PROVIDERS_BY_NAME[name]
+    if partial is not None:
+        missing = list(partial.missing)
+    else:
+        missing = [var for var in spec.required if not env.get(var)]
+        if spec is OIDC and not (env.get("OAUTH_CLIENT_SECRET") or env.get("OAUTH_CODE_CHALLENGE_METHOD")):
+            missing.insert(1, "OAUTH_CLIENT_SECRET or OAUTH_CODE_CHALLENGE_METHOD")
+    others = f"; configured: {', '.join(registered)}" if registered else ""
+    raise UsageError(f"--provider {name}: the settings do not configure the {spec.label} provider "
+                     f"(missing {', '.join(missing) or 'nothing'}){others}")
+
+
+def only_provider(spec: CheckSpec, name: str) -> CheckSpec:
+    """The oidc area whose live half probes only provider `name`."""
+    from dataclasses import replace
+    from functools import partial
+
+    from authdoctor.checks.oidc import check_live
+
+    return replace(spec, live=partial(check_live, providers=(name,)))
+
+
 def run_oidc_probe(*, url: str | None, inputs: SettingsInputs, provider: str, fail_on: str,
                    timeout: float, probe_timeout: float | None, now: str | None, output_format: str,
                    output: str | None, verbose: bool, stderr: TextIO,
@@ -80,24 +123,28 @@ def run_oidc_probe(*, url: str | None, inputs: SettingsInputs, provider: str, fa
     from authdoctor.commands.check import run_check
 
     name = provider.strip().lower()
-    if name in LATER_PROVIDERS:
-        raise UsageError(f"--provider {provider}: only the generic OIDC provider (--provider oidc) is "
-                         "probed so far; the Google, Microsoft, GitHub and Feishu presets come later")
     if name not in PROBED_PROVIDERS:
-        raise UsageError(f"--provider {provider!r}: choose oidc")
+        raise UsageError(f"--provider {provider!r}: choose one of {', '.join(PROBED_PROVIDERS)}")
     has_settings = not inputs.empty
     if url is not None and has_settings:
         raise UsageError("give either a URL or settings (--env-file, --config, ...), not both")
     if url is None and not has_settings:
         raise UsageError("give the provider's issuer or discovery URL, or the app's settings "
                          "(e.g. authdoctor oidc probe --env-file .env)")
+    if url is not None and name != "oidc":
+        raise UsageError(f"--provider {name}: give the app's settings (--env-file, --config, ...), not a "
+                         f"URL; the {name} endpoints come from the settings")
     registry = all_checks()
     if url is not None:
         deployment, target = url_deployment(check_probe_url(url))
         checks = {"oidc": registry["oidc"]}
     else:
-        deployment, target = None, None
+        from authdoctor.settings import load_deployment
+
+        deployment, target = load_deployment(inputs), None
+        require_provider(deployment, name)
         checks = {area: spec for area, spec in registry.items() if area in OAUTH_AREAS}
+        checks["oidc"] = only_provider(checks["oidc"], name)
     return run_check(inputs=inputs, only=[], skip=[], ignore=ignore, offline=False, fail_on=fail_on,
                      timeout=timeout, probe_timeout=probe_timeout, now=now, output_format=output_format,
                      output=output, verbose=verbose, stderr=stderr, deployment=deployment, checks=checks,

@@ -251,3 +251,24 @@ def pkce_breaks_startup(env: EnvSource) -> bool:
     if not method or method == PKCE_SUPPORTED:
         return False
     return any(PROVIDERS_BY_NAME[name].uses_client_kwargs for name in configured_providers(env))
+
+
+# ----------------------------------------------------------------------------- fixed endpoints
+# Providers without discovery (0.12.4 registers them with hard-coded endpoints). These are the
+# URLs `authdoctor.checks.oidc` GETs for reachability only (no client id, no credentials): the
+# authorize endpoint the browser is sent to, and the token and user endpoints the app's server
+# calls in the callback. Kept apart from any other fixed-URL constants on purpose.
+
+#: provider name -> ((what the app uses it for, URL), ...), in the order the app uses them.
+REACHABILITY_ENDPOINTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "github": (
+        ("authorize endpoint (browser)", "https://github.com/login/oauth/authorize"),
+        ("token endpoint (server)", "https://github.com/login/oauth/access_token"),
+        ("user API (server)", "https://api.github.com/user"),
+    ),
+    "feishu": (
+        ("authorize endpoint (browser)", "https://accounts.feishu.cn/open-apis/authen/v1/authorize"),
+        ("token endpoint (server)", "https://open.feishu.cn/open-apis/authen/v2/oauth/token"),
+        ("user info endpoint (server)", "https://open.feishu.cn/open-apis/authen/v1/user_info"),
+    ),
+}

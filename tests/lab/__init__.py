@@ -28,8 +28,10 @@ lab_redis_factory(topology) -> the same, by name (`redis_servers.TOPOLOGIES`)
     .client(**overrides) -> redis.Redis with lab credentials, 2 s timeouts, no retries
 lab_oidc -> `LabOidc` (healthy); lab_oidc_all -> `LabOidcSet` (oidc.py), `lab_oidc_all["slow"]`
     variants: healthy, issuer_trailing_slash, issuer_internal, no_end_session, html_discovery,
-    slow (1 s in tests). `LabOidc`: .variant .url .issuer (what discovery claims) .discovery_url
-    .end_session .delay_s .clients .client (confidential: client_id/client_secret/
+    slow (1 s in tests), not_found, microsoft, microsoft_common, tls, tls_unknown_ca, tls_expired,
+    tls_wrong_host. `LabOidc`: .variant .url .issuer (what discovery claims) .discovery_url
+    .mount .login_base .env_microsoft() (the microsoft* variants) .end_session .delay_s .clients
+    .client (confidential: client_id/client_secret/
     redirect_uris/post_logout_redirect_uris) .public_client (PKCE) .accounts (alice, bob; any
     password) .env(public=False) -> OAUTH_*/OPENID_* variables
     helpers: oidc.code_flow(provider, client=None, login="alice") -> token response;

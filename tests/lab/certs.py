@@ -7,6 +7,8 @@
   trusts (`unknown_ca_file` is that CA, for tests that want to trust it on purpose).
 - `wrong_host_cert`/`wrong_host_key`: issued by the lab CA for `wrong-host.example.net` only, so
   verification against the lab CA passes the chain and fails the hostname.
+- `expired_cert`/`expired_key`: issued by the lab CA for the right names, valid from 30 days ago
+  until yesterday, so verification against the lab CA fails on the date alone.
 
 Files are PEM; keys are PKCS#8, readable by GnuTLS (slapd) and OpenSSL (Redis, Python).
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 WRONG_HOSTNAME = "wrong-host.example.net"
@@ -32,13 +35,16 @@ class LabCerts:
     unknown_ca_key: Path
     wrong_host_cert: Path
     wrong_host_key: Path
+    expired_cert: Path
+    expired_key: Path
 
     def pair(self, kind: str) -> tuple[Path, Path]:
-        """(certificate, key) for kind = "good" | "unknown_ca" | "wrong_host"."""
+        """(certificate, key) for kind = "good" | "unknown_ca" | "wrong_host" | "expired"."""
         return {
             "good": (self.server_cert, self.server_key),
             "unknown_ca": (self.unknown_ca_cert, self.unknown_ca_key),
             "wrong_host": (self.wrong_host_cert, self.wrong_host_key),
+            "expired": (self.expired_cert, self.expired_key),
         }[kind]
 
 
@@ -53,6 +59,8 @@ def _paths(directory: Path) -> LabCerts:
         unknown_ca_key=directory / "unknown-ca-server.key",
         wrong_host_cert=directory / "wrong-host.pem",
         wrong_host_key=directory / "wrong-host.key",
+        expired_cert=directory / "expired.pem",
+        expired_key=directory / "expired.key",
     )
 
 
@@ -68,7 +76,8 @@ def make_certs(directory: Path, *, reuse: bool = False) -> LabCerts:
     directory = directory.resolve()
     certs = _paths(directory)
     files = [certs.ca_file, certs.server_cert, certs.server_key, certs.unknown_ca_file,
-             certs.unknown_ca_cert, certs.unknown_ca_key, certs.wrong_host_cert, certs.wrong_host_key]
+             certs.unknown_ca_cert, certs.unknown_ca_key, certs.wrong_host_cert, certs.wrong_host_key,
+             certs.expired_cert, certs.expired_key]
     if reuse and all(f.exists() for f in files):
         return certs
     import trustme
@@ -82,6 +91,9 @@ def make_certs(directory: Path, *, reuse: bool = False) -> LabCerts:
     ca = trustme.CA(organization_name="authdoctor lab CA")
     good = ca.issue_cert(*names, common_name="localhost")
     wrong = ca.issue_cert(WRONG_HOSTNAME, common_name=WRONG_HOSTNAME)
+    now = datetime.now(UTC)
+    expired = ca.issue_cert(*names, common_name="localhost", not_before=now - timedelta(days=30),
+                            not_after=now - timedelta(days=1))
     rogue = trustme.CA(organization_name="authdoctor lab UNKNOWN CA")
     rogue_leaf = rogue.issue_cert(*names, common_name="localhost")
 
@@ -90,6 +102,8 @@ def make_certs(directory: Path, *, reuse: bool = False) -> LabCerts:
     _write(certs.server_key, good.private_key_pem.bytes(), private=True)
     _write(certs.wrong_host_cert, b"".join(p.bytes() for p in wrong.cert_chain_pems))
     _write(certs.wrong_host_key, wrong.private_key_pem.bytes(), private=True)
+    _write(certs.expired_cert, b"".join(p.bytes() for p in expired.cert_chain_pems))
+    _write(certs.expired_key, expired.private_key_pem.bytes(), private=True)
     _write(certs.unknown_ca_file, rogue.cert_pem.bytes())
     _write(certs.unknown_ca_cert, b"".join(p.bytes() for p in rogue_leaf.cert_chain_pems))
     _write(certs.unknown_ca_key, rogue_leaf.private_key_pem.bytes(), private=True)

@@ -114,6 +114,16 @@ def _oidc_note(name: str, info: Mapping[str, Any]) -> str:
         notes.append("no end_session_endpoint")
     if name == "html_discovery":
         notes.append("discovery and JWKS answer HTML")
+    if name == "not_found":
+        notes.append("discovery answers 404")
+    if info.get("mount"):
+        notes.append(f"Microsoft preset: MICROSOFT_CLIENT_LOGIN_BASE_URL="
+                     f"{info['url'][: len(info['url']) - len(info['mount'])]}, "
+                     f"MICROSOFT_CLIENT_TENANT_ID={info['mount'].strip('/').split('/')[0]}")
+    tls = {"tls": "the lab CA (--ca-file certs/ca.pem)", "tls_unknown_ca": "an unknown CA",
+           "tls_expired": "an expired certificate", "tls_wrong_host": "a wrong-host certificate"}
+    if name in tls:
+        notes.append(f"https with {tls[name]}")
     if info["delay_s"]:
         notes.append(f"every response delayed {info['delay_s']:g} s")
     return f"   ({'; '.join(notes)})" if notes else ""

@@ -160,7 +160,7 @@ class LabSession:
                 self.run_dir,
                 redirect_uris=[f"http://{h}:{p}/oauth/oidc/callback" for p in self.app_ports for h in hosts],
                 post_logout_redirect_uris=[f"http://{h}:{p}/auth" for p in self.app_ports for h in hosts],
-                slow_delay_s=SLOW_DELAY_S)
+                slow_delay_s=SLOW_DELAY_S, certs=self.get("certs"))
             self.register([proc])
             return oinfo
         if key == "app":

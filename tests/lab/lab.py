@@ -51,6 +51,10 @@ OFFSETS: dict[str, int] = {
     "oidc_healthy": 400, "oidc_issuer_trailing_slash": 401, "oidc_issuer_internal": 402,
     "oidc_no_end_session": 403, "oidc_html_discovery_backend": 404, "oidc_html_discovery": 405,
     "oidc_slow_backend": 406, "oidc_slow": 407,
+    "oidc_not_found_backend": 408, "oidc_not_found": 409, "oidc_microsoft": 410, "oidc_microsoft_common": 411,
+    "oidc_tls_backend": 412, "oidc_tls": 413, "oidc_tls_unknown_ca_backend": 414, "oidc_tls_unknown_ca": 415,
+    "oidc_tls_expired_backend": 416, "oidc_tls_expired": 417, "oidc_tls_wrong_host_backend": 418,
+    "oidc_tls_wrong_host": 419,
 }
 LDAP_INSTANCES = {"ldap": "good", "ldap_unknown_ca": "unknown_ca", "ldap_wrong_host": "wrong_host"}
 
@@ -179,7 +183,7 @@ def start_lab(run_dir: Path = DEFAULT_DIR, *, environ: Mapping[str, str] | None 
         info, proc = start_oidc(
             run_dir, redirect_uris=[f"http://{h}:{app_port}/oauth/oidc/callback" for h in hosts],
             post_logout_redirect_uris=[f"http://{h}:{app_port}/auth" for h in hosts], ports=fixed,
-            slow_delay_s=SLOW_DELAY_S, timeout=timeout)
+            slow_delay_s=SLOW_DELAY_S, timeout=timeout, certs=certs)
         lab.processes.append(proc)
         lab.oidc = info
 

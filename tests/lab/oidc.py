@@ -10,9 +10,20 @@ process (fixtures/lab/oidc/server.mjs) hosting one real provider per variant.
 | `no_end_session`        | RP-initiated logout off: no `end_session_endpoint`             | config    |
 | `html_discovery`        | discovery and JWKS answer 200 text/html (login wall, SPA)      | proxy.mjs |
 | `slow`                  | every response held `slow_delay_s` seconds                     | proxy.mjs |
+| `not_found`             | discovery answers 404 text/html (wrong path, realm or routing) | proxy.mjs |
+| `microsoft`             | nothing: served under `/<LAB_TENANT>/v2.0` like an Entra tenant, | mount     |
+|                         | issuer `http://127.0.0.1:P/<LAB_TENANT>/v2.0` (`env_microsoft`)  |           |
+| `microsoft_common`      | served under `/common/v2.0`, issuer the literal Entra template | mount     |
+|                         | `http://127.0.0.1:P/{tenantid}/v2.0`                           |           |
+| `tls`                   | nothing, over https with the lab CA's certificate (trust it    | proxy.mjs |
+|                         | with `--ca-file <lab CA>`)                                     |           |
+| `tls_unknown_ca`        | https, certificate from a CA nobody trusts                     | proxy.mjs |
+| `tls_expired`           | https, lab CA certificate that expired yesterday               | proxy.mjs |
+| `tls_wrong_host`        | https, lab CA certificate for wrong-host.example.net only      | proxy.mjs |
 
 Behind the proxied variants runs a real provider whose issuer is the proxy's URL, as behind a
-real reverse proxy; only the bent responses differ.
+real reverse proxy; only the bent responses differ. The `tls*` variants need the lab's
+certificates (`start_oidc(certs=...)`); without them they are not started.
 
 Clients on every provider: `authdoctor-lab` (confidential, client_secret_basic, code +
 refresh_token + client_credentials) and `authdoctor-lab-public` (public, PKCE S256 required).
@@ -41,8 +52,19 @@ from .process import ServerProcess, StartError, find_binary, launch
 if TYPE_CHECKING:
     import httpx
 
+    from .certs import LabCerts
+
 VARIANTS = ("healthy", "issuer_trailing_slash", "issuer_internal", "no_end_session",
-            "html_discovery", "slow")
+            "html_discovery", "slow", "not_found", "microsoft", "microsoft_common",
+            "tls", "tls_unknown_ca", "tls_expired", "tls_wrong_host")
+#: Variants behind the bending proxy (a backend port and a front port).
+PROXIED = {"html_discovery": "html", "slow": "slow", "not_found": "notfound", "tls": "pass",
+           "tls_unknown_ca": "pass", "tls_expired": "pass", "tls_wrong_host": "pass"}
+#: TLS variants -> the certificate kind of `LabCerts.pair`.
+TLS_VARIANTS = {"tls": "good", "tls_unknown_ca": "unknown_ca", "tls_expired": "expired",
+                "tls_wrong_host": "wrong_host"}
+#: The tenant the `microsoft` variant serves (a made-up directory id).
+LAB_TENANT = "3f2c1a9e-7b4d-4e8a-9c61-2d5f0a7b8c90"
 INTERNAL_HOST = "idp.internal"
 CLIENT_ID = "authdoctor-lab"
 CLIENT_SECRET = "lab-client-secret-0123456789abcdef"
@@ -93,6 +115,8 @@ class LabOidc:
     clients: Mapping[str, OidcClient]
     end_session: bool = True
     delay_s: float = 0.0
+    mount: str = ""
+    """The path prefix the provider is served under (`microsoft*`), part of `url`."""
     accounts: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: dict(ACCOUNTS))
 
     @property
@@ -106,6 +130,19 @@ class LabOidc:
     @property
     def public_client(self) -> OidcClient:
         return self.clients[PUBLIC_CLIENT_ID]
+
+    @property
+    def login_base(self) -> str:
+        """`url` without the mount: MICROSOFT_CLIENT_LOGIN_BASE_URL for the `microsoft*` variants."""
+        return self.url[: len(self.url) - len(self.mount)] if self.mount else self.url
+
+    def env_microsoft(self) -> dict[str, str]:
+        """Open WebUI's Microsoft provider pointed at this variant (the app then fetches
+        {login_base}/{tenant}/v2.0/.well-known/openid-configuration?appid={client id})."""
+        tenant = self.mount.strip("/").split("/", 1)[0]
+        return {"MICROSOFT_CLIENT_ID": self.client.client_id,
+                "MICROSOFT_CLIENT_SECRET": self.client.client_secret or "",
+                "MICROSOFT_CLIENT_TENANT_ID": tenant, "MICROSOFT_CLIENT_LOGIN_BASE_URL": self.login_base}
 
     def env(self, *, public: bool = False) -> dict[str, str]:
         """Open WebUI's variables for signing in with this provider."""
@@ -148,9 +185,10 @@ def missing_binaries() -> list[str]:
 
 def start_oidc(run_dir: Path, *, redirect_uris: Sequence[str], post_logout_redirect_uris: Sequence[str],
                ports: Mapping[str, Sequence[int]] | None = None, slow_delay_s: float = 1.0,
-               timeout: float = 10.0) -> tuple[LabOidcSet, ServerProcess]:
+               timeout: float = 10.0, certs: LabCerts | None = None) -> tuple[LabOidcSet, ServerProcess]:
     """Start every variant in one Node process under `run_dir/oidc`. `ports` may fix the ports
-    per variant (scripts/lab): one for a direct provider, two (backend, front) for a proxied one."""
+    per variant (scripts/lab): one for a direct provider, two (backend, front) for a proxied one.
+    The `tls*` variants start only with `certs`."""
     home = (run_dir / "oidc").resolve()
     home.mkdir(parents=True, exist_ok=True)
     clients = {
@@ -168,28 +206,43 @@ def start_oidc(run_dir: Path, *, redirect_uris: Sequence[str], post_logout_redir
     specs: list[dict[str, Any]] = []
     described: dict[str, dict[str, Any]] = {}
     for variant in VARIANTS:
+        if variant in TLS_VARIANTS and certs is None:
+            continue
         p = port(variant)
         spec: dict[str, Any] = {"name": variant, "port": p, "end_session": True,
                                 "pkce": "public", "clients": [c.metadata() for c in clients.values()]}
         url = f"http://{HOST}:{p}"
         issuer = url
         delay = 0.0
+        mount = ""
         if variant == "issuer_trailing_slash":
             issuer = url + "/"
         elif variant == "issuer_internal":
             issuer = f"http://{INTERNAL_HOST}:{p}"
         elif variant == "no_end_session":
             spec["end_session"] = False
-        elif variant in ("html_discovery", "slow"):
+        elif variant == "microsoft":
+            mount = f"/{LAB_TENANT}/v2.0"
+            url = issuer = url + mount
+        elif variant == "microsoft_common":
+            mount = "/common/v2.0"
+            issuer = url + "/{tenantid}/v2.0"
+            url = url + mount
+        elif variant in PROXIED:
             front = port(variant)
-            url = issuer = f"http://{HOST}:{front}"
+            scheme = "https" if variant in TLS_VARIANTS else "http"
+            url = issuer = f"{scheme}://{HOST}:{front}"
             delay = slow_delay_s if variant == "slow" else 0.0
-            spec["front"] = {"port": front, "mode": "html" if variant == "html_discovery" else "slow",
-                             "delay_ms": int(delay * 1000)}
+            spec["front"] = {"port": front, "mode": PROXIED[variant], "delay_ms": int(delay * 1000)}
+            if certs is not None and variant in TLS_VARIANTS:
+                cert, key = certs.pair(TLS_VARIANTS[variant])
+                spec["front"]["tls"] = {"cert": str(cert), "key": str(key)}
+        if mount:
+            spec["mount"] = mount
         spec["issuer"] = issuer
         specs.append(spec)
         described[variant] = {"url": url, "issuer": issuer, "end_session": spec["end_session"],
-                              "delay_s": delay}
+                              "delay_s": delay, "mount": mount}
 
     config = home / "config.json"
     config.write_text(json.dumps({"host": HOST, "accounts": ACCOUNTS, "providers": specs}, indent=2))
@@ -214,7 +267,7 @@ def start_oidc(run_dir: Path, *, redirect_uris: Sequence[str], post_logout_redir
         raise StartError(proc, f"did not start: {exc}") from None
     variants = {
         name: LabOidc(variant=name, url=d["url"], issuer=d["issuer"], pid=proc.pid, clients=clients,
-                      end_session=d["end_session"], delay_s=d["delay_s"])
+                      end_session=d["end_session"], delay_s=d["delay_s"], mount=d["mount"])
         for name, d in described.items()
     }
     return LabOidcSet(pid=proc.pid, variants=variants), proc
