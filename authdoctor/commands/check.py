@@ -9,7 +9,7 @@ If loading or rendering itself overruns, the run ends with one line naming the p
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TextIO
 
@@ -51,9 +51,11 @@ def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str
               probe_timeout: float | None, now: str | None, output_format: str, output: str | None,
               verbose: bool, stderr: TextIO, deployment: Deployment | None = None,
               checks: Mapping[str, CheckSpec] | None = None, command: str = "check",
-              target: str | None = None, probe_flags: ProbeFlags | None = None) -> int:
+              target: str | None = None, probe_flags: ProbeFlags | None = None,
+              after_load: Callable[[Deployment], None] | None = None) -> int:
     """The whole run. Other commands that report findings (`oidc probe`) reuse it: `deployment`
-    replaces reading `inputs`, `checks` the registry, and `command`/`target` name the report."""
+    replaces reading `inputs`, `checks` the registry, and `command`/`target` name the report;
+    `after_load` may refuse the loaded settings (a `UsageError`) within the run's deadline."""
     from authdoctor.checks.registry import all_checks
     from authdoctor.clock import parse_now
     from authdoctor.commands.common import check_ignore_codes, parse_fail_on, parse_format, render_report
@@ -87,6 +89,8 @@ def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str
 
     def work() -> tuple[str, int]:
         loaded = deployment if deployment is not None else load_deployment(inputs)
+        if after_load is not None:
+            after_load(loaded)
         if probe_flags is not None:
             loaded = probe_flags.apply(loaded)
         check_output_path(output, [*named_inputs, *loaded.sources, *loaded.files_read])

@@ -139,13 +139,11 @@ def run_oidc_probe(*, url: str | None, inputs: SettingsInputs, provider: str, fa
         deployment, target = url_deployment(check_probe_url(url))
         checks = {"oidc": registry["oidc"]}
     else:
-        from authdoctor.settings import load_deployment
-
-        deployment, target = load_deployment(inputs), None
-        require_provider(deployment, name)
+        deployment, target = None, None
         checks = {area: spec for area, spec in registry.items() if area in OAUTH_AREAS}
         checks["oidc"] = only_provider(checks["oidc"], name)
     return run_check(inputs=inputs, only=[], skip=[], ignore=ignore, offline=False, fail_on=fail_on,
                      timeout=timeout, probe_timeout=probe_timeout, now=now, output_format=output_format,
                      output=output, verbose=verbose, stderr=stderr, deployment=deployment, checks=checks,
-                     command="oidc probe", target=target, probe_flags=probe_flags)
+                     command="oidc probe", target=target, probe_flags=probe_flags,
+                     after_load=None if url is not None else lambda loaded: require_provider(loaded, name))
