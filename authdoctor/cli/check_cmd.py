@@ -65,6 +65,10 @@ NoIdpRequestsOpt = Annotated[bool, typer.Option(
     "--no-idp-requests",
     help=("Do not present the OAuth client to the IdP's authorize and token endpoints (the client "
           "credentials and redirect URI probes); discovery and JWKS are still fetched."))]
+IdTokenOpt = Annotated[str | None, typer.Option(
+    "--id-token", metavar="TOKEN",
+    help=("An ID token from the IdP (or - for stdin): verified with the provider's keys and compared "
+          "with the claims the app reads (email, username, roles, groups). Never shown."))]
 VerboseOpt = Annotated[bool, typer.Option(
     "--verbose", "-v", help="Text format: also list passed and skipped areas in full.")]
 
@@ -93,6 +97,7 @@ def register(app: typer.Typer) -> None:
         ca_file: CaFileOpt = None,
         insecure: InsecureOpt = False,
         no_idp_requests: NoIdpRequestsOpt = False,
+        id_token: IdTokenOpt = None,
         now: NowOpt = None,
         output_format: FormatOpt = "text",
         output: OutputOpt = None,
@@ -106,5 +111,6 @@ def register(app: typer.Typer) -> None:
             only=only or [], skip=skip or [], ignore=ignore or [], offline=offline,
             fail_on=fail_on, timeout=timeout, probe_timeout=probe_timeout, now=now,
             output_format=output_format, output=output, verbose=verbose, stderr=sys.stderr,
-            probe_flags=ProbeFlags(ca_file=ca_file, insecure=insecure, idp_requests=not no_idp_requests),
+            probe_flags=ProbeFlags(ca_file=ca_file, insecure=insecure, idp_requests=not no_idp_requests,
+                                   id_token=id_token),
         )

@@ -44,7 +44,8 @@ _CHECK_LISTS = {"--env-file": "env_file", "-e": "env_file", "--compose": "compos
 _CHECK_VALUES = {"--config": "config", "-c": "config", "--public-url": "public_url",
                  "--fail-on": "fail_on", "--timeout": "timeout", "--probe-timeout": "probe_timeout",
                  "--now": "now", "--format": "output_format", "-f": "output_format",
-                 "--output": "output", "-o": "output", "--ca-file": "ca_file"}
+                 "--output": "output", "-o": "output", "--ca-file": "ca_file",
+                 "--id-token": "id_token"}
 _CHECK_FLAGS = {"--from-env": "from_env", "--offline": "offline", "--verbose": "verbose",
                 "-v": "verbose", "--insecure": "insecure", "--no-idp-requests": "no_idp_requests"}
 _SECONDS = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6})?")
@@ -121,7 +122,8 @@ def _check(args: list[str]) -> Command | None:
             now=values.get("now"), output_format=values.get("output_format", CHECK_DEFAULTS["output_format"]),
             output=values.get("output"), verbose="verbose" in flags, stderr=sys.stderr,
             probe_flags=ProbeFlags(ca_file=values.get("ca_file"), insecure="insecure" in flags,
-                                   idp_requests="no_idp_requests" not in flags),
+                                   idp_requests="no_idp_requests" not in flags,
+                                   id_token=values.get("id_token")),
         )
 
     return run
