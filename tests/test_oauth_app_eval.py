@@ -22,7 +22,8 @@ OIDC = {"OAUTH_CLIENT_ID": "owui", "OAUTH_CLIENT_SECRET": "s3cret-value-xyz",
 GOOGLE = {"GOOGLE_CLIENT_ID": "g-client", "GOOGLE_CLIENT_SECRET": "g-secret-value"}
 
 
-def config(providers: Mapping[str, str] | None, *, status: int = 200, body: bytes | None = None) -> HttpObservation:
+def config(providers: Mapping[str, str] | None, *, status: int = 200,
+           body: bytes | None = None) -> HttpObservation:
     data = {"status": True, "name": "Open WebUI", "version": "0.12.4",
             "oauth": {"providers": dict(providers or {}), "auto_redirect": False}}
     return HttpObservation(url=f"{PUBLIC}/api/config", status=status,
