@@ -310,7 +310,7 @@ def _hs256(secret: str, payload: dict[str, object]) -> str:
 @pytest.mark.parametrize("as_json", [[], ["--json"]])
 @pytest.mark.parametrize("debug", [[], ["--debug"], ["no-net"]], ids=["plain", "debug", "no-net"])
 @pytest.mark.parametrize("case", ["decode", "decode-stdin", "secret-env", "secret-env-wrong", "secret-file",
-                                  "jwks-url"])
+                                  "jwks-url", "issuer-url"])
 def test_jwt_shows_no_secret(capsys: Capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str,
                              as_json: list[str], debug: list[str]) -> None:
     if debug == ["no-net"]:  # the safety net off: the token, secret and URL are masked where read
@@ -340,9 +340,12 @@ def test_jwt_shows_no_secret(capsys: Capsys, tmp_path: Path, monkeypatch: pytest
         args = ["jwt", "verify", _hs256(markers.new(), payload), "--secret-env", "SWEEP_JWT_SECRET"]
     elif case == "secret-file":
         args = ["jwt", "verify", token, "--secret-file", str(key_file)]
-    else:
+    elif case == "jwks-url":
         url = f"http://reader:{markers.new()}@127.0.0.1:9/jwks?access_token={markers.new()}"
         args = ["jwt", "verify", token, "--jwks", url, "--timeout", "1"]
+    else:  # the keys through the issuer's discovery document
+        url = f"http://reader:{markers.new()}@127.0.0.1:9/realm?access_token={markers.new()}"
+        args = ["jwt", "verify", token, "--issuer", url, "--timeout", "1"]
     code, out, err = run(capsys, *debug, *args, "--now", NOW, *as_json)
     assert code in (0, 1), err
     assert_clean(markers, out, err)
