@@ -594,19 +594,25 @@ def _discovery(base: str, issuer: str | None = None) -> bytes:
                        "authorization_endpoint": f"{base}/auth"}).encode()
 
 
-@pytest.mark.parametrize("given", ["issuer", "discovery-url", "issuer-with-slash"])
+@pytest.mark.parametrize("given", ["issuer", "discovery-url", "issuer-with-slash", "other-issuer"])
 def test_issuer_alone_finds_the_jwks_through_discovery(capsys: Capsys, server: tuple[str, dict[str, Route]],
                                                        jwks_keys: dict[str, Any], given: str) -> None:
     base, routes = server
-    routes["/.well-known/openid-configuration"] = (200, {}, _discovery(base), 0.0)
+    published = "https://idp.example.org/realms/main" if given == "other-issuer" else base
+    routes["/.well-known/openid-configuration"] = (200, {}, _discovery(base, published), 0.0)
     routes["/certs"] = (200, {}, json.dumps(jwks_keys["doc"]).encode(), 0.0)
-    token = signed_token({**CLAIMS, "iss": base}, jwks_keys["rsa"], "RS256", kid="rsa-1")
+    token = signed_token({**CLAIMS, "iss": published}, jwks_keys["rsa"], "RS256", kid="rsa-1")
     issuer = {"issuer": base, "discovery-url": f"{base}/.well-known/openid-configuration",
-              "issuer-with-slash": base + "/"}[given]
+              "issuer-with-slash": base + "/", "other-issuer": base}[given]
     code, doc = verify(capsys, token, "--issuer", issuer, "--audience", "open-webui")
     if given == "issuer-with-slash":  # the URL names base/, the document base: the token is judged
         assert codes(doc) == ["oidc.issuer-mismatch"]  # against the document's issuer, as authlib does
-        assert doc["verification"]["verified"] is True
+        assert by_code(doc, "oidc.issuer-mismatch")["severity"] == "warning"  # only the slash differs
+        assert (code, doc["verification"]["verified"]) == (0, True)
+        return
+    if given == "other-issuer":  # the document names another issuer: an error; the token matches it
+        assert (code, codes(doc)) == (1, ["oidc.issuer-mismatch"])
+        assert doc["verification"]["expected_issuer"] == published
         return
     assert (code, doc["findings"]) == (0, [])
     assert doc["verification"]["key_source"] == f"{base}/certs"

@@ -293,7 +293,14 @@ def _jwks_from_issuer(issuer: str,
     discovered = document.get("issuer")
     discovered = discovered if isinstance(discovered, str) else None
     if discovered is not None and discovered != named:
-        findings.append(make_finding(
+        from dataclasses import replace
+
+        from authdoctor.findings import Severity
+
+        # as the oidc area: authlib checks tokens against the document's issuer, so a difference
+        # of only a trailing slash is a warning (the OIDF suite tolerates it too)
+        slash_only = discovered.rstrip("/") == named.rstrip("/")
+        mismatch = make_finding(
             "oidc.issuer-mismatch",
             f"The discovery document's issuer is {discovered!r}, not {mask_url(named)!r}",
             detail=("The issuer in the document must be identical to the one its URL names (OpenID "
@@ -302,7 +309,8 @@ def _jwks_from_issuer(issuer: str,
             fix=("Use the issuer exactly as the provider publishes it (trailing slash included), or "
                  "fix the provider's public URL setting."),
             evidence={"issuer in the document": discovered, "issuer the URL names": mask_url(named)},
-            subject=shown))
+            subject=shown)
+        findings.append(replace(mismatch, severity=Severity.WARNING) if slash_only else mismatch)
     keyset, key_findings, key_secrets = _jwks_from_url(options._replace(jwks=jwks_uri))
     return keyset, [*findings, *key_findings], [*secrets, *key_secrets], discovered or mask_url(named)
 
