@@ -585,3 +585,71 @@ def test_claims_are_not_judged_without_a_valid_signature(capsys: Capsys,
     token = hs_token(owui_payload(session_stamp=None))
     _code, doc = verify(capsys, token, "--secret-env", "WEBUI_SECRET_KEY")
     assert "jwt.claim-missing" not in codes(doc)
+
+
+# --------------------------------------------------------------------------- --issuer: keys via discovery
+
+def _discovery(base: str, issuer: str | None = None) -> bytes:
+    return json.dumps({"issuer": issuer or base, "jwks_uri": f"{base}/certs",
+                       "authorization_endpoint": f"{base}/auth"}).encode()
+
+
+@pytest.mark.parametrize("given", ["issuer", "discovery-url", "issuer-with-slash", "other-issuer"])
+def test_issuer_alone_finds_the_jwks_through_discovery(capsys: Capsys, server: tuple[str, dict[str, Route]],
+                                                       jwks_keys: dict[str, Any], given: str) -> None:
+    base, routes = server
+    published = "https://idp.example.org/realms/main" if given == "other-issuer" else base
+    routes["/.well-known/openid-configuration"] = (200, {}, _discovery(base, published), 0.0)
+    routes["/certs"] = (200, {}, json.dumps(jwks_keys["doc"]).encode(), 0.0)
+    token = signed_token({**CLAIMS, "iss": published}, jwks_keys["rsa"], "RS256", kid="rsa-1")
+    issuer = {"issuer": base, "discovery-url": f"{base}/.well-known/openid-configuration",
+              "issuer-with-slash": base + "/", "other-issuer": base}[given]
+    code, doc = verify(capsys, token, "--issuer", issuer, "--audience", "open-webui")
+    if given == "issuer-with-slash":  # the URL names base/, the document base: the token is judged
+        assert codes(doc) == ["oidc.issuer-mismatch"]  # against the document's issuer, as authlib does
+        assert by_code(doc, "oidc.issuer-mismatch")["severity"] == "warning"  # only the slash differs
+        assert (code, doc["verification"]["verified"]) == (0, True)
+        return
+    if given == "other-issuer":  # the document names another issuer: an error; the token matches it
+        assert (code, codes(doc)) == (1, ["oidc.issuer-mismatch"])
+        assert doc["verification"]["expected_issuer"] == published
+        return
+    assert (code, doc["findings"]) == (0, [])
+    assert doc["verification"]["key_source"] == f"{base}/certs"
+    assert doc["verification"]["expected_issuer"] == base
+
+
+def test_issuer_discovery_token_iss_compared_with_the_discovered_issuer(
+        capsys: Capsys, server: tuple[str, dict[str, Route]], jwks_keys: dict[str, Any]) -> None:
+    base, routes = server
+    routes["/.well-known/openid-configuration"] = (200, {}, _discovery(base), 0.0)
+    routes["/certs"] = (200, {}, json.dumps(jwks_keys["doc"]).encode(), 0.0)
+    token = signed_token({**CLAIMS, "iss": base + "/"}, jwks_keys["rsa"], "RS256", kid="rsa-1")
+    code, doc = verify(capsys, token, "--issuer", base)
+    assert code == 1 and codes(doc) == ["jwt.issuer-mismatch"]
+    assert by_code(doc, "jwt.issuer-mismatch")["title"] == "The issuer differs only by a trailing slash"
+
+
+@pytest.mark.parametrize(("route", "code"), [
+    ((404, {}, b"nope", 0.0), "oidc.discovery-unreachable"),
+    ((200, {}, b"<html>login</html>", 0.0), "oidc.discovery-not-json"),
+    ((200, {}, b'{"issuer": "x"}', 0.0), "oidc.discovery-invalid"),
+])
+def test_issuer_discovery_failures_are_findings(capsys: Capsys, server: tuple[str, dict[str, Route]],
+                                                jwks_keys: dict[str, Any], route: Route, code: str) -> None:
+    base, routes = server
+    routes["/.well-known/openid-configuration"] = route
+    token = signed_token({**CLAIMS, "iss": base}, jwks_keys["rsa"], "RS256", kid="rsa-1")
+    exit_code, doc = verify(capsys, token, "--issuer", base, "--timeout", "2")
+    assert exit_code == 1 and code in codes(doc)
+    assert doc["verification"]["verified"] is False
+    assert doc["verification"]["key_source"] == base
+
+
+def test_issuer_that_is_not_a_url_is_a_usage_error(capsys: Capsys) -> None:
+    code, out, err = run_cli(capsys, "jwt", "verify", hs_token(), "--issuer", "acme-realm")
+    assert (code, out) == (2, "")
+    assert err == "authdoctor: error: --issuer is not a usable URL: it has no host name\n"
+    code, out, err = run_cli(capsys, "jwt", "verify", hs_token(), "--issuer", "ftp://idp.example.org/x")
+    assert (code, out) == (2, "")
+    assert err.startswith("authdoctor: error: --issuer 'ftp://idp.example.org/x': give the issuer URL")

@@ -216,6 +216,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
         f"redis:\n  url: \"redis://:{m()}@cache:6379/0\"\n"
         f"test_account:\n  email: admin@example.org\n  password: {json.dumps(m())}\n"
         f"  ldap_user: alice\n  ldap_password: {json.dumps(m())}\n  token: {json.dumps(m())}\n"
+        f"  id_token: {json.dumps(m())}\n"
         f"env:\n{env_block}")
 
     # --from-env: the process environment.
@@ -309,7 +310,7 @@ def _hs256(secret: str, payload: dict[str, object]) -> str:
 @pytest.mark.parametrize("as_json", [[], ["--json"]])
 @pytest.mark.parametrize("debug", [[], ["--debug"], ["no-net"]], ids=["plain", "debug", "no-net"])
 @pytest.mark.parametrize("case", ["decode", "decode-stdin", "secret-env", "secret-env-wrong", "secret-file",
-                                  "jwks-url"])
+                                  "jwks-url", "issuer-url"])
 def test_jwt_shows_no_secret(capsys: Capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str,
                              as_json: list[str], debug: list[str]) -> None:
     if debug == ["no-net"]:  # the safety net off: the token, secret and URL are masked where read
@@ -339,11 +340,55 @@ def test_jwt_shows_no_secret(capsys: Capsys, tmp_path: Path, monkeypatch: pytest
         args = ["jwt", "verify", _hs256(markers.new(), payload), "--secret-env", "SWEEP_JWT_SECRET"]
     elif case == "secret-file":
         args = ["jwt", "verify", token, "--secret-file", str(key_file)]
-    else:
+    elif case == "jwks-url":
         url = f"http://reader:{markers.new()}@127.0.0.1:9/jwks?access_token={markers.new()}"
         args = ["jwt", "verify", token, "--jwks", url, "--timeout", "1"]
+    else:  # the keys through the issuer's discovery document
+        url = f"http://reader:{markers.new()}@127.0.0.1:9/realm?access_token={markers.new()}"
+        args = ["jwt", "verify", token, "--issuer", url, "--timeout", "1"]
     code, out, err = run(capsys, *debug, *args, "--now", NOW, *as_json)
     assert code in (0, 1), err
+    assert_clean(markers, out, err)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+@pytest.mark.parametrize("net", [True, False], ids=["net", "no-net"])
+@pytest.mark.parametrize("given", ["option", "stdin", "deploy-yaml", "garbage"])
+def test_id_token_shows_no_secret(capsys: Capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                  given: str, net: bool, fmt: str) -> None:
+    """`check --id-token` (issue 9 probe 8b): the ID token is checked live (against a provider
+    that does not answer here) and never shown, whole or in part, safety net on or off."""
+    if not net:
+        from authdoctor.masking import Redactor
+
+        monkeypatch.setattr(Redactor, "__call__", lambda self, text: text)
+    markers = Markers()
+    payload = {"iss": "http://127.0.0.1:9", "sub": "u1", "aud": "owui", "exp": 1900000000,
+               "iat": 1795719703, "email": "alice@example.org"}
+    token = _hs256(markers.new(), payload)
+    markers.issued.append(token.rsplit(".", 1)[1])
+    if given == "garbage":  # a pasted password instead of a token
+        token = markers.new()
+    env_file = tmp_path / "app.env"
+    env_file.write_text("OAUTH_CLIENT_ID=owui\nOAUTH_CLIENT_SECRET=client-secret-for-sweep\n"
+                        "OPENID_PROVIDER_URL=http://127.0.0.1:9/.well-known/openid-configuration\n"
+                        "WEBUI_URL=http://127.0.0.1:9\n")
+    args = ["check", "--env-file", str(env_file), "--only", "oauth", "--probe-timeout", "1",
+            "--format", fmt, "--now", NOW, "-v"]
+    if given in ("option", "garbage"):
+        args += ["--id-token", token]
+    elif given == "stdin":
+        import io
+
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(f"{token}\n".encode())))
+        args += ["--id-token", "-"]
+    else:
+        deploy = tmp_path / "deploy.yaml"
+        deploy.write_text(f"version: 1\ntest_account:\n  id_token: {json.dumps(token)}\n")
+        args += ["--config", str(deploy)]
+    code, out, err = run(capsys, *args)
+    assert code in (0, 1), err
+    assert ("jwt.malformed" if given == "garbage" else "oauth.id-token-unchecked") in out
     assert_clean(markers, out, err)
 
 

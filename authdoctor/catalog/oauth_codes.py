@@ -188,7 +188,7 @@ ENTRIES: tuple[CodeInfo, ...] = (
             "settings, authdoctor reports an https site whose FORWARDED_ALLOW_IPS trusts loopback "
             "only while the proxy clearly connects from elsewhere (the app is a compose service "
             "on a bridge network, typically beside a proxy service): the header is ignored and "
-            "the IdP receives redirect_uri=http://…. The live probe (later work) requests GET "
+            "the IdP receives redirect_uri=http://…. Live, authdoctor requests GET "
             "/oauth/{provider}/login at the public URL and reads the redirect_uri the app sends. "
             "The IdP then rejects the redirect URI, or sends users to a URL where their state "
             "cookie does not exist."
@@ -296,5 +296,64 @@ ENTRIES: tuple[CodeInfo, ...] = (
         fix="Set OAUTH_MERGE_ACCOUNTS_BY_EMAIL=false unless every configured IdP only issues "
             "verified addresses of domains you control.",
         references=("Open WebUI utils/oauth.py handle_callback",),
+    ),
+    CodeInfo(
+        code="oauth.id-token-unchecked",
+        severity=Severity.WARNING,
+        summary="live: the ID token given could not be verified (no provider keys, or no OpenID provider)",
+        explanation=(
+            "An ID token was given (--id-token or test_account.id_token) to compare with what the "
+            "app needs, but its signature (and issuer) could not be checked: the provider's "
+            "discovery document or key set could not be read (the oidc area says why), or no "
+            "configured provider issues ID tokens (GitHub and Feishu use plain OAuth 2.0). The "
+            "claims that could be compared still were."
+        ),
+        fix="Fix what the oidc area reports, or give the ID token of the OpenID provider the app "
+            "signs in with.",
+        references=("OIDC Core §3.1.3.7 (K2)",),
+    ),
+    CodeInfo(
+        code="oauth.email-domain-not-allowed",
+        severity=Severity.ERROR,
+        summary="live: the ID token's email domain is not in OAUTH_ALLOWED_DOMAINS (sign-in refused)",
+        explanation=(
+            "Open WebUI lower-cases the email from the email claim and compares the part after "
+            "the last '@' with each OAUTH_ALLOWED_DOMAINS entry by exact string (no subdomains, "
+            "no wildcard but a lone '*'). A user whose domain is not listed lands on " + _FAILED +
+            "."
+        ),
+        fix="Add the domain to OAUTH_ALLOWED_DOMAINS (comma-separated), or '*' for any.",
+        references=("Open WebUI utils/oauth.py handle_callback",),
+    ),
+    CodeInfo(
+        code="oauth.role-not-allowed",
+        severity=Severity.ERROR,
+        summary="live: the ID token's roles hold none of OAUTH_ALLOWED_ROLES / OAUTH_ADMIN_ROLES (403)",
+        explanation=(
+            "With ENABLE_OAUTH_ROLE_MANAGEMENT=true Open WebUI 0.12.4 reads the roles claim "
+            "(OAUTH_ROLES_CLAIM, dotted paths walk nested objects) and gives 'user' for an allowed "
+            "role, 'admin' for an admin role; a token with roles of which none matches is refused "
+            "with 403 'You do not have permission to access this resource'. Role values are "
+            "compared exactly (case included)."
+        ),
+        fix="Add the role to OAUTH_ALLOWED_ROLES or OAUTH_ADMIN_ROLES, or assign an allowed role at "
+            "the IdP.",
+        references=("Open WebUI utils/oauth.py get_user_role",),
+    ),
+    CodeInfo(
+        code="oauth.groups-overage",
+        severity=Severity.WARNING,
+        summary="live: Entra ID left the groups out of the token (group overage): group sync does nothing",
+        explanation=(
+            "Entra ID puts at most 200 groups in a JWT (fewer in other flows); for a user in more it "
+            "leaves the groups claim out and sends _claim_names.groups (or hasgroups=true), "
+            "expecting the app to read the groups from Microsoft Graph. Open WebUI reads only the "
+            "token's OAUTH_GROUPS_CLAIM, so with ENABLE_OAUTH_GROUP_MANAGEMENT these users get no "
+            "group changes at all."
+        ),
+        fix="Emit only the groups assigned to the application (Entra token configuration, "
+            "groupMembershipClaims=ApplicationGroup), or map access with app roles instead.",
+        references=("Microsoft identity platform: ID token claims (groups, _claim_names, hasgroups)",
+                    "Open WebUI utils/oauth.py update_user_groups"),
     ),
 )

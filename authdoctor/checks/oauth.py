@@ -650,20 +650,22 @@ def _with_persistence_note(env: EnvSource, findings: list[Finding]) -> list[Find
 
 
 async def check_live(ctx: CheckContext) -> list[Finding]:
-    """The live half: the IdP's answers to the configured clients (`_oauth_idp`) and the running
-    app's own login redirect and provider list (`_oauth_app`)."""
+    """The live half: the IdP's answers to the configured clients (`_oauth_idp`), the running
+    app's own login redirect and provider list (`_oauth_app`), and an ID token the user gave
+    (`_id_token`)."""
+    from authdoctor.checks._id_token import id_token_findings
     from authdoctor.checks._oauth_app import app_findings
     from authdoctor.checks._oauth_idp import idp_findings
 
     env = ctx.deployment.env
     if not configured_providers(env):
         return [skipped(AREA, "no OAuth provider is configured")]
-    at_idp, at_app = await idp_findings(ctx), await app_findings(ctx)
-    if at_idp is None and at_app is None:
+    parts = [await idp_findings(ctx), await app_findings(ctx), await id_token_findings(ctx)]
+    if all(part is None for part in parts):
         return [skipped(AREA, "nothing to probe live: the client is not presented to the IdP and "
                               "the app's URL is not known")]
-    return [*(at_idp or []), *(at_app or [])]
+    return [f for part in parts for f in part or []]
 
 
-# The live half is registered (live=check_live) once one of its two parts probes something.
-CHECK = CheckSpec(area=AREA, title="OAuth clients and redirect URIs", settings=check_settings)
+CHECK = CheckSpec(area=AREA, title="OAuth clients and redirect URIs", settings=check_settings,
+                  live=check_live)

@@ -77,6 +77,10 @@ RegisterMcpOpt = Annotated[bool, typer.Option(
           "(authdoctor test)', the app's redirect URI from WEBUI_URL, grant types, response "
           "type, token endpoint auth method, scope, application_type native), one POST each, "
           "and report the answer. The client stays registered."))]
+IdTokenOpt = Annotated[str | None, typer.Option(
+    "--id-token", metavar="TOKEN",
+    help=("An ID token from the IdP (or - for stdin): verified with the provider's keys and compared "
+          "with the claims the app reads (email, username, roles, groups). Never shown."))]
 VerboseOpt = Annotated[bool, typer.Option(
     "--verbose", "-v", help="Text format: also list passed and skipped areas in full.")]
 
@@ -106,6 +110,7 @@ def register(app: typer.Typer) -> None:
         insecure: InsecureOpt = False,
         no_idp_requests: NoIdpRequestsOpt = False,
         register_mcp_clients: RegisterMcpOpt = False,
+        id_token: IdTokenOpt = None,
         now: NowOpt = None,
         output_format: FormatOpt = "text",
         output: OutputOpt = None,
@@ -120,5 +125,6 @@ def register(app: typer.Typer) -> None:
             fail_on=fail_on, timeout=timeout, probe_timeout=probe_timeout, now=now,
             output_format=output_format, output=output, verbose=verbose, stderr=sys.stderr,
             probe_flags=ProbeFlags(ca_file=ca_file, insecure=insecure, idp_requests=not no_idp_requests,
-                                   register_mcp_clients=register_mcp_clients),
+                                   register_mcp_clients=register_mcp_clients,
+                                   id_token=id_token),
         )

@@ -44,7 +44,8 @@ _CHECK_LISTS = {"--env-file": "env_file", "-e": "env_file", "--compose": "compos
 _CHECK_VALUES = {"--config": "config", "-c": "config", "--public-url": "public_url",
                  "--fail-on": "fail_on", "--timeout": "timeout", "--probe-timeout": "probe_timeout",
                  "--now": "now", "--format": "output_format", "-f": "output_format",
-                 "--output": "output", "-o": "output", "--ca-file": "ca_file"}
+                 "--output": "output", "-o": "output", "--ca-file": "ca_file",
+                 "--id-token": "id_token"}
 _CHECK_FLAGS = {"--from-env": "from_env", "--offline": "offline", "--verbose": "verbose",
                 "-v": "verbose", "--insecure": "insecure", "--no-idp-requests": "no_idp_requests",
                 "--register-mcp-clients": "register_mcp_clients"}
@@ -123,7 +124,8 @@ def _check(args: list[str]) -> Command | None:
             output=values.get("output"), verbose="verbose" in flags, stderr=sys.stderr,
             probe_flags=ProbeFlags(ca_file=values.get("ca_file"), insecure="insecure" in flags,
                                    idp_requests="no_idp_requests" not in flags,
-                                   register_mcp_clients="register_mcp_clients" in flags),
+                                   register_mcp_clients="register_mcp_clients" in flags,
+                                   id_token=values.get("id_token")),
         )
 
     return run

@@ -62,6 +62,7 @@ Examples:
   authdoctor jwt verify TOKEN --jwks https://idp.example.org/realms/main/protocol/openid-connect/certs \\
       --issuer https://idp.example.org/realms/main --audience open-webui
   authdoctor jwt verify TOKEN --key public.pem --alg RS256
+  authdoctor jwt verify TOKEN --issuer https://idp.example.org/realms/main --audience open-webui
 
 {EXIT_CODES_HELP}
 """
@@ -109,12 +110,14 @@ def register(app: typer.Typer) -> None:
             "those the key type supports; never none).")] = None,
         leeway: LeewayOpt = 0.0,
         issuer: Annotated[str | None, typer.Option(
-            "--issuer", metavar="ISS", help="Expected iss, compared exactly.")] = None,
+            "--issuer", metavar="ISS", help="Expected iss, compared exactly. Without a key option the "
+            "JWKS is found through {ISS}/.well-known/openid-configuration, and iss must equal the "
+            "issuer that document names.")] = None,
         audience: Annotated[str | None, typer.Option(
             "--audience", metavar="AUD", help="Expected audience (aud must contain it), e.g. the "
             "client id.")] = None,
         ca_file: Annotated[str | None, typer.Option(
-            "--ca-file", metavar="FILE", help="Extra CA bundle for a --jwks https URL.")] = None,
+            "--ca-file", metavar="FILE", help="Extra CA bundle for a --jwks or --issuer https URL.")] = None,
         timeout: Annotated[float, typer.Option(
             "--timeout", metavar="SECONDS", help="Deadline for the whole run, fetching a --jwks URL "
             "included (0.1 to 86400).")] = 5.0,

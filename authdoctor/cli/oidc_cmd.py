@@ -11,6 +11,7 @@ from authdoctor.cli.check_cmd import (
     CaFileOpt,
     FailOnOpt,
     FormatOpt,
+    IdTokenOpt,
     IgnoreOpt,
     InsecureOpt,
     NoIdpRequestsOpt,
@@ -91,6 +92,7 @@ def register(app: typer.Typer) -> None:
         ca_file: CaFileOpt = None,
         insecure: InsecureOpt = False,
         no_idp_requests: NoIdpRequestsOpt = False,
+        id_token: IdTokenOpt = None,
         now: NowOpt = None,
         output_format: FormatOpt = "text",
         output: OutputOpt = None,
@@ -105,4 +107,5 @@ def register(app: typer.Typer) -> None:
             ignore=ignore or [],
             provider=provider, fail_on=fail_on, timeout=timeout, probe_timeout=probe_timeout, now=now,
             output_format=output_format, output=output, verbose=verbose, stderr=sys.stderr,
-            probe_flags=ProbeFlags(ca_file=ca_file, insecure=insecure, idp_requests=not no_idp_requests))
+            probe_flags=ProbeFlags(ca_file=ca_file, insecure=insecure, idp_requests=not no_idp_requests,
+                                   id_token=id_token))

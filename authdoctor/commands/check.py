@@ -25,14 +25,22 @@ class ProbeFlags:
     """The command line's probe options, laid over the settings' `probe:` section: `--ca-file`
     (an extra CA), `--insecure` (TLS not verified; reported as `probe.tls-not-verified`),
     `--no-idp-requests` (no client presented to the IdP's authorize and token endpoints),
-    `--register-mcp-clients` (MCP tool servers' OAuth clients registered, as the app does)."""
+    `--register-mcp-clients` (MCP tool servers' OAuth clients registered, as the app does),
+    `--id-token` (an ID token to verify and compare with the claims the app reads; `-` was read
+    from stdin by `read_id_token` before)."""
 
     ca_file: str | None = None
     insecure: bool = False
     idp_requests: bool = True
     register_mcp_clients: bool = False
+    id_token: str | None = None
 
     def apply(self, deployment: Deployment) -> Deployment:
+        if self.id_token:
+            from authdoctor.settings.model import TestAccount
+
+            account = replace(deployment.test_account or TestAccount(), id_token=self.id_token.strip())
+            deployment = replace(deployment, test_account=account)
         probe = deployment.probe
         changes: dict[str, object] = {}
         if self.ca_file is not None:
@@ -44,6 +52,24 @@ class ProbeFlags:
         if self.register_mcp_clients:
             changes["register_mcp_clients"] = True
         return replace(deployment, probe=replace(probe, **changes)) if changes else deployment  # type: ignore[arg-type]
+
+
+def read_id_token(flags: ProbeFlags, inputs: SettingsInputs) -> ProbeFlags:
+    """`--id-token -` reads the token from stdin (unless stdin already carries the settings); an
+    empty token is a usage error. The token is never echoed, not even in an error."""
+    from authdoctor.errors import UsageError
+
+    value = flags.id_token or ""
+    if value.strip() == "-":
+        if "-" in (*inputs.docker_inspect, *inputs.k8s):
+            raise UsageError("--id-token -: stdin already carries the settings (--docker-inspect - "
+                             "or --k8s -); give the token itself or through a file's contents")
+        from authdoctor.commands.jwt import read_token_argument
+
+        value = read_token_argument("-")
+    if not value.strip():
+        raise UsageError("--id-token: the token is empty")
+    return replace(flags, id_token=value.strip())
 
 
 def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str],
@@ -70,6 +96,8 @@ def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str
     fmt = parse_format(output_format)
     if probe_timeout is not None:
         check_seconds("--probe-timeout", probe_timeout, minimum=MIN_TIMEOUT_S)
+    if probe_flags is not None and probe_flags.id_token is not None:
+        probe_flags = read_id_token(probe_flags, inputs)
     if probe_flags is not None and probe_flags.ca_file is not None:
         from authdoctor.localfiles import check_regular_file
 

@@ -137,7 +137,8 @@ def _load_keys(options: KeyOptions) -> tuple[KeySet | None, list[Finding], list[
     given = [name for name, value in sources if value]
     if len(given) != 1:
         raise UsageError("give exactly one key: --secret-env NAME, --secret-file FILE, --key FILE (PEM, JWK) "
-                         f"or --jwks URL|FILE{' (got ' + ', '.join(given) + ')' if given else ''}")
+                         f"or --jwks URL|FILE{' (got ' + ', '.join(given) + ')' if given else ''}, or "
+                         "--issuer URL alone to find the JWKS through discovery")
     if options.secret_env:
         value = os.environ.get(options.secret_env)
         if value is None:
@@ -224,6 +225,96 @@ def _jwks_from_url(options: KeyOptions) -> tuple[KeySet | None, list[Finding], l
     return keyset, findings, secrets
 
 
+def _jwks_from_issuer(issuer: str,
+                      options: KeyOptions) -> tuple[KeySet | None, list[Finding], list[str], str]:
+    """`--issuer` without a key option: fetch `{issuer}/.well-known/openid-configuration` (the URL
+    itself when it already is a discovery URL), read `jwks_uri` and fetch the key set, with the
+    same network policy as a --jwks URL. Returns the key set, the findings about discovery and
+    keys, secret values for the redactor, and the discovered issuer (the token's iss must equal
+    it exactly, as the app's OAuth library checks: rule K2), or the issuer the URL names (its
+    credentials masked) when there is no document."""
+    import json
+
+    from authdoctor.checks.oidc import expected_issuer
+    from authdoctor.commands.oidc import discovery_url
+    from authdoctor.errors import ProbeError
+    from authdoctor.jwt.codes import make_finding
+    from authdoctor.jwt.jwks import check_url, fetch_jwks, is_loopback_url, is_url
+    from authdoctor.localfiles import check_regular_file
+    from authdoctor.masking import credential_parts, mask_url
+
+    url = check_url(issuer.strip(), option="--issuer")
+    if not is_url(url):
+        raise UsageError(f"--issuer {mask_url(url)!r}: give the issuer URL, https://... (the JWKS is "
+                         "found through its discovery document)")
+    if options.ca_file is not None:
+        check_regular_file(options.ca_file, "--ca-file")
+    fetched, appended = discovery_url(url)
+    named = url if appended else (expected_issuer(fetched) or url)
+    shown = mask_url(fetched)
+    secrets = credential_parts(url)
+    findings: list[Finding] = []
+    if url.lower().startswith("http://") and not is_loopback_url(url):
+        findings.append(make_finding(
+            "oidc.insecure-endpoint", f"The discovery document is fetched over plain http: {shown}",
+            detail=("Anyone on the network path can replace the metadata, and with it the keys. OpenID "
+                    "Connect requires TLS for every endpoint."),
+            fix="Use the provider's https issuer URL.", evidence={"url": shown}, subject=shown))
+    try:
+        body = fetch_jwks(fetched, timeout_s=options.timeout_s, ca_file=options.ca_file,
+                          deadline=options.deadline)
+    except ProbeError as error:
+        findings.append(make_finding(
+            "oidc.discovery-unreachable", f"The discovery document at {shown} cannot be fetched: {error}",
+            detail=(f"Failed at the {error.stage} stage, so the keys (jwks_uri) are unknown and no "
+                    "signature could be checked. Open WebUI fetches the same document at sign-in."),
+            fix=("Check the issuer URL (the token's iss names it), that this machine can reach it, and "
+                 "for TLS errors the CA (--ca-file); or give the keys with --jwks URL."),
+            evidence={"url": shown, "stage": error.stage}, subject=shown))
+        return None, findings, secrets, mask_url(named)
+    try:
+        document = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        preview = body[:80].decode("utf-8", errors="replace").replace("\n", " ")
+        findings.append(make_finding(
+            "oidc.discovery-not-json", f"The discovery document at {shown} is not JSON",
+            detail=f"It starts with {preview!r}; the keys cannot be found from it.",
+            fix="Give the issuer URL exactly as the token's iss names it, or the keys with --jwks URL.",
+            evidence={"url": shown}, subject=shown))
+        return None, findings, secrets, mask_url(named)
+    jwks_uri = document.get("jwks_uri") if isinstance(document, dict) else None
+    if not isinstance(jwks_uri, str) or not is_url(jwks_uri):
+        findings.append(make_finding(
+            "oidc.discovery-invalid", f"The discovery document at {shown} names no usable jwks_uri",
+            detail="OpenID Connect Discovery §3 requires jwks_uri: without it no key is known.",
+            fix="Give the keys with --jwks URL, or fix the provider's metadata.",
+            evidence={"url": shown}, subject=shown))
+        return None, findings, secrets, mask_url(named)
+    discovered = document.get("issuer")
+    discovered = discovered if isinstance(discovered, str) else None
+    if discovered is not None and discovered != named:
+        from dataclasses import replace
+
+        from authdoctor.findings import Severity
+
+        # as the oidc area: authlib checks tokens against the document's issuer, so a difference
+        # of only a trailing slash is a warning (the OIDF suite tolerates it too)
+        slash_only = discovered.rstrip("/") == named.rstrip("/")
+        mismatch = make_finding(
+            "oidc.issuer-mismatch",
+            f"The discovery document's issuer is {discovered!r}, not {mask_url(named)!r}",
+            detail=("The issuer in the document must be identical to the one its URL names (OpenID "
+                    "Connect Discovery §4.3). The token is compared with the document's issuer, as "
+                    "Open WebUI's OAuth library does."),
+            fix=("Use the issuer exactly as the provider publishes it (trailing slash included), or "
+                 "fix the provider's public URL setting."),
+            evidence={"issuer in the document": discovered, "issuer the URL names": mask_url(named)},
+            subject=shown)
+        findings.append(replace(mismatch, severity=Severity.WARNING) if slash_only else mismatch)
+    keyset, key_findings, key_secrets = _jwks_from_url(options._replace(jwks=jwks_uri))
+    return keyset, [*findings, *key_findings], [*secrets, *key_secrets], discovered or mask_url(named)
+
+
 def run_jwt_verify(*, token: str, keys: KeyOptions, algorithms: Sequence[str], leeway: float,
                    issuer: str | None, audience: str | None, as_json: bool, now: str | None,
                    fail_on: str) -> int:
@@ -261,7 +352,11 @@ def _verify(text: str, keys: KeyOptions, allowed: tuple[str, ...], *, leeway: fl
 
     from authdoctor.jwt.verify import Verification, expectation_findings, usable_keys, verify_signature
 
-    keyset, key_findings, key_secrets = _load_keys(keys)
+    key_given = any((keys.secret_env, keys.secret_file, keys.key, keys.jwks))
+    if issuer is not None and not key_given:  # the keys come from the issuer's discovery document
+        keyset, key_findings, key_secrets, issuer = _jwks_from_issuer(issuer, keys)
+    else:
+        keyset, key_findings, key_secrets = _load_keys(keys)
     phase.text = "while checking the token"
     analysis = analyse(text, command="verify", now=moment, leeway_s=leeway, fail_on=threshold)
     report = analysis.report
@@ -276,7 +371,7 @@ def _verify(text: str, keys: KeyOptions, allowed: tuple[str, ...], *, leeway: fl
 
             # No key could be loaded, or none in the set is usable: the key findings say why, and
             # no signature finding is added (there is nothing to compare the token's alg with).
-            source = keyset.source if keyset is not None else mask_url(keys.jwks or "")
+            source = keyset.source if keyset is not None else mask_url(keys.jwks or issuer or "")
             verification = Verification(verified=False, algorithm=analysis.token.alg,
                                         allowed_algorithms=allowed, key_source=source,
                                         note="no usable key (see the findings)")

@@ -166,6 +166,8 @@ SECTIONS: dict[str, Any] = {
         "ldap_user": F("string", None, "an LDAP login name for the live LDAP checks"),
         "ldap_password": F("string", None, "its password (use ${VAR})"),
         "token": F("string", None, "a token to inspect (use ${VAR})"),
+        "id_token": F("string", None, "an ID token from the IdP, checked against what the app needs "
+                      "(use ${VAR})"),
     },
     "probe": {
         "timeout": F("seconds", None, "seconds per network probe (default 5)"),
@@ -339,7 +341,7 @@ def _validate(data: Any, lines: Mapping[tuple[str, ...], int], path: str) -> Non
 
 #: authdoctor's own fields that hold a credential (they set no Open WebUI variable).
 SECRET_FIELDS = frozenset({("test_account", "password"), ("test_account", "ldap_password"),
-                           ("test_account", "token")})
+                           ("test_account", "token"), ("test_account", "id_token")})
 
 
 def _is_secret_path(key_path: tuple[str, ...]) -> bool:

@@ -232,6 +232,8 @@ class TestAccount:
     ldap_user: str | None = None
     ldap_password: str | None = None
     token: str | None = None
+    id_token: str | None = None
+    """An ID token from the IdP (`--id-token`), verified and compared with the claims the app reads."""
 
 
 @dataclass(frozen=True)
@@ -308,6 +310,7 @@ class Deployment:
             values.update(credential_parts(self.public_url))
         if self.test_account is not None:
             account = self.test_account
-            values.update(v for v in (account.password, account.ldap_password, account.token) if v)
+            values.update(v for v in (account.password, account.ldap_password, account.token,
+                                        account.id_token) if v)
         values.discard("")
         return values
