@@ -665,5 +665,5 @@ async def check_live(ctx: CheckContext) -> list[Finding]:
     return [*(at_idp or []), *(at_app or [])]
 
 
-# The live half is registered (live=check_live) once one of its two parts probes something.
-CHECK = CheckSpec(area=AREA, title="OAuth clients and redirect URIs", settings=check_settings)
+CHECK = CheckSpec(area=AREA, title="OAuth clients and redirect URIs", settings=check_settings,
+                  live=check_live)

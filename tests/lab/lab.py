@@ -51,6 +51,7 @@ OFFSETS: dict[str, int] = {
     "oidc_healthy": 400, "oidc_issuer_trailing_slash": 401, "oidc_issuer_internal": 402,
     "oidc_no_end_session": 403, "oidc_html_discovery_backend": 404, "oidc_html_discovery": 405,
     "oidc_slow_backend": 406, "oidc_slow": 407,
+    "oidc_post_only": 420, "oidc_pkce_always": 421,
 }
 LDAP_INSTANCES = {"ldap": "good", "ldap_unknown_ca": "unknown_ca", "ldap_wrong_host": "wrong_host"}
 

@@ -43,11 +43,24 @@ def test_healthy_by_issuer_url(capsys: pytest.CaptureFixture[str], lab_oidc: Lab
 def test_healthy_public_client_from_env_file(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                              lab_oidc: LabOidc) -> None:
     env = tmp_path / "lab.env"
-    settings = {**lab_oidc.env(public=True), "WEBUI_URL": "http://127.0.0.1:8080"}
+    # the public URL of an app whose callback the lab registered: the oauth area presents the
+    # client and this redirect URI to the provider's authorization endpoint
+    public = lab_oidc.public_client.redirect_uris[0].removesuffix("/oauth/oidc/callback")
+    settings = {**lab_oidc.env(public=True), "WEBUI_URL": public}
     env.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
     code, document = probe(capsys, "--env-file", str(env), "--provider", "oidc")
     assert code == 0
     assert codes(document) == ["logout.ok", "oauth.ok", "oidc.ok"]
+
+
+def test_unregistered_public_url_from_env_file(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                               lab_oidc: LabOidc) -> None:
+    env = tmp_path / "lab.env"
+    settings = {**lab_oidc.env(public=True), "WEBUI_URL": "http://127.0.0.1:1"}
+    env.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
+    code, document = probe(capsys, "--env-file", str(env), "--provider", "oidc")
+    assert code == 1
+    assert "oauth.redirect-uri-not-registered" in codes(document)
 
 
 def test_no_end_session(capsys: pytest.CaptureFixture[str], lab_oidc_all: LabOidcSet) -> None:
