@@ -1,8 +1,9 @@
 """An area is ok only for what it checked (issue 7 §5): run the real `check` on a healthy
-deployment, with and without --offline, and read every format the way its user does. Only the
-OIDC area has a live half so far (discovery, issue 9): online, its provider is a healthy
-discovery document on loopback (`discovery_server`), and it alone may say the running server was
-checked; every other area claims no more than "settings ok"."""
+deployment, with and without --offline, and read every format the way its user does. The OIDC
+and OAuth areas have live halves (issue 9): online, their provider is a healthy one on loopback
+(`discovery_server`: discovery, and the authorize and token endpoints the OAuth area presents
+the client to), and they alone may say the running server was checked; every other area claims
+no more than "settings ok"."""
 
 from __future__ import annotations
 
@@ -46,13 +47,17 @@ def test_text_never_says_no_problems_found_for_an_area_it_did_not_probe(
     ok_lines = [line for line in out.splitlines() if line.startswith("OK ")]
     assert ok_lines
     oidc_ok = "OK       OIDC provider: settings and the running server checked, no problems found"
+    oauth_ok = "OK       OAuth clients and redirect URIs: settings and the running server checked, no problems found"
     for line in ok_lines:
-        assert "settings ok; the server was not contacted" in line or (not offline and line == oidc_ok), line
+        assert "settings ok; the server was not contacted" in line or (
+            not offline and line in (oidc_ok, oauth_ok)), line
     assert "OK       Redis and token revocation: settings ok; the server was not contacted" in out
     assert (oidc_ok in out) is not offline
+    assert (oauth_ok in out) is not offline
     if offline:
         assert "OK       OIDC provider: settings ok; the server was not contacted (--offline)" in out
-    assert "no problems found" not in out.replace("no problems found ·", "").replace(oidc_ok, "")
+    assert "no problems found" not in out.replace("no problems found ·", "").replace(oidc_ok, "").replace(
+        oauth_ok, "")
     summary = out.splitlines()[-1]
     assert summary.startswith("1 info, 1 skipped · 10 areas checked"), summary
     assert ("(settings only, --offline)" in summary) is offline
@@ -66,7 +71,8 @@ def test_json_gives_each_halfs_status(capsys: pytest.CaptureFixture[str], health
     assert checks["redis"]["settings"] == {"status": "ran", "reason": ""}
     assert checks["redis"]["live"] == {"status": "not-implemented", "reason": "no live check yet"}
     assert checks["oidc"]["live"] == {"status": "ran", "reason": ""}
-    assert [c["area"] for c in data["checks"] if c["live"]["status"] == "ran"] == ["oidc"]
+    assert sorted(c["area"] for c in data["checks"] if c["live"]["status"] == "ran") == ["oauth", "oidc"]
+    assert checks["oauth"]["live"] == {"status": "ran", "reason": ""}
     report = json.loads(check(capsys, healthy, "--format", "json", "--offline"))
     offline = {c["area"]: c for c in report["checks"]}
     assert offline["oidc"]["live"] == {"status": "offline", "reason": "--offline"}
@@ -85,3 +91,19 @@ def test_sarif_and_junit_say_the_server_was_not_contacted(capsys: pytest.Capture
     ldap = next(c for c in junit.iter("testcase") if c.attrib["classname"] == "authdoctor.ldap")
     assert ldap.findtext("system-out", "").startswith(
         "settings check: ran\nlive check: not-implemented (no live check yet)")
+
+
+def test_no_idp_requests_never_claims_the_client_was_checked(capsys: pytest.CaptureFixture[str],
+                                                              healthy: str) -> None:
+    out = check(capsys, healthy, "--no-idp-requests")
+    assert "OK       OAuth clients and redirect URIs: settings and the running server checked" not in out
+    assert "OK       OIDC provider: settings and the running server checked, no problems found" in out
+    flat = " ".join(out.split())
+    assert ("OAuth clients and redirect URIs: settings ok; the server was not contacted (skipped: oidc: "
+            "the client credentials and the redirect URI were not checked at the IdP: left out "
+            "(--no-idp-requests))") in flat
+    data = json.loads(check(capsys, healthy, "--no-idp-requests", "--format", "json"))
+    oauth = next(c for c in data["checks"] if c["area"] == "oauth")
+    assert oauth["live"]["status"] == "skipped"
+    assert "the client credentials and the redirect URI were not checked at the IdP" in oauth["live"]["reason"]
+    assert "--no-idp-requests" in oauth["live"]["reason"]
