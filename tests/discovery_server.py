@@ -65,7 +65,8 @@ def discovery_server() -> Iterator[str]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             form = self.rfile.read(length).decode("ascii", "replace")
-            authenticated = self.headers.get("Authorization", "").startswith("Basic ") or "client_secret=" in form
+            basic = self.headers.get("Authorization", "").startswith("Basic ")
+            authenticated = basic or "client_secret=" in form
             status, error = ((400, "invalid_grant") if self.path == "/token" and authenticated
                              else (401, "invalid_client") if self.path == "/token" else (404, "not_found"))
             body = json.dumps({"error": error}).encode()

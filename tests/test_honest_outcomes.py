@@ -47,7 +47,8 @@ def test_text_never_says_no_problems_found_for_an_area_it_did_not_probe(
     ok_lines = [line for line in out.splitlines() if line.startswith("OK ")]
     assert ok_lines
     oidc_ok = "OK       OIDC provider: settings and the running server checked, no problems found"
-    oauth_ok = "OK       OAuth clients and redirect URIs: settings and the running server checked, no problems found"
+    oauth_ok = ("OK       OAuth clients and redirect URIs: settings and the running server checked, no "
+                "problems found")
     for line in ok_lines:
         assert "settings ok; the server was not contacted" in line or (
             not offline and line in (oidc_ok, oauth_ok)), line
@@ -105,5 +106,6 @@ def test_no_idp_requests_never_claims_the_client_was_checked(capsys: pytest.Capt
     data = json.loads(check(capsys, healthy, "--no-idp-requests", "--format", "json"))
     oauth = next(c for c in data["checks"] if c["area"] == "oauth")
     assert oauth["live"]["status"] == "skipped"
-    assert "the client credentials and the redirect URI were not checked at the IdP" in oauth["live"]["reason"]
+    reason = oauth["live"]["reason"]
+    assert "the client credentials and the redirect URI were not checked at the IdP" in reason
     assert "--no-idp-requests" in oauth["live"]["reason"]
