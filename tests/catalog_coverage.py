@@ -49,9 +49,7 @@ NOT_YET_PRODUCED: frozenset[str] = frozenset({
     "ldap.user-bind-failed",
     "ldap.user-not-found",
     # oauth: live IdP and app redirects
-    "oauth.invalid-client",
     "oauth.provider-not-registered",
-    "oauth.redirect-uri-not-registered",
     # redis: INFO/SCAN against a real Redis
     "redis.auth-failed",
     "redis.eviction-may-drop-revocations",

@@ -27,6 +27,13 @@ Settings come from --env-file (Open WebUI's own variables), --config deploy.yaml
 compose service and Open WebUI container is one replica, and replicas are compared with each
 other. A Kubernetes value from a ConfigMap or Secret that is not in the input is never guessed.
 
+Unless --offline, live probes run too. Among them, each configured OAuth client is presented to
+its IdP as Open WebUI presents it, without signing anyone in: one GET of the authorization
+endpoint (client_id, the redirect_uri the app sends, scope, a random state; redirects not
+followed) and one POST of the token endpoint with a deliberately invalid code and the app's
+client authentication (HTTP Basic of client id and secret by default; the secret goes to that
+URL only, never over plain http off loopback). --no-idp-requests leaves these two out.
+
 Examples:
 
 \b
