@@ -6,10 +6,12 @@ probe outcomes that are not an answer (refused, unreachable)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from concurrent.futures import Future
 from typing import Any
 
 import pytest
-from settings_env import source
+from settings_env import NOW, source
 
 from authdoctor.checks._idp_answers import (
     FAMILIES_BY_NAME,
@@ -32,6 +34,7 @@ from authdoctor.checks._oauth_idp import (
 from authdoctor.findings import Finding, Severity
 from authdoctor.openwebui.oauth import configured_providers, token_request_shape
 from authdoctor.probes import ProbeFailure, Rung
+from authdoctor.probes.cache import ProbeSession
 from authdoctor.probes.http import HttpObservation
 
 REDIRECT_URI = "https://chat.example.com/oauth/oidc/callback"
@@ -383,3 +386,92 @@ def test_huge_token_answer_is_cut_and_said() -> None:
     [found] = evaluate_token(huge, plan())
     assert found.code == "oauth.token-endpoint-unusable"
     assert found.evidence["body"].endswith("(cut)")
+
+
+# ----------------------------------------------------------------------------- presets, wired
+
+class CannedSession(ProbeSession):
+    """A probe session that answers from a table (URL prefix -> observation) and records what
+    would have been sent: the presets' endpoints without leaving the machine."""
+
+    answers: dict[str, HttpObservation]
+    sent: list[tuple[str, str, object]]
+
+    def _answer(self, url: str) -> Future[HttpObservation]:
+        future: Future[HttpObservation] = Future()
+        match = next(obs for prefix, obs in self.answers.items() if url.startswith(prefix))
+        future.set_result(match)
+        return future
+
+    def http_get(self, url: str, *, max_body: int | None = None, follow_redirects: bool = False,
+                 idp_request: bool = False) -> Future[HttpObservation]:
+        self.sent.append(("GET", url, idp_request))
+        return self._answer(url)
+
+    def http_post_form(self, url: str, form: Mapping[str, str], *,
+                       basic_auth: tuple[str, str] | None = None,
+                       secret_form: Mapping[str, str] | None = None,
+                       headers: Mapping[str, str] | None = None) -> Future[HttpObservation]:
+        self.sent.append(("POST", url, (basic_auth, dict(headers or {}))))
+        return self._answer(url)
+
+
+def canned(answers: dict[str, HttpObservation]) -> CannedSession:
+    session = CannedSession(timeout_s=1)
+    object.__setattr__(session, "answers", answers)
+    object.__setattr__(session, "sent", [])
+    return session
+
+
+def run_idp(env: dict[str, str], session: CannedSession) -> list[Finding]:
+    import asyncio
+
+    from authdoctor.checks._oauth_idp import idp_findings
+    from authdoctor.checks.base import CheckContext
+    from authdoctor.settings.model import Deployment
+
+    deployment = Deployment(replicas=(source(env),), public_url="https://chat.example.com")
+    ctx = CheckContext(deployment=deployment, now=NOW, probes=session)
+    found = asyncio.run(idp_findings(ctx))
+    assert found is not None
+    return found
+
+
+def test_github_uses_the_apps_fixed_endpoints() -> None:
+    session = canned({
+        "https://github.com/login/oauth/authorize?": obs(302, location="https://github.com/login?return_to=x"),
+        "https://github.com/login/oauth/access_token": js(200, {"error": "incorrect_client_credentials"}),
+    })
+    found = run_idp({"GITHUB_CLIENT_ID": "Iv1.abc", "GITHUB_CLIENT_SECRET": SECRET}, session)
+    assert [(f.code, f.subject) for f in found] == [("oauth.invalid-client", "github")]
+    assert found[0].evidence["IdP recognised as"] == "GitHub"
+    [(get, url, idp_request), (post, token_url, sent)] = session.sent
+    assert (get, idp_request, post, token_url) == ("GET", True, "POST",
+                                                   "https://github.com/login/oauth/access_token")
+    assert "redirect_uri=https%3A%2F%2Fchat.example.com%2Foauth%2Fgithub%2Fcallback" in url
+    assert "scope=user%3Aemail" in url and "nonce=" not in url
+    assert sent == (("Iv1.abc", SECRET), {"Accept": "application/json"})
+
+
+def test_microsoft_expired_secret_through_its_tenant_discovery() -> None:
+    base = "https://login.microsoftonline.com/tid-123"
+    document: dict[str, object] = {
+                "issuer": f"{base}/v2.0", "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+                "token_endpoint": f"{base}/oauth2/v2.0/token", "jwks_uri": f"{base}/discovery/v2.0/keys",
+                "response_types_supported": ["code"], "subject_types_supported": ["pairwise"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt",
+                                                          "client_secret_basic"]}
+    session = canned({
+        f"{base}/v2.0/.well-known/openid-configuration?appid=app-1": js(200, document),
+        f"{base}/oauth2/v2.0/authorize?": obs(200, "<html>$Config={...}</html>"),
+        f"{base}/oauth2/v2.0/token": js(401, {
+            "error": "invalid_client",
+            "error_description": "AADSTS7000222: The provided client secret keys are expired."}),
+    })
+    found = run_idp({"MICROSOFT_CLIENT_ID": "app-1", "MICROSOFT_CLIENT_SECRET": SECRET,
+                     "MICROSOFT_CLIENT_TENANT_ID": "tid-123"}, session)
+    assert [(f.code, f.severity) for f in found] == [("oauth.skipped", Severity.SKIPPED),
+                                                     ("oauth.invalid-client", Severity.ERROR)]
+    assert "expired" in found[1].title and found[1].subject == "microsoft"
+    assert "could not be established" in found[0].title  # Entra's JS login page is not recognised

@@ -552,8 +552,8 @@ async def _provider_findings(ctx: CheckContext, provider: ProviderSettings) -> l
     if spec.has_discovery:
         document, why = await _discovery(ctx, provider)
         if document is None:
-            return [skipped(AREA, f"{name}: the client was not presented to the IdP: {why} (see the "
-                                  "OIDC area)")]
+            return [skipped(AREA, f"{name}: the client was not presented to the IdP: {why}"
+                                  + (" (see the OIDC area)" if name == "oidc" else ""))]
         authorize_url = _usable(document.get("authorization_endpoint"))
         token_url = _usable(document.get("token_endpoint"))
     else:
