@@ -40,8 +40,8 @@ appended, and the report says so), or the app's settings (--env-file, --config, 
 provider is the one OPENID_PROVIDER_URL names, with the app's scopes and PKCE setting, and the
 OAuth and logout settings are checked too.
 
-What is sent, by URL: one GET of the discovery document and one GET of its jwks_uri (no
-redirects followed, no credentials, cookies or client secret; TLS verified), nothing else.
+What is sent: one GET of the discovery document and one GET of its jwks_uri (no redirects
+followed, no credentials, cookies or client secret; TLS verified); nothing else for a URL.
 
 With settings, the OAuth client is also presented to the IdP, once per configured provider, as
 Open WebUI presents it, without signing anyone in:

@@ -559,7 +559,13 @@ def http_post_form(url: str, form: Mapping[str, str], *, timeout_s: float,
         return observation
     from dataclasses import replace
 
+    def text(value: str) -> str:
+        return _scrub(value.encode("utf-8", "surrogateescape"), scrubbed).decode("utf-8", "replace")
+
+    failure = observation.failure
+    if failure is not None:  # an error text that quotes the request: masked like an answer
+        failure = replace(failure, summary=text(failure.summary),
+                          evidence={k: text(v) for k, v in failure.evidence.items()})
     return replace(
-        observation, body=_scrub(observation.body, scrubbed),
-        headers={name: _scrub(value.encode("utf-8", "surrogateescape"), scrubbed).decode(
-            "utf-8", "replace") for name, value in observation.headers.items()})
+        observation, body=_scrub(observation.body, scrubbed), failure=failure,
+        headers={name: text(value) for name, value in observation.headers.items()})
