@@ -49,8 +49,6 @@ NOT_YET_PRODUCED: frozenset[str] = frozenset({
     "ldap.user-bind-failed",
     "ldap.user-not-found",
     # oauth: live IdP and app redirects
-    "oauth.invalid-client",
-    "oauth.redirect-uri-not-registered",
     # redis: INFO/SCAN against a real Redis
     "redis.auth-failed",
     "redis.eviction-may-drop-revocations",

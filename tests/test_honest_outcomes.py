@@ -1,9 +1,9 @@
 """An area is ok only for what it checked (issue 7 §5): run the real `check` on a healthy
-deployment, with and without --offline, and read every format the way its user does. Only the
-OIDC and logout areas have a live half so far (discovery, and the end-session endpoint, issue 9):
-online, their provider is a healthy discovery document on loopback (`discovery_server`), and
-they alone may say the running server was checked; every other area claims no more than
-"settings ok"."""
+deployment, with and without --offline, and read every format the way its user does. The OIDC,
+OAuth and logout areas have live halves (issue 9): online, their provider is a healthy one on
+loopback (`discovery_server`: discovery, the end-session endpoint, and the authorize and token
+endpoints the OAuth area presents the client to), and they alone may say the running server was
+checked; every other area claims no more than "settings ok"."""
 
 from __future__ import annotations
 
@@ -48,16 +48,19 @@ def test_text_never_says_no_problems_found_for_an_area_it_did_not_probe(
     assert ok_lines
     oidc_ok = "OK       OIDC provider: settings and the running server checked, no problems found"
     logout_ok = "OK       Logout: settings and the running server checked, no problems found"
+    oauth_ok = ("OK       OAuth clients and redirect URIs: settings and the running server checked, no "
+                "problems found")
     for line in ok_lines:
         assert ("settings ok; the server was not contacted" in line
-                or (not offline and line in (oidc_ok, logout_ok))), line
+                or (not offline and line in (oidc_ok, logout_ok, oauth_ok))), line
     assert "OK       Redis and token revocation: settings ok; the server was not contacted" in out
     assert (oidc_ok in out) is not offline
+    assert (oauth_ok in out) is not offline
     if offline:
         assert "OK       OIDC provider: settings ok; the server was not contacted (--offline)" in out
     assert (logout_ok in out) is not offline
     assert "no problems found" not in out.replace("no problems found ·", "").replace(oidc_ok, "").replace(
-        logout_ok, "")
+        logout_ok, "").replace(oauth_ok, "")
     summary = out.splitlines()[-1]
     # trusted-header (settings only) and mcp (no tool server) are the skipped ones, once each
     # (an area that is not configured says so once, not once per half); online the oauth area's
@@ -76,7 +79,9 @@ def test_json_gives_each_halfs_status(capsys: pytest.CaptureFixture[str], health
     assert checks["redis"]["settings"] == {"status": "ran", "reason": ""}
     assert checks["redis"]["live"] == {"status": "not-implemented", "reason": "no live check yet"}
     assert checks["oidc"]["live"] == {"status": "ran", "reason": ""}
-    assert [c["area"] for c in data["checks"] if c["live"]["status"] == "ran"] == ["logout", "oidc"]
+    assert sorted(c["area"] for c in data["checks"] if c["live"]["status"] == "ran") == [
+        "logout", "oauth", "oidc"]
+    assert checks["oauth"]["live"] == {"status": "ran", "reason": ""}
     report = json.loads(check(capsys, healthy, "--format", "json", "--offline"))
     offline = {c["area"]: c for c in report["checks"]}
     assert offline["oidc"]["live"] == {"status": "offline", "reason": "--offline"}
@@ -95,3 +100,20 @@ def test_sarif_and_junit_say_the_server_was_not_contacted(capsys: pytest.Capture
     ldap = next(c for c in junit.iter("testcase") if c.attrib["classname"] == "authdoctor.ldap")
     assert ldap.findtext("system-out", "").startswith(
         "settings check: ran\nlive check: not-implemented (no live check yet)")
+
+
+def test_no_idp_requests_never_claims_the_client_was_checked(capsys: pytest.CaptureFixture[str],
+                                                              healthy: str) -> None:
+    out = check(capsys, healthy, "--no-idp-requests")
+    assert "OK       OAuth clients and redirect URIs: settings and the running server checked" not in out
+    assert "OK       OIDC provider: settings and the running server checked, no problems found" in out
+    flat = " ".join(out.split())
+    assert ("OAuth clients and redirect URIs: settings ok; the server was not contacted (skipped: oidc: "
+            "the client credentials and the redirect URI were not checked at the IdP: left out "
+            "(--no-idp-requests))") in flat
+    data = json.loads(check(capsys, healthy, "--no-idp-requests", "--format", "json"))
+    oauth = next(c for c in data["checks"] if c["area"] == "oauth")
+    assert oauth["live"]["status"] == "skipped"
+    reason = oauth["live"]["reason"]
+    assert "the client credentials and the redirect URI were not checked at the IdP" in reason
+    assert "--no-idp-requests" in oauth["live"]["reason"]

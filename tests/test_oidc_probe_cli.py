@@ -161,3 +161,8 @@ def test_help_says_what_is_sent(capsys: pytest.CaptureFixture[str]) -> None:
     for text in ("one GET of the discovery document and one GET of its jwks_uri", "--provider",
                  "--probe-timeout", "--fail-on", "Exit codes"):
         assert text in out
+    flat = " ".join(out.split())
+    for text in ("GET <authorization_endpoint>?response_type=code&client_id=",
+                 "POST <token_endpoint> grant_type=authorization_code&code=authdoctor-probe-invalid-code",
+                 "never over plain http off loopback", "--no-idp-requests leaves both requests out"):
+        assert text in flat

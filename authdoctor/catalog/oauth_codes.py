@@ -82,8 +82,9 @@ ENTRIES: tuple[CodeInfo, ...] = (
         severity=Severity.ERROR,
         summary="live: the IdP rejects the redirect URI the app sends",
         explanation=(
-            "authdoctor followed GET /oauth/{provider}/login to the IdP and the IdP refused the "
-            "redirect_uri (Keycloak 'Invalid parameter: redirect_uri', Entra AADSTS50011, Google "
+            "authdoctor sent the IdP's authorization endpoint the client id and the redirect_uri "
+            "the app sends (redirects not followed) and the IdP refused the redirect_uri "
+            "(Keycloak 'Invalid parameter: redirect_uri', Entra AADSTS50011, Google "
             "'Error 400: redirect_uri_mismatch'). The authorization server must compare it with "
             "the registered URIs by exact string (RFC 9700 §2.1, rule O1), so scheme, host, port, "
             "path and trailing slash must all match. Users see the IdP's error page and never get "
@@ -355,5 +356,121 @@ ENTRIES: tuple[CodeInfo, ...] = (
             "groupMembershipClaims=ApplicationGroup), or map access with app roles instead.",
         references=("Microsoft identity platform: ID token claims (groups, _claim_names, hasgroups)",
                     "Open WebUI utils/oauth.py update_user_groups"),
+    ),
+    CodeInfo(
+        code="oauth.client-unknown",
+        severity=Severity.ERROR,
+        summary="live: the IdP does not know the client id",
+        explanation=(
+            "authdoctor presented the configured client id to the IdP's authorization (or token) "
+            "endpoint and the IdP answered that no such client exists (Keycloak 'Client not "
+            "found.', Entra AADSTS700016, Google 'The OAuth client was not found.', Dex 'Invalid "
+            "client_id.', panva 'client is invalid'). Users clicking the sign-in button get the "
+            "IdP's error page and never reach a login form. Usual causes: a client id from "
+            "another realm, tenant or environment, a typo, a deleted client, or the wrong "
+            "variable (the Application ID URI instead of the Application (client) ID)."
+        ),
+        fix="Copy the client id from the IdP's client or app registration into the provider's "
+            "*_CLIENT_ID (OAUTH_CLIENT_ID for the OIDC provider), and check OPENID_PROVIDER_URL "
+            "names the realm or tenant where that client lives.",
+        references=("RFC 6749 §4.1.2.1", "RFC 6749 §5.2"),
+    ),
+    CodeInfo(
+        code="oauth.token-endpoint-unusable",
+        severity=Severity.ERROR,
+        summary="live: the token endpoint does not answer like an OAuth token endpoint",
+        explanation=(
+            "authdoctor posted a token request shaped like the app's (a deliberately invalid "
+            "code) to the token endpoint and got no OAuth answer: the endpoint is unreachable "
+            "from here (DNS, TCP, TLS, timeout), redirects (the app's client does not follow a "
+            "redirect on the code exchange), or answers something that is not a JSON token or "
+            "error response (an HTML page, a server error). Open WebUI's authlib client parses "
+            "the answer as JSON (RFC 6749 §5.1, §5.2), so if the app gets the same answer every "
+            "sign-in ends in " + _FAILED + ". Whether the client credentials are accepted could "
+            "not be established."
+        ),
+        fix="Make the token endpoint from the discovery document reachable from the Open WebUI "
+            "container, without a login wall or redirect in front of it; check the IdP's logs for "
+            "the server error.",
+        references=("RFC 6749 §5.1", "RFC 6749 §5.2", "Open WebUI utils/oauth.py handle_callback"),
+    ),
+    CodeInfo(
+        code="oauth.token-endpoint-insecure",
+        severity=Severity.ERROR,
+        summary="the app sends its client secret to a plain-http token endpoint off loopback",
+        explanation=(
+            "The token endpoint the app uses is http://, on a host other than loopback. Open "
+            "WebUI sends the client secret there on every sign-in (HTTP Basic or in the form "
+            "body), readable and replayable by anyone on the path: with it they can redeem codes "
+            "as the app. OAuth requires TLS on the token endpoint (RFC 6749 §3.2, §2.3.1). "
+            "authdoctor does not send a secret over plain http off loopback, so the client "
+            "credentials were not probed."
+        ),
+        fix="Publish the IdP over https and use its https discovery URL (the token endpoint comes "
+            "from the discovery document; the IdP's public-URL setting decides its scheme).",
+        references=("RFC 6749 §3.2", "RFC 6749 §2.3.1", "RFC 9700 §2.1"),
+    ),
+    CodeInfo(
+        code="oauth.auth-method-unsupported",
+        severity=Severity.ERROR,
+        summary="the client authentication the app uses is not one the IdP supports",
+        explanation=(
+            "Open WebUI authenticates at the token endpoint with OAUTH_TOKEN_ENDPOINT_AUTH_METHOD "
+            "(OIDC provider only) or else with authlib's default, client_secret_basic (HTTP "
+            "Basic); it never reads the provider's token_endpoint_auth_methods_supported (RFC "
+            "8414 §2, OIDC Discovery §3). When the method is not in that list, the IdP answers "
+            "invalid_client to every code exchange and users land on " + _FAILED + "."
+        ),
+        fix="Set OAUTH_TOKEN_ENDPOINT_AUTH_METHOD to a method the provider lists (e.g. "
+            "client_secret_post), or change the client's authentication method at the IdP.",
+        references=("RFC 8414 §2", "OIDC Discovery §3", "Open WebUI config.py oauth_client_kwargs"),
+    ),
+    CodeInfo(
+        code="oauth.client-secret-encoding",
+        severity=Severity.ERROR,
+        summary="the client secret has characters the app sends unencoded in HTTP Basic",
+        explanation=(
+            "RFC 6749 §2.3.1 says the client id and secret are form-urlencoded before they go "
+            "into the HTTP Basic header, and IdPs that follow it decode them (Keycloak, Dex, "
+            "zitadel). authlib 1.7.2, which Open WebUI uses, sends them raw (its PR #594 that "
+            "encoded them was reverted), so a secret with '%' or '+' arrives changed ('+' "
+            "becomes a space, '%41' becomes 'A') and the IdP answers invalid_client."
+        ),
+        fix="Generate a client secret without '%' and '+' (letters, digits, '-', '_', '.', '~'), "
+            "or use client_secret_post (OAUTH_TOKEN_ENDPOINT_AUTH_METHOD=client_secret_post, OIDC "
+            "provider only).",
+        references=("RFC 6749 §2.3.1", "authlib PR #594 (reverted)"),
+    ),
+    CodeInfo(
+        code="oauth.refresh-auth-method-differs",
+        severity=Severity.WARNING,
+        summary="sign-in uses HTTP Basic but token refresh sends the secret in the body",
+        explanation=(
+            "With OAUTH_TOKEN_ENDPOINT_AUTH_METHOD unset, the code exchange uses authlib's "
+            "default client_secret_basic, while Open WebUI's own refresh code sends "
+            "client_secret in the form body unless the method is explicitly client_secret_basic. "
+            "IdPs that enforce the client's one registered method (Authelia, panva "
+            "oidc-provider, Okta) accept the sign-in and reject every refresh with "
+            "invalid_client: the stored OAuth session is deleted when its access token expires, "
+            "and features that use the user's IdP token stop working."
+        ),
+        fix="Set OAUTH_TOKEN_ENDPOINT_AUTH_METHOD=client_secret_basic (OIDC provider): then "
+            "sign-in and refresh both use HTTP Basic.",
+        references=("Open WebUI utils/oauth.py (token refresh)", "RFC 6749 §2.3.1"),
+    ),
+    CodeInfo(
+        code="oauth.pkce-required",
+        severity=Severity.ERROR,
+        summary="the IdP requires PKCE but the app sends none",
+        explanation=(
+            "Open WebUI sends a PKCE code_challenge only with OAUTH_CODE_CHALLENGE_METHOD=S256. "
+            "This IdP requires PKCE for the client (Kanidm does by default; others per client), "
+            "so it refuses the authorization request and users never reach the login form. PKCE "
+            "is recommended for every client (RFC 9700 §2.1.1, rule O2)."
+        ),
+        fix="Set OAUTH_CODE_CHALLENGE_METHOD=S256 (Open WebUI then uses PKCE for Google, "
+            "Microsoft, GitHub and the OIDC provider), or turn the PKCE requirement off for this "
+            "client at the IdP.",
+        references=("RFC 9700 §2.1.1 (O2)", "RFC 7636 §4.3", "Open WebUI config.py oauth_client_kwargs"),
     ),
 )

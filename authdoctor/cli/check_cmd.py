@@ -31,6 +31,12 @@ MCP tool servers with OAuth 2.1 (TOOL_SERVER_CONNECTIONS): unless --offline, eac
 one POST of the app's JSON-RPC initialize request (no credentials), then GETs of its protected
 resource and authorization server metadata, as Open WebUI discovers them. No client is
 registered unless --register-mcp-clients is given.
+Unless --offline, live probes run too. Among them, each configured OAuth client is presented to
+its IdP as Open WebUI presents it, without signing anyone in: one GET of the authorization
+endpoint (client_id, the redirect_uri the app sends, scope, a random state; redirects not
+followed) and one POST of the token endpoint with a deliberately invalid code and the app's
+client authentication (HTTP Basic of client id and secret by default; the secret goes to that
+URL only, never over plain http off loopback). --no-idp-requests leaves these two out.
 
 Examples:
 

@@ -46,8 +46,23 @@ builds from MICROSOFT_CLIENT_LOGIN_BASE_URL, MICROSOFT_CLIENT_TENANT_ID and the 
 without client id or credentials). A provider the settings do not configure is a usage error.
 
 What is sent: one GET of the discovery document and one GET of its jwks_uri (no redirects
-followed, no credentials, cookies or client secret; TLS verified). Nothing is sent to the
-authorization or token endpoints.
+followed, no credentials, cookies or client secret; TLS verified); nothing else for a URL.
+
+With settings, the OAuth client is also presented to the IdP, once per configured provider, as
+Open WebUI presents it, without signing anyone in:
+
+\b
+  GET  <authorization_endpoint>?response_type=code&client_id=...&redirect_uri=<the app's>
+       &scope=...&state=<random>[&nonce=<random>][&code_challenge=...&code_challenge_method=S256]
+       [&audience, OAUTH_AUTHORIZE_PARAMS]; redirects not followed, no cookies
+  POST <token_endpoint>  grant_type=authorization_code&code=authdoctor-probe-invalid-code
+       &redirect_uri=<the app's>[&code_verifier=...], Accept: application/json, and the app's
+       client authentication (HTTP Basic of client id and secret unless
+       OAUTH_TOKEN_ENDPOINT_AUTH_METHOD says otherwise)
+
+The secret goes to that token endpoint only, never over plain http off loopback, and never into
+the report. The IdP may log a failed client authentication. --no-idp-requests leaves both
+requests out.
 
 Checked: reachability (DNS, TCP, TLS, HTTP), the metadata and the issuer, the speed, the JWKS
 (every key read, unique kid, a key for each advertised algorithm, RSA >= 2048 bits, no private

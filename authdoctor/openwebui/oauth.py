@@ -67,6 +67,13 @@ class ProviderSpec:
     """The discovery URL when the app hard-codes it; None when it comes from settings or the
     provider has no discovery at all (see `metadata_url`)."""
     has_discovery: bool = True
+    authorize_url: str | None = None
+    """The authorization endpoint the app hard-codes (`authorize_url=`, github and feishu only:
+    the others take it from their discovery document)."""
+    token_url: str | None = None
+    """The token endpoint the app hard-codes (`access_token_url=`, github and feishu only)."""
+    userinfo_url: str | None = None
+    """The user endpoint the app hard-codes (`userinfo_endpoint`, github and feishu only)."""
 
 
 GOOGLE = ProviderSpec(
@@ -93,6 +100,9 @@ GITHUB = ProviderSpec(
     redirect_uri_var="GITHUB_CLIENT_REDIRECT_URI",
     scope_var="GITHUB_CLIENT_SCOPE", default_scope="user:email",
     sub_claim="id", uses_client_kwargs=True, in_logout_warning=True, has_discovery=False,
+    authorize_url="https://github.com/login/oauth/authorize",
+    token_url="https://github.com/login/oauth/access_token",
+    userinfo_url="https://api.github.com/user",
 )
 OIDC = ProviderSpec(
     name="oidc", label="OIDC",
@@ -109,6 +119,9 @@ FEISHU = ProviderSpec(
     redirect_uri_var="FEISHU_REDIRECT_URI",
     scope_var="FEISHU_OAUTH_SCOPE", default_scope="contact:user.base:readonly",
     sub_claim="user_id", uses_client_kwargs=False, in_logout_warning=True, has_discovery=False,
+    authorize_url="https://accounts.feishu.cn/open-apis/authen/v1/authorize",
+    token_url="https://open.feishu.cn/open-apis/authen/v2/oauth/token",
+    userinfo_url="https://open.feishu.cn/open-apis/authen/v1/user_info",
 )
 
 #: In the order `load_oauth_providers()` registers them.
@@ -254,21 +267,67 @@ def pkce_breaks_startup(env: EnvSource) -> bool:
 
 
 # ----------------------------------------------------------------------------- fixed endpoints
-# Providers without discovery (0.12.4 registers them with hard-coded endpoints). These are the
-# URLs `authdoctor.checks.oidc` GETs for reachability only (no client id, no credentials): the
-# authorize endpoint the browser is sent to, and the token and user endpoints the app's server
-# calls in the callback. Kept apart from any other fixed-URL constants on purpose.
+# Providers without discovery (0.12.4 registers them with hard-coded endpoints, on their specs
+# above). These are the URLs `authdoctor.checks.oidc` GETs for reachability only (no client id,
+# no credentials): the authorize endpoint the browser is sent to, and the token and user
+# endpoints the app's server calls in the callback.
+
+
+def _reachability(spec: ProviderSpec, user_what: str) -> tuple[tuple[str, str], ...]:
+    return (("authorize endpoint (browser)", spec.authorize_url or ""),
+            ("token endpoint (server)", spec.token_url or ""), (user_what, spec.userinfo_url or ""))
+
 
 #: provider name -> ((what the app uses it for, URL), ...), in the order the app uses them.
 REACHABILITY_ENDPOINTS: dict[str, tuple[tuple[str, str], ...]] = {
-    "github": (
-        ("authorize endpoint (browser)", "https://github.com/login/oauth/authorize"),
-        ("token endpoint (server)", "https://github.com/login/oauth/access_token"),
-        ("user API (server)", "https://api.github.com/user"),
-    ),
-    "feishu": (
-        ("authorize endpoint (browser)", "https://accounts.feishu.cn/open-apis/authen/v1/authorize"),
-        ("token endpoint (server)", "https://open.feishu.cn/open-apis/authen/v2/oauth/token"),
-        ("user info endpoint (server)", "https://open.feishu.cn/open-apis/authen/v1/user_info"),
-    ),
+    "github": _reachability(GITHUB, "user API (server)"),
+    "feishu": _reachability(FEISHU, "user info endpoint (server)"),
 }
+
+
+# --------------------------------------------------------------------------- the token request
+
+TOKEN_AUTH_METHOD_VAR = "OAUTH_TOKEN_ENDPOINT_AUTH_METHOD"
+INCLUDE_CLIENT_ID_VAR = "OAUTH_ACCESS_TOKEN_REQUEST_INCLUDE_CLIENT_ID"
+#: The client authentication methods authlib 1.7.2 can perform with what Open WebUI gives it.
+SECRET_METHODS = ("client_secret_basic", "client_secret_post")
+
+
+@dataclass(frozen=True)
+class TokenRequestShape:
+    """How 0.12.4 (with authlib 1.7.2) authenticates the client at the token endpoint.
+
+    Sign-in (`authorize_access_token`): `OAUTH_TOKEN_ENDPOINT_AUTH_METHOD` (oidc only, passed as
+    `token_endpoint_auth_method` in the client kwargs), else authlib's default:
+    `client_secret_basic` with a secret, `none` without (client_id in the body).
+    `OAUTH_ACCESS_TOKEN_REQUEST_INCLUDE_CLIENT_ID=true` adds `client_id` to the body. PKCE
+    (`code_verifier`) only with `OAUTH_CODE_CHALLENGE_METHOD=S256`, for the providers registered
+    through `oauth_client_kwargs()` (not feishu). Token refresh is Open WebUI's own code
+    (`utils/oauth.py`): HTTP Basic only when the method is *explicitly* `client_secret_basic`,
+    else `client_secret` in the body."""
+
+    method: str
+    method_setting: str | None
+    """`OAUTH_TOKEN_ENDPOINT_AUTH_METHOD` when it decided the method, else None (the default)."""
+    include_client_id: bool
+    pkce: bool
+    refresh_method: str
+
+
+def token_request_shape(provider: ProviderSettings, env: EnvSource) -> TokenRequestShape:
+    secret = _val(env, provider.spec.client_secret_var)
+    configured = _val(env, TOKEN_AUTH_METHOD_VAR) if provider.spec is OIDC else ""
+    method = configured or ("client_secret_basic" if secret else "none")
+    refresh = ("none" if not secret else
+               "client_secret_basic" if configured == "client_secret_basic" else "client_secret_post")
+    return TokenRequestShape(
+        method=method, method_setting=configured or None,
+        include_client_id=_val(env, INCLUDE_CLIENT_ID_VAR).lower() == "true",
+        pkce=provider.spec.uses_client_kwargs and _val(env, PKCE_VAR) == PKCE_SUPPORTED,
+        refresh_method=refresh,
+    )
+
+
+def client_secret(provider: ProviderSettings, env: EnvSource) -> str:
+    """The provider's client secret as the app reads it (`''` when unset). Never show it."""
+    return _val(env, provider.spec.client_secret_var)

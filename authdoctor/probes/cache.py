@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
+import os
 import threading
 import time
 from collections.abc import Callable, Hashable, Mapping
@@ -109,6 +112,8 @@ class ProbeSession:
     register_mcp_clients: bool = False
     """True: register MCP tool servers' OAuth clients (`check --register-mcp-clients`)."""
     cache: ProbeCache = field(default_factory=ProbeCache, compare=False)
+    _salt: bytes = field(default_factory=lambda: os.urandom(16), compare=False, repr=False)
+    """Keys the memo's digest of a credential (a key never holds a secret in clear)."""
 
     @classmethod
     def from_options(cls, probe: ProbeOptions, *, timeout_s: float | None = None,
@@ -124,10 +129,14 @@ class ProbeSession:
         return max(MIN_PROBE_S, min(self.timeout_s, self.deadline - time.monotonic()))
 
     def http_get(self, url: str, *, max_body: int | None = None,
-                 follow_redirects: bool = False) -> Future[HttpObservation]:
-        """The observation of one GET of `url`, shared by every area that asks for the same."""
+                 follow_redirects: bool = False, idp_request: bool = False) -> Future[HttpObservation]:
+        """The observation of one GET of `url`, shared by every area that asks for the same.
+        `idp_request=True` marks a GET that presents the OAuth client to the IdP (the authorize
+        endpoint): with `--no-idp-requests` nothing is sent and the observation says so."""
         from authdoctor.probes import http
 
+        if idp_request and not self.idp_requests:
+            return _refused(url)
         body_cap = http.MAX_BODY if max_body is None else max_body
         key = ("GET", url, body_cap, follow_redirects)
         return self.cache.get(key, lambda: http.http_get(
@@ -135,5 +144,43 @@ class ProbeSession:
             max_body=body_cap, follow_redirects=follow_redirects, environ=self.environ))
 
     async def http_get_async(self, url: str, *, max_body: int | None = None,
-                             follow_redirects: bool = False) -> HttpObservation:
-        return await wait_future(self.http_get(url, max_body=max_body, follow_redirects=follow_redirects))
+                             follow_redirects: bool = False, idp_request: bool = False) -> HttpObservation:
+        return await wait_future(self.http_get(url, max_body=max_body, follow_redirects=follow_redirects,
+                                               idp_request=idp_request))
+
+    def http_post_form(self, url: str, form: Mapping[str, str], *,
+                       basic_auth: tuple[str, str] | None = None,
+                       secret_form: Mapping[str, str] | None = None,
+                       headers: Mapping[str, str] | None = None) -> Future[HttpObservation]:
+        """The observation of one form POST (`authdoctor.probes.http.http_post_form`), memoised
+        for the run. Every POST presents a client to the IdP, so with `--no-idp-requests` nothing
+        is sent. The memo key holds a keyed digest of the credential, never the credential."""
+        from authdoctor.probes import http
+
+        if not self.idp_requests:
+            return _refused(url)
+        credential = repr((basic_auth, sorted((secret_form or {}).items()))).encode("utf-8", "replace")
+        digest = hmac.new(self._salt, credential, hashlib.sha256).hexdigest()
+        key = ("POST", url, tuple(sorted(form.items())), tuple(sorted((headers or {}).items())), digest)
+        return self.cache.get(key, lambda: http.http_post_form(
+            url, form, timeout_s=self.budget(), basic_auth=basic_auth, secret_form=secret_form,
+            headers=headers, verify_tls=self.verify_tls, ca_file=self.ca_file, environ=self.environ))
+
+    async def http_post_form_async(self, url: str, form: Mapping[str, str], *,
+                                   basic_auth: tuple[str, str] | None = None,
+                                   secret_form: Mapping[str, str] | None = None,
+                                   headers: Mapping[str, str] | None = None) -> HttpObservation:
+        return await wait_future(self.http_post_form(url, form, basic_auth=basic_auth,
+                                                     secret_form=secret_form, headers=headers))
+
+
+NO_IDP_REQUESTS = "left out (--no-idp-requests): nothing was sent to the IdP's authorize or token endpoint"
+
+
+def _refused(url: str) -> Future[HttpObservation]:
+    from authdoctor.probes.http import HttpObservation, strip_credentials
+
+    future: Future[HttpObservation] = Future()
+    future.set_result(HttpObservation(url=strip_credentials(url), final_url=strip_credentials(url),
+                                      refused=NO_IDP_REQUESTS))
+    return future

@@ -65,6 +65,9 @@ class HttpObservation:
     redirects: tuple[str, ...] = ()
     failure: ProbeFailure | None = None
     certificate: TlsCertificate | None = None
+    refused: str = ""
+    """Non-empty when the probe sent nothing on purpose (a policy refusal: a secret over plain
+    http off loopback, `--no-idp-requests`): why, in plain words."""
 
     @property
     def answered(self) -> bool:
@@ -84,6 +87,7 @@ class HttpObservation:
             "proxy": self.proxy, "redirects": list(self.redirects),
             "failure": self.failure.to_dict() if self.failure else None,
             "certificate": self.certificate.to_dict() if self.certificate else None,
+            "refused": self.refused,
         }
 
     @classmethod
@@ -99,6 +103,7 @@ class HttpObservation:
             proxy=data.get("proxy"), redirects=tuple(data.get("redirects", ())),
             failure=ProbeFailure.from_dict(failure) if failure else None,
             certificate=TlsCertificate.from_dict(certificate) if certificate else None,
+            refused=str(data.get("refused", "")),
         )
 
 
@@ -377,13 +382,16 @@ def _verify(verify_tls: bool, ca_file: str | None) -> ssl.SSLContext | bool:
 def _attempt(url: str, *, host: str, port: int, verify: ssl.SSLContext | bool, timeout_s: float,
              started: float, progress: _Progress, max_body: int, follow_redirects: bool,
              max_redirects: int, headers: Mapping[str, str], proxy: str | None,
-             shown_proxy: str | None) -> HttpObservation:
+             shown_proxy: str | None, method: str = "GET", content: bytes | None = None,
+             authorization: str | None = None) -> HttpObservation:
     import httpx
 
     from authdoctor.http import USER_AGENT
 
     sent = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity",
             **{k: v for k, v in headers.items() if k.lower() not in ("authorization", "cookie")}}
+    if authorization is not None:  # the POST probe's own credential, for this one URL only
+        sent["Authorization"] = authorization
     client = httpx.Client(verify=verify, timeout=httpx.Timeout(max(timeout_s, 0.01)), follow_redirects=False,
                           trust_env=False, proxy=proxy, headers=sent)
     current, redirects = url, list[str]()
@@ -393,7 +401,8 @@ def _attempt(url: str, *, host: str, port: int, verify: ssl.SSLContext | bool, t
                 parts = urlsplit(current)
                 host = parts.hostname or host
                 port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
-                with client.stream("GET", current, extensions={"trace": progress.trace}) as response:
+                with client.stream(method, current, content=content,
+                                   extensions={"trace": progress.trace}) as response:
                     location = response.headers.get("location")
                     if (follow_redirects and response.is_redirect and location
                             and len(redirects) < max_redirects):
@@ -423,3 +432,140 @@ def _attempt(url: str, *, host: str, port: int, verify: ssl.SSLContext | bool, t
                 return HttpObservation(url=url, final_url=current, proxy=shown_proxy,
                                        elapsed_s=time.monotonic() - started, redirects=tuple(redirects),
                                        failure=failure, certificate=cert)
+
+
+# ----------------------------------------------------------------------------- the POST probe
+
+def _is_loopback_name(host: str) -> bool:
+    name = host.strip("[]").lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _secret_forms(secret: str) -> list[bytes]:
+    """The ways a secret could come back in an answer: as is, URL-encoded, form-encoded."""
+    from urllib.parse import quote, quote_plus
+
+    forms = {secret, quote(secret, safe=""), quote_plus(secret)}
+    return sorted((f.encode("utf-8", "replace") for f in forms if f), key=len, reverse=True)
+
+
+def _scrub(data: bytes, secrets: list[bytes]) -> bytes:
+    for secret in secrets:
+        data = data.replace(secret, b"***")
+    return data
+
+
+def _basic_authorization(client_id: str, secret: str) -> str:
+    """`Authorization: Basic base64(id:secret)` exactly as authlib 1.7.2 builds it
+    (`encode_client_secret_basic`: the two joined by ':' and encoded as latin-1, NOT
+    form-urlencoded first). Raises UnicodeEncodeError where authlib does."""
+    import base64
+
+    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode("latin1")).decode("ascii")
+
+
+def http_post_form(url: str, form: Mapping[str, str], *, timeout_s: float,
+                   basic_auth: tuple[str, str] | None = None,
+                   secret_form: Mapping[str, str] | None = None,
+                   headers: Mapping[str, str] | None = None, verify_tls: bool = True,
+                   ca_file: str | None = None, max_body: int = MAX_BODY,
+                   environ: Mapping[str, str] | None = None) -> HttpObservation:
+    """POST `form` (application/x-www-form-urlencoded) to `url` once, within `timeout_s` in all.
+
+    The policy of `http_get`, plus what a credential needs: `basic_auth` (client id, secret)
+    becomes an `Authorization: Basic` header and `secret_form` (e.g. `client_secret`) joins the
+    body; both are bound to `url` alone. Redirects are never followed, so a credential never
+    reaches another URL. With a credential, a plain http URL whose host (or proxy) is not
+    loopback is refused: nothing is sent and `refused` says why. A credential never enters the
+    observation: it is not in the URL, and every copy of it an answer may echo (raw, URL-encoded,
+    or the Basic value) is replaced by `***` in the kept headers and body.
+    """
+    from authdoctor.masking import mask_url
+
+    url = strip_credentials(url)
+    proxy = proxy_for(url, environ)
+    shown_proxy = mask_url(proxy) if proxy else None
+    secrets = [s for s in ((basic_auth[1] if basic_auth else ""), *(secret_form or {}).values()) if s]
+    try:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        host = parts.hostname or ""
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError as exc:
+        return HttpObservation(url=url, final_url=url, proxy=shown_proxy, failure=ProbeFailure(
+            Rung.PROTOCOL, f"the URL cannot be used ({exc})", {"error": str(exc)}))
+    if scheme not in ("http", "https") or not host:
+        return HttpObservation(url=url, final_url=url, proxy=shown_proxy,
+                               refused=f"not an http(s) URL with a host: {mask_url(url)}")
+    if secrets and scheme == "http" and not (
+            _is_loopback_name(host) and (proxy is None or _is_loopback_name(proxy_host(proxy)))):
+        where = f"through the proxy {shown_proxy}" if proxy and _is_loopback_name(host) else f"to {host}"
+        return HttpObservation(url=url, final_url=url, proxy=shown_proxy, refused=(
+            f"the client secret would travel over plain http {where} (not loopback): "
+            "authdoctor does not send it"))
+    authorization: str | None = None
+    if basic_auth is not None:
+        try:
+            authorization = _basic_authorization(*basic_auth)
+        except UnicodeEncodeError:
+            return HttpObservation(url=url, final_url=url, proxy=shown_proxy, refused=(
+                "the client id or secret has a character outside latin-1, which the app's OAuth "
+                "library cannot encode for HTTP Basic authentication"))
+    scrubbed = [variant for secret in secrets for variant in _secret_forms(secret)]
+    if authorization is not None:
+        scrubbed.insert(0, authorization.split(" ", 1)[1].encode("ascii"))
+    from urllib.parse import urlencode
+
+    content = urlencode([*form.items(), *(secret_form or {}).items()]).encode("ascii")
+    sent = {**(headers or {}), "Content-Type": "application/x-www-form-urlencoded"}
+    try:
+        verify = _verify(verify_tls, ca_file)
+    except Exception as exc:  # an unreadable CA file: say so, it is the probe's TLS setting
+        return HttpObservation(url=url, final_url=url, proxy=shown_proxy, failure=ProbeFailure(
+            Rung.TLS, f"the CA file cannot be used ({exc})", {"CA file": str(ca_file)}))
+
+    started = time.monotonic()
+    progress = _Progress()
+    done = threading.Event()
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["observation"] = _attempt(url, host=host, port=port, verify=verify, timeout_s=timeout_s,
+                                          started=started, progress=progress, max_body=max_body,
+                                          follow_redirects=False, max_redirects=0, headers=sent,
+                                          proxy=proxy, shown_proxy=shown_proxy, method="POST",
+                                          content=content, authorization=authorization)
+        except BaseException as exc:  # a bug in the probe: re-raised in the caller
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="authdoctor-http-post-probe", daemon=True).start()
+    if not done.wait(max(timeout_s, 0.0)):
+        return HttpObservation(url=url, final_url=url, proxy=shown_proxy,
+                               elapsed_s=time.monotonic() - started,
+                               failure=_timeout_failure(progress.stage, timeout_s, progress.received,
+                                                        host, port))
+    if "error" in box:
+        raise box["error"]
+    observation: HttpObservation = box["observation"]
+    if not scrubbed:
+        return observation
+    from dataclasses import replace
+
+    def text(value: str) -> str:
+        return _scrub(value.encode("utf-8", "surrogateescape"), scrubbed).decode("utf-8", "replace")
+
+    failure = observation.failure
+    if failure is not None:  # an error text that quotes the request: masked like an answer
+        failure = replace(failure, summary=text(failure.summary),
+                          evidence={k: text(v) for k, v in failure.evidence.items()})
+    return replace(
+        observation, body=_scrub(observation.body, scrubbed), failure=failure,
+        headers={name: text(value) for name, value in observation.headers.items()})

@@ -20,13 +20,18 @@ process (fixtures/lab/oidc/server.mjs) hosting one real provider per variant.
 | `tls_unknown_ca`        | https, certificate from a CA nobody trusts                     | proxy.mjs |
 | `tls_expired`           | https, lab CA certificate that expired yesterday               | proxy.mjs |
 | `tls_wrong_host`        | https, lab CA certificate for wrong-host.example.net only      | proxy.mjs |
+| `post_only`             | client authentication `client_secret_post` only (discovery     | config    |
+|                         | lists `client_secret_post`, `none`); the confidential client  |           |
+|                         | is registered for it, so the app's default HTTP Basic fails    |           |
+| `pkce_always`           | PKCE required for every client, the confidential one too      | config    |
 
 Behind the proxied variants runs a real provider whose issuer is the proxy's URL, as behind a
 real reverse proxy; only the bent responses differ. The `tls*` variants need the lab's
 certificates (`start_oidc(certs=...)`); without them they are not started.
 
 Clients on every provider: `authdoctor-lab` (confidential, client_secret_basic, code +
-refresh_token + client_credentials) and `authdoctor-lab-public` (public, PKCE S256 required).
+refresh_token + client_credentials), `authdoctor-lab-public` (public, PKCE S256 required) and
+`authdoctor-lab-plus` (confidential, a secret with '+' and '%').
 PKCE is optional for the confidential client (Open WebUI sends it only with
 OAUTH_CODE_CHALLENGE_METHOD=S256). Login is oidc-provider's dev interaction: any account name in
 `ACCOUNTS` with any password, then a consent form (`drive_code_flow` fills both).
@@ -35,6 +40,7 @@ OAUTH_CODE_CHALLENGE_METHOD=S256). Login is oidc-provider's dev interaction: any
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import re
@@ -56,7 +62,7 @@ if TYPE_CHECKING:
 
 VARIANTS = ("healthy", "issuer_trailing_slash", "issuer_internal", "no_end_session",
             "html_discovery", "slow", "not_found", "microsoft", "microsoft_common",
-            "tls", "tls_unknown_ca", "tls_expired", "tls_wrong_host")
+            "tls", "tls_unknown_ca", "tls_expired", "tls_wrong_host", "post_only", "pkce_always")
 #: Variants behind the bending proxy (a backend port and a front port).
 PROXIED = {"html_discovery": "html", "slow": "slow", "not_found": "notfound", "tls": "pass",
            "tls_unknown_ca": "pass", "tls_expired": "pass", "tls_wrong_host": "pass"}
@@ -69,6 +75,10 @@ INTERNAL_HOST = "idp.internal"
 CLIENT_ID = "authdoctor-lab"
 CLIENT_SECRET = "lab-client-secret-0123456789abcdef"
 PUBLIC_CLIENT_ID = "authdoctor-lab-public"
+#: A confidential client whose secret has '+' and '%': the app sends it raw in HTTP Basic, and
+#: oidc-provider URL-decodes it there (as RFC 6749 §2.3.1 says), so only client_secret_post works.
+PLUS_CLIENT_ID = "authdoctor-lab-plus"
+PLUS_CLIENT_SECRET = "lab+secret%41-0123456789abcdef"
 ACCOUNTS: dict[str, dict[str, Any]] = {
     "alice": {"email": "alice@example.org", "name": "Alice Anderson", "groups": ["admins", "users"]},
     "bob": {"email": "bob@example.org", "name": "Bob Brown", "groups": ["users"]},
@@ -81,6 +91,8 @@ class OidcClient:
     client_secret: str | None
     redirect_uris: tuple[str, ...]
     post_logout_redirect_uris: tuple[str, ...]
+    auth_method: str = "client_secret_basic"
+    """The registered token_endpoint_auth_method of a confidential client."""
 
     @property
     def public(self) -> bool:
@@ -98,7 +110,7 @@ class OidcClient:
             data.update(token_endpoint_auth_method="none",
                         grant_types=["authorization_code", "refresh_token"])
         else:
-            data.update(client_secret=self.client_secret, token_endpoint_auth_method="client_secret_basic",
+            data.update(client_secret=self.client_secret, token_endpoint_auth_method=self.auth_method,
                         grant_types=["authorization_code", "refresh_token", "client_credentials"])
         return data
 
@@ -196,6 +208,8 @@ def start_oidc(run_dir: Path, *, redirect_uris: Sequence[str], post_logout_redir
                               tuple(post_logout_redirect_uris)),
         PUBLIC_CLIENT_ID: OidcClient(PUBLIC_CLIENT_ID, None, tuple(redirect_uris),
                                      tuple(post_logout_redirect_uris)),
+        PLUS_CLIENT_ID: OidcClient(PLUS_CLIENT_ID, PLUS_CLIENT_SECRET, tuple(redirect_uris),
+                                   tuple(post_logout_redirect_uris)),
     }
     fixed = {k: list(v) for k, v in (ports or {}).items()}
 
@@ -211,6 +225,13 @@ def start_oidc(run_dir: Path, *, redirect_uris: Sequence[str], post_logout_redir
         p = port(variant)
         spec: dict[str, Any] = {"name": variant, "port": p, "end_session": True,
                                 "pkce": "public", "clients": [c.metadata() for c in clients.values()]}
+        if variant == "post_only":
+            post = dataclasses.replace(clients[CLIENT_ID], auth_method="client_secret_post")
+            spec["clients"] = [post.metadata(), clients[PUBLIC_CLIENT_ID].metadata(),
+                               clients[PLUS_CLIENT_ID].metadata()]
+            spec["client_auth_methods"] = ["client_secret_post", "none"]
+        elif variant == "pkce_always":
+            spec["pkce"] = "always"
         url = f"http://{HOST}:{p}"
         issuer = url
         delay = 0.0

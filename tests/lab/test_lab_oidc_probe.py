@@ -12,7 +12,6 @@ import pytest
 from authdoctor.cli import main
 
 from .oidc import LabOidc, LabOidcSet
-from .ports import free_port
 
 pytestmark = pytest.mark.realserver
 NOW = "2026-11-28T00:00:00Z"
@@ -44,13 +43,25 @@ def test_healthy_by_issuer_url(capsys: pytest.CaptureFixture[str], lab_oidc: Lab
 def test_healthy_public_client_from_env_file(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                              lab_oidc: LabOidc) -> None:
     env = tmp_path / "lab.env"
-    # WEBUI_URL on a closed port: the oauth area's live half also asks the app there (issue 9
-    # probe 7), cannot reach it, and says so in a skipped line
-    settings = {**lab_oidc.env(public=True), "WEBUI_URL": f"http://127.0.0.1:{free_port()}"}
+    # the public URL of an app whose callback the lab registered: the oauth area presents the
+    # client and this redirect URI to the provider's authorization endpoint; nothing listens
+    # there, so its probe of the app's own login redirect (issue 9 probe 7) says so in a skipped line
+    public = lab_oidc.public_client.redirect_uris[0].removesuffix("/oauth/oidc/callback")
+    settings = {**lab_oidc.env(public=True), "WEBUI_URL": public}
     env.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
     code, document = probe(capsys, "--env-file", str(env), "--provider", "oidc")
     assert code == 0
     assert codes(document) == ["logout.ok", "oauth.ok", "oidc.ok", "oauth.skipped"]
+
+
+def test_unregistered_public_url_from_env_file(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                               lab_oidc: LabOidc) -> None:
+    env = tmp_path / "lab.env"
+    settings = {**lab_oidc.env(public=True), "WEBUI_URL": "http://127.0.0.1:1"}
+    env.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
+    code, document = probe(capsys, "--env-file", str(env), "--provider", "oidc")
+    assert code == 1
+    assert "oauth.redirect-uri-not-registered" in codes(document)
 
 
 def test_no_end_session(capsys: pytest.CaptureFixture[str], lab_oidc_all: LabOidcSet) -> None:
