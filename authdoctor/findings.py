@@ -74,6 +74,8 @@ class Finding:
     subject   what the finding is about (a variable, a provider, a URL)
     area      the check area that produced it (defaults to the code's prefix)
     location  where the offending setting was read, when known
+    partial   for a skipped finding: it covers one step of a half that did probe something
+              (the half still counts as run; the finding says what was not established)
     """
 
     code: str
@@ -85,6 +87,7 @@ class Finding:
     subject: str = ""
     area: str = ""
     location: SourceLocation | None = None
+    partial: bool = False
 
     def __post_init__(self) -> None:
         if not self.area:

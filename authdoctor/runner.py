@@ -116,8 +116,9 @@ def _ok(spec: CheckSpec, settings: HalfOutcome, live: HalfOutcome) -> Finding:
 
 def _half_from(findings: Sequence[Finding]) -> HalfOutcome:
     """A half that returned only `skipped` findings could not run (their reasons say why); any
-    other result means it ran, even when it reported nothing."""
-    if any(f.severity is Severity.SKIPPED for f in findings) and not any(
+    other result means it ran, even when it reported nothing. A `partial` skip (one step of a
+    half that probed something else) does not make the half skipped."""
+    if any(f.severity is Severity.SKIPPED and not f.partial for f in findings) and not any(
             f.severity in _PROBLEMS for f in findings):
         reasons = dict.fromkeys(f.detail or f.title for f in findings if f.severity is Severity.SKIPPED)
         return HalfOutcome(HalfStatus.SKIPPED, "; ".join(reasons))

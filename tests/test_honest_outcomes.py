@@ -108,9 +108,10 @@ def test_no_idp_requests_never_claims_the_client_was_checked(capsys: pytest.Capt
     assert "OK       OAuth clients and redirect URIs: settings and the running server checked" not in out
     assert "OK       OIDC provider: settings and the running server checked, no problems found" in out
     flat = " ".join(out.split())
+    # the app at chat.example.com cannot be reached either: both reasons are given
     assert ("OAuth clients and redirect URIs: settings ok; the server was not contacted (skipped: oidc: "
             "the client credentials and the redirect URI were not checked at the IdP: left out "
-            "(--no-idp-requests))") in flat
+            "(--no-idp-requests); could not reach the app at https://chat.example.com") in flat
     data = json.loads(check(capsys, healthy, "--no-idp-requests", "--format", "json"))
     oauth = next(c for c in data["checks"] if c["area"] == "oauth")
     assert oauth["live"]["status"] == "skipped"

@@ -664,7 +664,15 @@ async def check_live(ctx: CheckContext) -> list[Finding]:
     if all(part is None for part in parts):
         return [skipped(AREA, "nothing to probe live: the client is not presented to the IdP and "
                               "the app's URL is not known")]
-    return [f for part in parts for f in part or []]
+    found = [f for part in parts for f in part or []]
+    # A part that came back clean or with a verdict probed something: then the others' skips say
+    # which steps could not be established, and the half still ran (the report may say the running
+    # server was checked). Parts that only skipped leave the half skipped, with their reasons.
+    if any(part is not None and (not part or any(f.severity is not Severity.SKIPPED for f in part))
+           for part in parts):
+        found = [dataclasses.replace(f, partial=True) if f.severity is Severity.SKIPPED else f
+                 for f in found]
+    return found
 
 
 CHECK = CheckSpec(area=AREA, title="OAuth clients and redirect URIs", settings=check_settings,
