@@ -327,7 +327,7 @@ def token_findings(obs: RedisObservation, payload: Mapping[str, Any] | None, now
             when = datetime.fromtimestamp(revoked_at, tz=now.tzinfo).isoformat() if 0 <= revoked_at < 2**33 \
                 else str(revoked_at)
             out.append(_revoked(
-                f"every token of user {state.user_id} issued before {when} is revoked",
+                f"every token of user {state.user_id} issued at or before {when} is revoked",
                 ("The per-user key (written on OIDC back-channel logout) is at or after this token's "
                  + ("iat" if isinstance(iat, int | float) else "issue time (the token has no iat, which "
                     "the app treats as older)") + ": Open WebUI refuses it with 401 'Invalid token'."),
@@ -347,9 +347,9 @@ def live_findings(obs: RedisObservation, *, url_shown: str, lifetime_shown: str,
                   payload: Mapping[str, Any] | None, now: datetime, summary: bool = False) -> list[Finding]:
     """Every finding of one observation, in the order an operator reads them."""
     found = connection_findings(obs, url_shown)
-    if found:
+    if found and obs.server is None:
         return found
-    out = [*server_findings(obs), *topology_findings(obs), *token_findings(obs, payload, now),
+    out = [*found, *server_findings(obs), *topology_findings(obs), *token_findings(obs, payload, now),
            *key_findings(obs, lifetime_shown)]
     if summary:
         extra = summary_finding(obs)

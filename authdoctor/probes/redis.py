@@ -173,8 +173,9 @@ class TokenState:
 @dataclass(frozen=True)
 class RedisObservation:
     """What one inspection saw. `failure` is set when the store could not be used at all; a
-    refusal of the credentials is `auth_refused` (the error reply's first word: NOAUTH, WRONGPASS,
-    NOPERM) with `refused_command`."""
+    refusal of the credentials or of a command is `auth_refused` (the error reply's first word:
+    NOAUTH, WRONGPASS, NOPERM, or ERR) with `refused_command`; with `server` set, the refusal
+    came after the connection was made (an ACL refusing GET or SCAN)."""
 
     topology: str
     address: str
@@ -239,7 +240,7 @@ def _base_kwargs(timeout_s: float) -> dict[str, Any]:
     from redis.retry import Retry
 
     return {"socket_timeout": timeout_s, "socket_connect_timeout": timeout_s,
-            "retry": Retry(NoBackoff(), 0), "retry_on_timeout": False, "protocol": 2,
+            "retry": Retry(NoBackoff(), 0), "protocol": 2,
             "lib_name": None, "lib_version": None, "client_name": CLIENT_NAME,
             "single_connection_client": True}
 
@@ -307,9 +308,8 @@ def _ladder(host: str, port: int, timeout_s: float, tls: ssl.SSLContext | None) 
                                        {"address": where, "error": words})) from None
         if tls is None:
             return
-        server_name = None if _is_ip(host) else host
-        try:
-            with tls.wrap_socket(sock, server_hostname=server_name):
+        try:  # the name (or address) is checked against the certificate, as redis-py does
+            with tls.wrap_socket(sock, server_hostname=host):
                 pass
         except ssl.SSLCertVerificationError as exc:
             cert = read_certificate(host, port, timeout_s)
@@ -329,16 +329,6 @@ def _ladder(host: str, port: int, timeout_s: float, tls: ssl.SSLContext | None) 
         sock.close()
 
 
-def _is_ip(host: str) -> bool:
-    import ipaddress
-
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
-
-
 def _command_failure(exc: BaseException, where: str, command: str, timeout_s: float) -> Exception:
     """A redis-py exception as `_Refused` (credentials, ACL) or `_Failed` (everything else)."""
     import redis.exceptions as rex
@@ -346,12 +336,14 @@ def _command_failure(exc: BaseException, where: str, command: str, timeout_s: fl
     text = str(exc) or type(exc).__name__
     word = text.split(" ", 1)[0].upper()
     if isinstance(exc, rex.NoPermissionError) or word == "NOPERM":
-        return _Refused("NOPERM", command, text)
+        return _Refused("NOPERM", command, text if word == "NOPERM" else f"NOPERM {text}")
     auth_words = ("invalid username-password", "Authentication required", "without any password")
     if isinstance(exc, rex.AuthenticationError | rex.AuthenticationWrongNumberOfArgsError) or word in (
             "NOAUTH", "WRONGPASS") or any(w in text for w in auth_words):
-        if word not in ("NOAUTH", "WRONGPASS"):
-            word = "NOAUTH" if "required" in text.lower() else "ERR"
+        if word not in ("NOAUTH", "WRONGPASS"):  # redis-py drops the reply's first word
+            word = ("NOAUTH" if "required" in text.lower() else
+                    "WRONGPASS" if "username-password" in text else "ERR")
+            text = f"{word} {text}" if word != "ERR" else text
         return _Refused(word, command, text)
     if isinstance(exc, rex.TimeoutError | TimeoutError):
         return _Failed(ProbeFailure(Rung.PROTOCOL, f"connected to {where}, but no answer to {command} "
@@ -416,7 +408,11 @@ def _node_kwargs(options: dict[str, Any], timeout_s: float, verify_tls: bool,
     if connection_class is SSLConnection:
         kwargs.update(_tls_kwargs(options, verify_tls, ca_file))
         kwargs["ssl"] = True
-        tls = _tls_context({k: v for k, v in kwargs.items() if k.startswith("ssl_")})
+        try:
+            tls = _tls_context({k: v for k, v in kwargs.items() if k.startswith("ssl_")})
+        except (OSError, ValueError, ssl.SSLError) as exc:
+            raise _Failed(ProbeFailure(Rung.TLS, f"the TLS options cannot be used ({exc})",
+                                       {"address": f"{host}:{port}", "error": str(exc)})) from None
     return kwargs, f"{host}:{port}", tls, host, port
 
 
@@ -790,13 +786,16 @@ def inspect_redis(target: RedisTarget, *, timeout_s: float, verify_tls: bool = T
                     stopped = _scan(n, counter, scan_until, on_progress)
                     if stopped:
                         break
-            except (_Failed, _Refused) as exc:
-                failure = exc.failure if isinstance(exc, _Failed) else ProbeFailure(
-                    Rung.APPLICATION, f"{exc.command} refused: {exc.text}",
-                    {"command": exc.command, "reply": exc.text})
+            except _Failed as exc:
                 keys = counter.stats(complete=False, nodes=len(live),
-                                     elapsed_s=time.monotonic() - scan_started, stopped=failure.summary)
-                return replace(result, keys=keys, scan_failure=failure)
+                                     elapsed_s=time.monotonic() - scan_started, stopped=exc.failure.summary)
+                return replace(result, keys=keys, scan_failure=exc.failure)
+            except _Refused as exc:
+                keys = counter.stats(complete=False, nodes=len(live),
+                                     elapsed_s=time.monotonic() - scan_started,
+                                     stopped=f"{exc.command} refused: {exc.text}")
+                return replace(result, keys=keys, auth_refused=exc.word, refused_command=exc.command,
+                               refused_text=exc.text)
             incomplete = bool(stopped) or len(live) < len(nodes)
             result = replace(result, keys=counter.stats(
                 complete=not incomplete, nodes=len(live), elapsed_s=time.monotonic() - scan_started,
@@ -804,10 +803,9 @@ def inspect_redis(target: RedisTarget, *, timeout_s: float, verify_tls: bool = T
                                     if len(live) < len(nodes) else "")))
     except _Failed as failed:
         return replace(result, scan_failure=failed.failure)
-    except _Refused as refused:
-        return replace(result, scan_failure=ProbeFailure(
-            Rung.APPLICATION, f"{refused.command} refused: {refused.text}",
-            {"command": refused.command, "reply": refused.text}))
+    except _Refused as refused:  # the token's GET refused by an ACL
+        return replace(result, auth_refused=refused.word, refused_command=refused.command,
+                       refused_text=refused.text)
     finally:
         _close(opened)
     return result
