@@ -3,7 +3,9 @@ deployment, with and without --offline, and read every format the way its user d
 OAuth and logout areas have live halves (issue 9): online, their provider is a healthy one on
 loopback (`discovery_server`: discovery, the end-session endpoint, and the authorize and token
 endpoints the OAuth area presents the client to), and they alone may say the running server was
-checked; every other area claims no more than "settings ok"."""
+checked. Since issue 12 the redis area has a live half too: online, its Redis is a healthy fake on
+loopback (`fake_redis`: persistent, noeviction, no revocation keys), so it may say the running
+server was checked; every other area claims no more than "settings ok"."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from discovery_server import WELL_KNOWN, discovery_server  # noqa: F401 - the fixture
+from fake_redis import FakeRedis, fake_redis  # noqa: F401 - the fixture
 from render_fixtures import REPO_ROOT, validate_json_report
 
 from authdoctor.cli import main
@@ -21,12 +24,15 @@ HEALTHY = REPO_ROOT / "fixtures" / "healthy.env"
 
 
 @pytest.fixture
-def healthy(discovery_server: str, tmp_path: Path) -> str:  # noqa: F811 - the fixture
-    """fixtures/healthy.env with its OIDC provider on loopback (tests never leave the machine)."""
+def healthy(discovery_server: str, fake_redis: FakeRedis,  # noqa: F811 - the fixtures
+            tmp_path: Path) -> str:
+    """fixtures/healthy.env with its OIDC provider and its Redis on loopback (tests never leave
+    the machine)."""
     text = HEALTHY.read_text().replace(
         "OPENID_PROVIDER_URL=https://id.example.com/realms/company/.well-known/openid-configuration",
-        f"OPENID_PROVIDER_URL={discovery_server}{WELL_KNOWN}")
-    assert discovery_server in text
+        f"OPENID_PROVIDER_URL={discovery_server}{WELL_KNOWN}").replace(
+        "@redis.internal.example.com:6379/0", f"@127.0.0.1:{fake_redis.port}/0")
+    assert discovery_server in text and f"127.0.0.1:{fake_redis.port}" in text
     path = tmp_path / "healthy.env"
     path.write_text(text)
     return str(path)
@@ -50,17 +56,22 @@ def test_text_never_says_no_problems_found_for_an_area_it_did_not_probe(
     logout_ok = "OK       Logout: settings and the running server checked, no problems found"
     oauth_ok = ("OK       OAuth clients and redirect URIs: settings and the running server checked, no "
                 "problems found")
+    redis_ok = ("OK       Redis and token revocation: settings and the running server checked, no "
+                "problems found")
     for line in ok_lines:
         assert ("settings ok; the server was not contacted" in line
-                or (not offline and line in (oidc_ok, logout_ok, oauth_ok))), line
-    assert "OK       Redis and token revocation: settings ok; the server was not contacted" in out
+                or (not offline and line in (oidc_ok, logout_ok, oauth_ok, redis_ok))), line
+    assert (redis_ok in out) is not offline
+    if offline:
+        assert ("OK       Redis and token revocation: settings ok; the server was not contacted "
+                "(--offline)") in out
     assert (oidc_ok in out) is not offline
     assert (oauth_ok in out) is not offline
     if offline:
         assert "OK       OIDC provider: settings ok; the server was not contacted (--offline)" in out
     assert (logout_ok in out) is not offline
     assert "no problems found" not in out.replace("no problems found ·", "").replace(oidc_ok, "").replace(
-        logout_ok, "").replace(oauth_ok, "")
+        logout_ok, "").replace(oauth_ok, "").replace(redis_ok, "")
     summary = out.splitlines()[-1]
     # trusted-header (settings only) and mcp (no tool server) are the skipped ones, once each
     # (an area that is not configured says so once, not once per half); online the oauth area's
@@ -77,10 +88,10 @@ def test_json_gives_each_halfs_status(capsys: pytest.CaptureFixture[str], health
     validate_json_report(data)
     checks = {c["area"]: c for c in data["checks"]}
     assert checks["redis"]["settings"] == {"status": "ran", "reason": ""}
-    assert checks["redis"]["live"] == {"status": "not-implemented", "reason": "no live check yet"}
+    assert checks["redis"]["live"] == {"status": "ran", "reason": ""}
     assert checks["oidc"]["live"] == {"status": "ran", "reason": ""}
     assert sorted(c["area"] for c in data["checks"] if c["live"]["status"] == "ran") == [
-        "logout", "oauth", "oidc"]
+        "logout", "oauth", "oidc", "redis"]
     assert checks["oauth"]["live"] == {"status": "ran", "reason": ""}
     report = json.loads(check(capsys, healthy, "--format", "json", "--offline"))
     offline = {c["area"]: c for c in report["checks"]}

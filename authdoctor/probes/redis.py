@@ -241,7 +241,7 @@ def _base_kwargs(timeout_s: float) -> dict[str, Any]:
 
     return {"socket_timeout": timeout_s, "socket_connect_timeout": timeout_s,
             "retry": Retry(NoBackoff(), 0), "protocol": 2,
-            "lib_name": None, "lib_version": None, "client_name": CLIENT_NAME,
+            "driver_info": None, "client_name": CLIENT_NAME,
             "single_connection_client": True}
 
 
