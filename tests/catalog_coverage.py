@@ -35,8 +35,6 @@ NOT_YET_PRODUCED: frozenset[str] = frozenset({
     "deploy.signout-get-noop",
     "deploy.signout-not-revoking",
     "deploy.unreachable",
-    # jwt: a live token checked against Redis / an IdP's claims
-    "jwt.revoked",
     # ldap: binds and searches against a real directory
     "ldap.attribute-missing",
     "ldap.bind-failed",
@@ -49,12 +47,6 @@ NOT_YET_PRODUCED: frozenset[str] = frozenset({
     "ldap.user-bind-failed",
     "ldap.user-not-found",
     # oauth: live IdP and app redirects
-    # redis: INFO/SCAN against a real Redis
-    "redis.auth-failed",
-    "redis.eviction-may-drop-revocations",
-    "redis.key-prefix-mismatch",
-    "redis.revocation-key-no-ttl",
-    "redis.revocation-not-persistent",
 })
 
 

@@ -1,17 +1,17 @@
 """A healthy Redis for `check` runs that need the redis area's live half to run against something,
 without the lab: a few lines of RESP2 on 127.0.0.1 that answer what the probe sends (AUTH, CLIENT
-SETNAME, SELECT, PING, INFO, CONFIG GET save, SCAN) as a persistent (AOF + RDB), noeviction
+SETNAME, SELECT, PING, INFO, CONFIG GET save, SCAN, GET, TTL) as a persistent (AOF + RDB), noeviction
 Redis 7 with no revocation keys would. The lab's redis-server is the real thing
 (tests/lab/test_lab_redis_live.py); this costs nothing to start. Every command it received is in
 `received` (first word upper-cased)."""
 
 from __future__ import annotations
 
-import socket
 import socketserver
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from io import BufferedIOBase
 
 import pytest
 
@@ -36,22 +36,25 @@ def _reply(args: list[bytes]) -> bytes:
         return _bulk(INFO)
     if name == b"CONFIG":
         return b"*2\r\n" + _bulk("save") + _bulk("3600 1 300 100 60 10000")
+    if name == b"GET":
+        return b"$-1\r\n"
+    if name == b"TTL":
+        return b":-2\r\n"
     if name == b"SCAN":
         return b"*2\r\n" + _bulk("0") + b"*0\r\n"
     return b"-ERR unknown command '%s'\r\n" % name
 
 
-def _read_command(stream: socket.SocketIO | object) -> list[bytes] | None:
-    read = stream.readline  # type: ignore[attr-defined]
-    header: bytes = read()
+def _read_command(stream: BufferedIOBase) -> list[bytes] | None:
+    header = stream.readline()
     if not header:
         return None
     if not header.startswith(b"*"):
         return header.split()
     args = []
     for _ in range(int(header[1:])):
-        size = int(read()[1:])
-        args.append(stream.read(size + 2)[:size])  # type: ignore[attr-defined]
+        size = int(stream.readline()[1:])
+        args.append(stream.read(size + 2)[:size])
     return args
 
 

@@ -161,7 +161,7 @@ def topology_findings(obs: RedisObservation) -> list[Finding]:
             out.append(finding(
                 "redis.topology-degraded",
                 f"Sentinel master {st.master_name!r}: " + problems[0].split(":")[0],
-                detail=("; ".join(problems).capitalize() + ". With Sentinel, revocations survive the "
+                detail=(_sentence("; ".join(problems)) + ". With Sentinel, revocations survive the "
                         "master's loss only on a replica that is in sync."),
                 fix="Bring the replica (or Sentinel) back: redis-cli -p <sentinel port> SENTINEL REPLICAS "
                     f"{st.master_name}.",
@@ -188,6 +188,10 @@ def topology_findings(obs: RedisObservation) -> list[Finding]:
                 subject="REDIS_CLUSTER",
                 severity=Severity.ERROR if bad else Severity.WARNING))
     return out
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _histogram(keys: KeyStats) -> str:
