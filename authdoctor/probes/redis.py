@@ -31,6 +31,7 @@ import contextlib
 import socket
 import ssl
 import time
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
@@ -478,6 +479,51 @@ def _server_facts(node: _Node) -> ServerFacts:
 
 # ----------------------------------------------------------------------------- keys
 
+def _pipelined_ttls(node: _Node, keys: list[bytes]) -> list[int]:
+    """TTL of every key, pipelined on the node's one connection: the commands packed in one
+    write, the integer replies read straight off the socket (redis-py's pipeline spends most of
+    a big scan packing and parsing one command at a time). Raises like redis-py does: an error
+    reply as `ResponseError` (NOPERM as `NoPermissionError`), a closed socket as
+    `ConnectionError`, a slow one as `TimeoutError`."""
+    import redis.exceptions as rex
+
+    connection = node.client.connection
+    if connection is None:
+        raise rex.ConnectionError("no connection")
+    connection.send_packed_command(  # type: ignore[no-untyped-call]
+        [b"".join(b"*2\r\n$3\r\nTTL\r\n$%d\r\n%b\r\n" % (len(key), key) for key in keys)])
+    sock = connection._sock  # the replies follow the SCAN reply redis-py has read in full
+    if sock is None:
+        raise rex.ConnectionError("no connection")
+    buffer = bytearray()
+    lines = 0
+    try:
+        while lines < len(keys):
+            chunk = sock.recv(1 << 16)
+            if not chunk:
+                raise rex.ConnectionError("Connection closed by server.")
+            start = max(len(buffer) - 1, 0)
+            buffer += chunk
+            lines += buffer.count(b"\r\n", start)
+    except TimeoutError:
+        raise rex.TimeoutError("Timeout reading from socket") from None
+    except OSError as exc:
+        raise rex.ConnectionError(str(exc)) from None
+    replies = bytes(buffer).split(b"\r\n")
+    if lines != len(keys) or replies[-1]:
+        connection.disconnect()
+        raise rex.ConnectionError("unexpected data after the TTL replies")
+    out: list[int] = []
+    for reply in replies[:-1]:
+        if reply[:1] != b":":
+            text = reply[1:].decode("utf-8", "replace")
+            if text.startswith("NOPERM"):
+                raise rex.NoPermissionError(text)
+            raise rex.ResponseError(text)
+        out.append(int(reply[1:]))
+    return out
+
+
 class _Counter:
     def __init__(self, prefix: str, ttl_limit_s: int | None) -> None:
         self.prefix = prefix
@@ -491,40 +537,38 @@ class _Counter:
         self.others: dict[str, int] = {}
 
     def add_batch(self, keys: list[bytes], node: _Node) -> None:
-        own = [key for key in keys if key.startswith(self.own) and key.endswith(b":revoked")]
-        self.scanned += len(keys)
+        own: list[bytes] = []
+        own_token, own_user = self.own, self.own_user
         for key in keys:
-            if key.startswith(self.own_user) and key.endswith(b":revoked_at"):
-                self.user_keys += 1
-            elif ((TOKEN_MARK in key and key.endswith(b":revoked")) or (
-                    USER_MARK in key and key.endswith(b":revoked_at"))) and not key.startswith(self.own):
+            if key.startswith(own_token):
+                if key.endswith(b":revoked"):
+                    own.append(key)
+            elif key.startswith(own_user):
+                if key.endswith(b":revoked_at"):
+                    self.user_keys += 1
+            elif (TOKEN_MARK in key and key.endswith(b":revoked")) or (
+                    USER_MARK in key and key.endswith(b":revoked_at")):
                 self.other += 1
                 mark = TOKEN_MARK if TOKEN_MARK in key else USER_MARK
                 name = key.split(mark, 1)[0].decode("utf-8", "replace")
                 if name in self.others or len(self.others) < MAX_OTHER_PREFIXES:
                     self.others[name] = self.others.get(name, 0) + 1
+        self.scanned += len(keys)
         if not own:
             return
-        pipe = node.client.pipeline(transaction=False)
-        for key in own:
-            pipe.ttl(key)
-        ttls = node.run("TTL", pipe.execute)
-        for ttl in ttls:
+        bounds = [bound for bound, _ in TTL_BUCKETS]
+        limit = self.ttl_limit_s
+        for ttl in node.run("TTL", partial(_pipelined_ttls, node, own)):
             self.token_keys += 1
-            if not isinstance(ttl, int) or ttl < 0:
+            if ttl < 0:
                 if ttl == -1:
                     self.no_ttl += 1
                 continue  # -2: expired between SCAN and TTL
             if self.ttl_max is None or ttl > self.ttl_max:
                 self.ttl_max = ttl
-            if self.ttl_limit_s is not None and ttl > self.ttl_limit_s:
+            if limit is not None and ttl > limit:
                 self.over_limit += 1
-            for index, (bound, _) in enumerate(TTL_BUCKETS):
-                if ttl < bound:
-                    self.buckets[index] += 1
-                    break
-            else:
-                self.buckets[-1] += 1
+            self.buckets[bisect_right(bounds, ttl)] += 1
 
     def stats(self, *, complete: bool, nodes: int, elapsed_s: float, stopped: str) -> KeyStats:
         labels = [label for _, label in TTL_BUCKETS] + [TTL_OVER]
