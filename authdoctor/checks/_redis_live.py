@@ -127,7 +127,7 @@ def server_findings(obs: RedisObservation) -> list[Finding]:
     policy = (s.maxmemory_policy or "").lower()
     if policy.startswith("allkeys-"):
         evidence = {"server": s.address, "maxmemory-policy": policy,
-                    "maxmemory": f"{s.maxmemory} bytes" if s.maxmemory else "0 (no limit)"}
+                    "maxmemory": _bytes(s.maxmemory) if s.maxmemory else "0 (no limit)"}
         if s.evicted_keys is not None:
             evidence["evicted keys since start"] = str(s.evicted_keys)
         out.append(finding(
@@ -188,6 +188,14 @@ def topology_findings(obs: RedisObservation) -> list[Finding]:
                 subject="REDIS_CLUSTER",
                 severity=Severity.ERROR if bad else Severity.WARNING))
     return out
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _bytes(n: int) -> str:
+    return f"{n / 2**20:g} MiB ({n} bytes)" if n % 2**20 == 0 else f"{n} bytes"
 
 
 def _sentence(text: str) -> str:
@@ -259,7 +267,8 @@ def key_findings(obs: RedisObservation, lifetime_shown: str) -> list[Finding]:
     if keys.ttl_over_limit and keys.ttl_limit_s is not None:
         out.append(finding(
             "redis.revocation-ttl-too-long",
-            f"{keys.ttl_over_limit} revocation keys live longer than JWT_EXPIRES_IN ({lifetime_shown})",
+            f"{_count(keys.ttl_over_limit, 'revocation key lives', 'revocation keys live')} longer than "
+            f"JWT_EXPIRES_IN ({lifetime_shown})",
             detail=(f"The longest TTL is {_duration(keys.ttl_max_s or 0)}, but a token issued with "
                     f"JWT_EXPIRES_IN={lifetime_shown} lives at most {_duration(keys.ttl_limit_s)}, and the "
                     "app's revocation key lives exactly as long as the token still has. The running "
@@ -295,12 +304,14 @@ def summary_finding(obs: RedisObservation) -> Finding | None:
         "longest TTL": _duration(keys.ttl_max_s) if keys.ttl_max_s is not None else "-",
         "per-user revoked_at keys": str(keys.user_keys),
         "under other prefixes": str(keys.other_prefix_keys),
-        "scanned": f"{keys.scanned} keys matching *:auth:* on {keys.nodes} node(s)"
+        "scanned": f"{_count(keys.scanned, 'key', 'keys')} matching *:auth:* on "
+                   f"{_count(keys.nodes, 'node', 'nodes')}"
                    + ("" if keys.complete else " (incomplete)"),
     })
     return finding(
         "redis.revocation-keys",
-        f"{keys.token_keys} revoked tokens and {keys.user_keys} per-user revocations under "
+        f"{_count(keys.token_keys, 'revoked token', 'revoked tokens')} and "
+        f"{_count(keys.user_keys, 'per-user revocation', 'per-user revocations')} under "
         f"{keys.prefix!r}",
         detail=("Counted with SCAN and pipelined TTL (read-only). Each key is a token signed out "
                 "before its expiry; it vanishes when the token would have expired."),

@@ -125,7 +125,7 @@ def test_standalone_with_every_kind_of_bad_key(capsys: pytest.CaptureFixture[str
     mismatch = the(document, "redis.key-prefix-mismatch")
     assert mismatch["evidence"]["other prefixes"] == "'old-prefix': 2"
     assert the(document, "redis.revocation-ttl-too-long")["title"] == (
-        "1 revocation keys live longer than JWT_EXPIRES_IN (8h)")
+        "1 revocation key lives longer than JWT_EXPIRES_IN (8h)")
     assert the(document, "redis.revocation-keys")["evidence"]["per-user revoked_at keys"] == "1"
     # the area is the same in `check`, without the summary
     with pytest.raises(SystemExit) as excinfo:
@@ -157,7 +157,7 @@ def test_allkeys_lru_may_evict_revocations(capsys: pytest.CaptureFixture[str], t
                                "redis.revocation-keys"]
     evidence = the(document, "redis.eviction-may-drop-revocations")["evidence"]
     assert evidence["maxmemory-policy"] == "allkeys-lru"
-    assert evidence["maxmemory"] == f"{64 * 1024 * 1024} bytes"
+    assert evidence["maxmemory"] == f"64 MiB ({64 * 1024 * 1024} bytes)"
 
 
 def test_tls_with_the_lab_ca_and_with_an_unknown_ca(capsys: pytest.CaptureFixture[str], tmp_path: Path,
@@ -274,7 +274,7 @@ def test_cluster_scans_every_master(capsys: pytest.CaptureFixture[str], tmp_path
         assert code == 0
         summary = the(document, "redis.revocation-keys")
         assert summary["title"] == f"33 revoked tokens and 0 per-user revocations under '{prefix}'"
-        assert summary["evidence"]["scanned"].endswith("on 3 node(s)")
+        assert summary["evidence"]["scanned"].endswith("on 3 nodes")
         no_ttl = the(document, "redis.revocation-key-no-ttl")
         assert no_ttl["title"] == "3 of 33 revocation keys have no expiry"
         token_key = next(iter(keys))
