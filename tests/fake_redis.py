@@ -25,7 +25,7 @@ def _bulk(text: str) -> bytes:
     return b"$%d\r\n%s\r\n" % (len(data), data)
 
 
-def _reply(args: list[bytes]) -> bytes:
+def _reply(args: list[bytes], revoked: set[str]) -> bytes:
     name = args[0].upper() if args else b""
     setname = name == b"CLIENT" and len(args) > 1 and args[1].upper() == b"SETNAME"
     if name in (b"AUTH", b"SELECT") or setname:
@@ -37,9 +37,9 @@ def _reply(args: list[bytes]) -> bytes:
     if name == b"CONFIG":
         return b"*2\r\n" + _bulk("save") + _bulk("3600 1 300 100 60 10000")
     if name == b"GET":
-        return b"$-1\r\n"
+        return _bulk("1") if len(args) > 1 and args[1].decode() in revoked else b"$-1\r\n"
     if name == b"TTL":
-        return b":-2\r\n"
+        return b":600\r\n" if len(args) > 1 and args[1].decode() in revoked else b":-2\r\n"
     if name == b"SCAN":
         return b"*2\r\n" + _bulk("0") + b"*0\r\n"
     return b"-ERR unknown command '%s'\r\n" % name
@@ -62,6 +62,8 @@ def _read_command(stream: BufferedIOBase) -> list[bytes] | None:
 class FakeRedis:
     port: int
     received: list[str] = field(default_factory=list)
+    revoked: set[str] = field(default_factory=set)
+    """Keys GET answers '1' for (TTL 600); SCAN still lists no key."""
 
 
 @pytest.fixture
@@ -76,7 +78,7 @@ def fake_redis() -> Iterator[FakeRedis]:
                 if args is None:
                     return
                 state.received.append(args[0].decode(errors="replace").upper() if args else "")
-                self.wfile.write(_reply(args))
+                self.wfile.write(_reply(args, state.revoked))
                 self.wfile.flush()
 
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)

@@ -83,3 +83,23 @@ def test_help_says_what_is_sent(capsys: Capsys) -> None:
     assert "Never KEYS, never a write." in flat
     for option in ("--token", "--env-file", "--probe-timeout", "--ca-file", "--insecure", "--fail-on"):
         assert option in out
+
+
+def test_check_looks_up_the_test_accounts_token(capsys: Capsys, tmp_path: Path,
+                                                fake_redis: FakeRedis) -> None:  # noqa: F811
+    """`check` (not only `redis inspect`) looks up `test_account.token` of deploy.yaml."""
+    import jwt
+
+    token = jwt.encode({"id": "u-1", "jti": "j-signed-out", "iat": 1, "exp": 2**31}, "k" * 32)
+    fake_redis.revoked.add("owui:auth:token:j-signed-out:revoked")
+    deploy = tmp_path / "deploy.yaml"
+    deploy.write_text(f"version: 1\nenv:\n  REDIS_URL: redis://127.0.0.1:{fake_redis.port}/0\n"
+                      f"  REDIS_KEY_PREFIX: owui\ntest_account:\n  token: {token}\n")
+    with pytest.raises(SystemExit) as excinfo:
+        main(["check", "--config", str(deploy), "--only", "redis", "--now", NOW, "--format", "json"])
+    out, _ = capsys.readouterr()
+    assert excinfo.value.code == 1
+    found = [f for f in json.loads(out)["findings"] if f["code"] == "jwt.revoked"]
+    assert found and found[0]["area"] == "redis"
+    assert found[0]["evidence"]["key"] == "owui:auth:token:j-signed-out:revoked"
+    assert token not in out

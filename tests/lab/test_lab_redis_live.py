@@ -288,6 +288,30 @@ def test_cluster_scans_every_master(capsys: pytest.CaptureFixture[str], tmp_path
         cluster.close()
 
 
+def test_unix_socket(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """REDIS_URL=unix:///path (redis-py's from_url, as the app) against a real server's socket."""
+    import subprocess
+
+    sock = tmp_path / "redis.sock"
+    server = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", str(sock), "--save", "",
+                               "--appendonly", "no", "--dir", str(tmp_path)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 5
+        while not sock.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        path = env_file(tmp_path, {"REDIS_URL": f"unix://{sock}?db=2"})
+        _, document = inspect(capsys, path)
+        assert codes(document) == ["redis.revocation-not-persistent", "redis.revocation-keys"]
+        assert the(document, "redis.revocation-keys")["evidence"]["server"] == str(sock)
+    finally:
+        server.terminate()
+        server.wait(5)
+    _, document = inspect(capsys, path)
+    unreachable = the(document, "redis.unreachable")
+    assert unreachable["title"] == f"Redis cannot be reached: no Redis socket at {sock}"
+
+
 # ----------------------------------------------------------------------------- tokens
 
 
