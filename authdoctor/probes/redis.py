@@ -43,8 +43,9 @@ from authdoctor.probes import ProbeFailure, Rung, TlsCertificate
 if TYPE_CHECKING:
     import redis
 
-#: Every command the probe may send (first word, or first two for container commands). HELLO
-#: and AUTH are sent by redis-py itself when the URL carries credentials; SELECT for a db > 0.
+#: Every command the probe may send (first word, or first two for container commands). AUTH is
+#: sent by redis-py when the URL carries credentials, SELECT for a db > 0; HELLO (a handshake) only
+#: with RESP3, which the probe does not use. MONITOR never shows AUTH or CONFIG.
 READ_ONLY_COMMANDS: frozenset[str] = frozenset({
     "PING", "AUTH", "HELLO", "SELECT", "INFO", "CONFIG GET", "SCAN", "TTL", "PTTL", "EXISTS", "GET",
     "TYPE", "CLIENT SETNAME", "SENTINEL MASTER", "SENTINEL REPLICAS", "SENTINEL SLAVES",
