@@ -12,8 +12,8 @@ import pytest
 from discovery_server import WELL_KNOWN, discovery_server  # noqa: F401 - the fixture
 from render_fixtures import validate_json_report
 
+from authdoctor.checks.oidc import discovery_url
 from authdoctor.cli import main
-from authdoctor.commands.oidc import discovery_url
 
 NOW = "2026-11-28T00:00:00Z"
 

@@ -64,7 +64,7 @@ def read_id_token(flags: ProbeFlags, inputs: SettingsInputs) -> ProbeFlags:
         if "-" in (*inputs.docker_inspect, *inputs.k8s):
             raise UsageError("--id-token -: stdin already carries the settings (--docker-inspect - "
                              "or --k8s -); give the token itself or through a file's contents")
-        from authdoctor.commands.jwt import read_token_argument
+        from authdoctor.commands.common import read_token_argument
 
         value = read_token_argument("-")
     if not value.strip():
