@@ -8,13 +8,16 @@ templates in fixtures/lab/ldap/ (slapd.conf.tmpl, base.ldif.tmpl, groups.ldif.tm
 - service account `cn=openwebui,ou=services,dc=example,dc=org` / `app-secret` (read access);
 - users (see `USERS`) with uid, cn, sn, mail, userPassword ({SSHA}); **dave has no mail**;
 - groups `admins` (alice) and `users` (alice, bob, dave): groupOfNames/member, and memberOf on
-  the users from the memberof overlay (groups are added online after start for that reason).
+  the users from the memberof overlay (groups are added online after start for that reason);
+  `legacy` (carol) is a groupOfUniqueNames, which the overlay does not follow: carol is in a
+  group but has no memberOf (a directory whose memberof overlay misses a group class).
 
 `tls` picks the certificate slapd presents on both StartTLS and LDAPS: "good" (lab CA, right
 names), "unknown_ca" (a CA no client trusts) or "wrong_host" (lab CA, wrong name). The data is
 the same in all three, so a failing TLS test fails on TLS and nothing else.
 
-slapd runs in the foreground (`-d 0`): the PID we hold is slapd itself. Start to ready (config,
+slapd runs in the foreground (`-d 256`: the stats log, one line per connection and operation, goes
+to `slapd.log`): the PID we hold is slapd itself. Start to ready (config,
 slapadd, listen, groups): about 0.1 s.
 """
 
@@ -66,6 +69,8 @@ USERS: tuple[LdapUser, ...] = (
     LdapUser("dave", "dave-pass", "Dave Davis", None, ("users",)),
 )
 GROUPS: dict[str, tuple[str, ...]] = {"admins": ("alice",), "users": ("alice", "bob", "dave")}
+#: groupOfUniqueNames groups (no memberOf on their members: the overlay follows groupOfNames only).
+UNIQUE_GROUPS: dict[str, tuple[str, ...]] = {"legacy": ("carol",)}
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,8 @@ class LabLdap:
     app_password: str = APP_PASSWORD
     users: tuple[LdapUser, ...] = USERS
     groups: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(GROUPS))
+    log_path: str = ""
+    """slapd's stats log (`-d 256`): one line per connection and operation."""
 
     @property
     def url(self) -> str:
@@ -172,7 +179,9 @@ def start_ldap(run_dir: Path, certs: LabCerts, *, name: str = "ldap", tls: str =
         raise RuntimeError(f"slapadd failed for {name}: {slapadd.stderr.strip()}")
 
     urls = f"ldap://{HOST}:{port}/ ldaps://{HOST}:{ldaps_port}/"
-    proc = launch(name, [_need("slapd"), "-d", "0", "-f", str(conf), "-h", urls],
+    # -d 256 (stats): one line per connection and operation in slapd.log (the probe's read-only
+    # test reads it: ACCEPT, BIND, SRCH, UNBIND, closed)
+    proc = launch(name, [_need("slapd"), "-d", "256", "-f", str(conf), "-h", urls],
                   log_path=home / "slapd.log")
     try:
         for p in (port, ldaps_port):
@@ -187,7 +196,7 @@ def start_ldap(run_dir: Path, certs: LabCerts, *, name: str = "ldap", tls: str =
         proc.stop()
         raise StartError(proc, f"did not start: {exc}") from None
     info = LabLdap(name=name, tls=tls, host=HOST, port=port, ldaps_port=ldaps_port,
-                   ca_file=str(certs.ca_file), pid=proc.pid)
+                   ca_file=str(certs.ca_file), pid=proc.pid, log_path=str(home / "slapd.log"))
     return info, proc
 
 
