@@ -147,7 +147,8 @@ class FakeLdap:
                         if self.behaviour == "close-on-bind":
                             return
                         bound["dn"] = _first_octets(op, skip=1)
-                        code, text = (49, AD_LOCKED) if self.behaviour == "ad-775" and bound["dn"] else (0, "")
+                        refuse = self.behaviour == "ad-775" and bound["dn"]
+                        code, text = (49, AD_LOCKED) if refuse else (0, "")
                         conn.sendall(message(msg_id, result(0x61, code, text)))
                     elif tag == 0x63:  # search
                         self.operations.append("SEARCH")

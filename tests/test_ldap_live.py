@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fake_ldap import AD_LOCKED, FakeLdap, fake_ldap, ldap_env  # noqa: F401 - the fixture
 
 from authdoctor.checks._ldap_live import AD_SUBCODES, LiveSettings, ad_subcode, evaluate
 from authdoctor.cli import main
+from authdoctor.findings import Finding
 from authdoctor.probes import ProbeFailure, Rung, TlsCertificate
 from authdoctor.probes.ldap import LdapEntry, LdapObservation, LdapResult, SearchOutcome, StepTime
 
@@ -24,7 +26,7 @@ PASSWORD = "fake-user-password-42"
 
 
 def settings(**changes: object) -> LiveSettings:
-    values: dict[str, object] = dict(
+    values: dict[str, object] = dict(  # noqa: C408 - the dataclass's field names
         use_tls=True, host="ldap.example.org", port=636, app_dn="cn=app,dc=example,dc=org",
         search_base="ou=people,dc=example,dc=org", search_filter="", filter_var="LDAP_SEARCH_FILTER",
         attr_username="uid", attr_mail="mail", attr_groups=None, default_email_domain="",
@@ -34,10 +36,11 @@ def settings(**changes: object) -> LiveSettings:
 
 
 def observation(**changes: object) -> LdapObservation:
-    steps = tuple(StepTime(n, 0.001, "ok") for n in ("dns", "tcp", "tls", "bind", "base", "search", "user-bind"))
+    names = ("dns", "tcp", "tls", "bind", "base", "search", "user-bind")
+    steps = tuple(StepTime(n, 0.001, "ok") for n in names)
     alice = LdapEntry("uid=alice,ou=people,dc=example,dc=org",
                       {"uid": ("alice",), "mail": ("alice@example.org",), "cn": ("Alice",)})
-    values: dict[str, object] = dict(
+    values: dict[str, object] = dict(  # noqa: C408 - the dataclass's field names
         host="ldap.example.org", port=636, use_tls=True, steps=steps, app_bind=LdapResult(code=0),
         base=LdapResult(code=0),
         search=SearchOutcome("ou=people,dc=example,dc=org", "(&(uid=alice))", ("uid", "mail", "cn"),
@@ -47,8 +50,8 @@ def observation(**changes: object) -> LdapObservation:
     return LdapObservation(**values)  # type: ignore[arg-type]
 
 
-def codes(findings: list[object]) -> list[str]:
-    return [f.code for f in findings]  # type: ignore[attr-defined]
+def codes(findings: list[Finding]) -> list[str]:
+    return [f.code for f in findings]
 
 
 # --------------------------------------------------------------------------- AD sub-codes
@@ -56,7 +59,8 @@ def codes(findings: list[object]) -> list[str]:
 # Active Directory's bind refusals as AD sends them (the diagnostic message of result 49); the
 # wording is the one recorded in Microsoft's "LDAP bind errors" pages and ldapwiki's "Common
 # Active Directory Bind Errors" (DSID and version vary between DC builds, the data code does not).
-AD_ANSWERS = {code: f"80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext error, data {code}, v4563"
+AD_ANSWER = "80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext error, data {}, v4563"
+AD_ANSWERS = {code: AD_ANSWER.format(code)
               for code in ("525", "52e", "530", "531", "532", "533", "701", "773", "775")}
 
 
@@ -79,7 +83,8 @@ def test_ad_subcodes_are_decoded_for_the_service_account_and_the_user(code: str)
 
 
 def test_a_plain_49_without_ad_data_says_dn_or_password() -> None:
-    [found] = evaluate(observation(user_bind=LdapResult(code=49, description="invalidCredentials")), settings(), NOW)
+    refused = LdapResult(code=49, description="invalidCredentials")
+    [found] = evaluate(observation(user_bind=refused), settings(), NOW)
     assert found.title == "alice's own bind is refused: the DN or the password is wrong (invalidCredentials)"
     assert "AD sub-code" not in found.evidence
 
@@ -114,9 +119,10 @@ def test_certificate_expiring_within_30_days_is_a_warning_ahead_of_time() -> Non
 
 
 def test_several_matches_name_the_entry_the_app_picks() -> None:
-    entries = tuple(LdapEntry(f"uid=alice,ou={ou},dc=example,dc=org", {"uid": ("alice",), "mail": ("a@x.org",)})
-                    for ou in ("people", "contractors"))
-    obs = observation(search=SearchOutcome("dc=example,dc=org", "(&(uid=alice))", (), LdapResult(code=0), entries))
+    entries = tuple(LdapEntry(f"uid=alice,ou={ou},dc=example,dc=org",
+                              {"uid": ("alice",), "mail": ("a@x.org",)}) for ou in ("people", "contractors"))
+    search = SearchOutcome("dc=example,dc=org", "(&(uid=alice))", (), LdapResult(code=0), entries)
+    obs = observation(search=search)
     [found] = evaluate(obs, settings(), NOW)
     assert found.code == "ldap.user-ambiguous"
     assert found.title == "the app's search finds 2 entries for alice"
@@ -139,14 +145,15 @@ def test_a_refused_search_is_search_failed(result: LdapResult, words: str) -> No
 
 def test_anonymous_clients_reading_the_users_is_a_warning() -> None:
     found = evaluate(observation(anonymous_bind=LdapResult(code=0), anonymous_entries=2), settings(), NOW)
-    assert codes(found) == ["ldap.signin-path", "ldap.anonymous-read"]  # sign-in works; the exposure is a warning
+    # sign-in works; the exposure is a warning
+    assert codes(found) == ["ldap.signin-path", "ldap.anonymous-read"]
     assert found[1].severity.value == "warning"
 
 
 def test_a_domain_with_srv_records_names_the_server_to_set() -> None:
     obs = LdapObservation(host="corp.example.org", port=636, use_tls=True, failed_step="dns",
                           srv=("dc1.corp.example.org:636 (_ldaps._tcp)",),
-                          failure=ProbeFailure(Rung.DNS, "corp.example.org: the name exists but has no address"),
+                          failure=ProbeFailure(Rung.DNS, "corp.example.org: the name has no address"),
                           steps=(StepTime("dns", 0.01, "failed"),))
     [found] = evaluate(obs, settings(host="corp.example.org"), NOW)
     assert found.code == "ldap.unreachable"
@@ -158,7 +165,7 @@ def test_a_domain_with_srv_records_names_the_server_to_set() -> None:
 
 
 def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-        env: dict[str, str], *args: str) -> tuple[int, dict[str, dict[str, object]]]:
+        env: dict[str, str], *args: str) -> tuple[int, dict[str, dict[str, Any]]]:
     path = tmp_path / "ldap.env"
     path.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
     monkeypatch.setenv("FAKE_PW", PASSWORD)
@@ -185,8 +192,9 @@ def test_ad_locked_account_end_to_end(capsys: pytest.CaptureFixture[str], monkey
     assert found["ldap.bind-failed"]["evidence"]["LDAP result"] == f"49 invalidCredentials: {AD_LOCKED}"
 
 
-def test_healthy_fake_and_what_it_was_sent(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-                                           tmp_path: Path, fake_ldap: type[FakeLdap]) -> None:  # noqa: F811
+def test_healthy_fake_and_what_it_was_sent(capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                           fake_ldap: type[FakeLdap]) -> None:  # noqa: F811
     server = fake_ldap("healthy")
     code, found = run(capsys, monkeypatch, tmp_path, ldap_env(server.port))
     assert code == 0

@@ -8,6 +8,7 @@ import json
 import re
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ NOW = "2026-11-28T00:00:00Z"
 
 
 def ldap_test(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-              env: dict[str, str], *args: str, password: str | None = None) -> tuple[int, dict[str, object]]:
+              env: dict[str, str], *args: str, password: str | None = None) -> tuple[int, dict[str, Any]]:
     path = tmp_path / "lab.env"
     path.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
     extra: list[str] = []
@@ -39,7 +40,7 @@ def ldap_test(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatc
     return (code if isinstance(code, int) else 0), json.loads(out)
 
 
-def live(document: dict[str, object]) -> dict[str, dict[str, object]]:
+def live(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     findings = document["findings"]
     assert isinstance(findings, list)
     return {f["code"]: f for f in findings}
@@ -158,7 +159,8 @@ def test_nothing_listening(capsys: pytest.CaptureFixture[str], monkeypatch: pyte
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    exit_code, document = ldap_test(capsys, monkeypatch, tmp_path, {**lab_ldap.env(), "LDAP_SERVER_PORT": str(port)})
+    env = {**lab_ldap.env(), "LDAP_SERVER_PORT": str(port)}
+    exit_code, document = ldap_test(capsys, monkeypatch, tmp_path, env)
     assert exit_code == 1
     found = live(document)["ldap.unreachable"]
     assert found["title"].startswith("LDAP server not reachable (TCP)")
@@ -178,4 +180,5 @@ def test_a_full_probe_only_binds_and_searches(capsys: pytest.CaptureFixture[str]
     operations = [m.group(1) for line in lines if (m := re.search(r" op=\d+ ([A-Z]+)", line))]
     assert {"BIND", "SRCH", "UNBIND"} <= set(operations)
     assert set(operations) <= {"BIND", "SRCH", "SEARCH", "RESULT", "UNBIND"}, sorted(set(operations))
-    assert not any(word in line for line in lines for word in (" ADD ", " MOD ", " DEL ", " MODRDN ", " EXT "))
+    writes = (" ADD ", " MOD ", " DEL ", " MODRDN ", " EXT ")
+    assert not any(word in line for line in lines for word in writes)
