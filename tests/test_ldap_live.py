@@ -19,7 +19,14 @@ from authdoctor.checks._ldap_live import AD_SUBCODES, LiveSettings, ad_subcode, 
 from authdoctor.cli import main
 from authdoctor.findings import Finding
 from authdoctor.probes import ProbeFailure, Rung, TlsCertificate
-from authdoctor.probes.ldap import LdapEntry, LdapObservation, LdapResult, SearchOutcome, StepTime
+from authdoctor.probes.ldap import (
+    LdapEntry,
+    LdapObservation,
+    LdapResult,
+    SearchOutcome,
+    StepTime,
+    ppolicy_error,
+)
 
 NOW = datetime(2026, 11, 28, tzinfo=UTC)
 PASSWORD = "fake-user-password-42"
@@ -87,6 +94,24 @@ def test_a_plain_49_without_ad_data_says_dn_or_password() -> None:
     [found] = evaluate(observation(user_bind=refused), settings(), NOW)
     assert found.title == "alice's own bind is refused: the DN or the password is wrong (invalidCredentials)"
     assert "AD sub-code" not in found.evidence
+
+
+@pytest.mark.parametrize(("value", "error"), [
+    (b"0\x03\x81\x01\x01", "accountLocked"),  # OpenLDAP 2.5 ppolicy, a locked account (the lab's erin)
+    (b"0\x03\x81\x01\x00", "passwordExpired"),
+    (b"0\x05\xa0\x03\x80\x01\x05", ""),  # a warning only (timeBeforeExpiration)
+    (b"0\x00", ""), (b"", ""), (None, ""), (b"\x04\x00", ""),
+])
+def test_password_policy_control_errors_are_decoded(value: bytes | None, error: str) -> None:
+    assert ppolicy_error(value) == error
+
+
+def test_a_locked_account_by_password_policy_is_named() -> None:
+    refused = LdapResult(code=49, description="invalidCredentials", policy="accountLocked")
+    [found] = evaluate(observation(user_bind=refused), settings(), NOW)
+    assert found.title == ("alice's own bind is refused: the account is locked by the directory's "
+                           "password policy")
+    assert found.evidence["password policy"].startswith("accountLocked")
 
 
 # --------------------------------------------------------------------------- certificates

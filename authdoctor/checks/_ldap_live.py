@@ -344,9 +344,26 @@ def _tls_finding(obs: LdapObservation, s: LiveSettings, env: EnvSource | None, n
               evidence={"TLS error": obs.tls_error or "timeout", **cert}, subject="LDAP_SERVER_PORT", env=env)
 
 
+#: The password policy control's errors on a refused bind (draft-behera-ldap-password-policy
+#: §6.2; OpenLDAP's ppolicy overlay sends them when the client asks, as the probe does).
+PPOLICY_WORDS: dict[str, tuple[str, str]] = {
+    "accountLocked": ("the account is locked by the directory's password policy",
+                      "unlock the account (OpenLDAP: remove its pwdAccountLockedTime)"),
+    "passwordExpired": ("the password has expired (password policy)", "set a new password for the account"),
+    "changeAfterReset": ("the password was reset and must be changed first (password policy)",
+                         "let the user set a new password (or clear pwdReset)"),
+}
+
+
 def _ad_parts(result: LdapResult) -> tuple[str, str, dict[str, str]]:
-    """(the cause in words, the fix, evidence) for a refused bind, AD sub-codes decoded."""
+    """(the cause in words, the fix, evidence) for a refused bind, AD sub-codes and the password
+    policy control's error decoded."""
     evidence = {"LDAP result": _result_text(result)}
+    if result.policy:
+        meaning, fix = PPOLICY_WORDS.get(result.policy, (f"password policy: {result.policy}",
+                                                          "see the directory's password policy"))
+        evidence["password policy"] = f"{result.policy}: {meaning}"
+        return meaning, fix, evidence
     code = ad_subcode(result.message)
     if code is not None:
         meaning, fix = AD_SUBCODES.get(code, (f"Active Directory sub-code {code}",

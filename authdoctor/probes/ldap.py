@@ -10,7 +10,8 @@ evaluation names the steps that did not run):
    `_ldap._tcp` / `_ldaps._tcp` SRV records (a domain given where a server name is needed).
 2. `tcp`: one connect to the first address (refused, timed out, unreachable).
 3. `tls` (when the app uses implicit TLS, `LDAP_USE_TLS`): a handshake on that connection with
-   the app's TLS settings (`ssl.PROTOCOL_TLS`, `LDAP_CA_CERT_FILE` else the system store,
+   the app's TLS settings (a TLS client context as ldap3's `Tls(version=PROTOCOL_TLS)` makes,
+   `LDAP_CA_CERT_FILE` else the system store,
    `LDAP_VALIDATE_CERT`, `LDAP_CIPHERS`, no SNI, then ldap3's own host-name check), the peer
    certificate read in any case (names, issuer, expiry). No LDAP data is sent on it. When the
    handshake fails for a reason other than the certificate, one plain LDAP RootDSE read on a new
@@ -108,6 +109,9 @@ class LdapResult:
     referrals: tuple[str, ...] = ()
     error: str = ""
     """ldap3's exception text when no LDAP answer came (socket closed, timeout, bad response)."""
+    policy: str = ""
+    """The password policy response control's error on a bind (draft-behera-ldap-password-policy
+    §6.2: `accountLocked`, `passwordExpired`, `changeAfterReset`, ...), when the server sent one."""
 
     @property
     def ok(self) -> bool:
@@ -322,9 +326,12 @@ def _dns_failure(host: str, exc: Exception, lifetime: float) -> tuple[ProbeFailu
         import dns.resolver
 
         resolver = dns.resolver.Resolver()
-        lifetime = min(lifetime, 2.0)
+        # the explanation may not eat the probe's time: one second for all of it, and no SRV
+        # lookups after a resolver that did not answer
+        ends = time.monotonic() + min(max(lifetime - 0.2, 0.05), 1.0)
+        answering = True
         try:
-            resolver.resolve(host, "A", lifetime=lifetime)
+            resolver.resolve(host, "A", lifetime=max(ends - time.monotonic(), 0.01))
         except dns.resolver.NXDOMAIN:
             summary = f"{host}: the name does not exist (NXDOMAIN)"
             evidence["DNS"] = "NXDOMAIN"
@@ -334,14 +341,20 @@ def _dns_failure(host: str, exc: Exception, lifetime: float) -> tuple[ProbeFailu
         except dns.resolver.NoNameservers:
             summary = f"{host}: the DNS servers failed to answer (SERVFAIL)"
             evidence["DNS"] = "SERVFAIL"
+            answering = False
         except dns.exception.Timeout:
             summary = f"{host}: no DNS server answered in time"
             evidence["DNS"] = "timeout"
+            answering = False
         except dns.exception.DNSException as dns_exc:
             evidence["DNS"] = type(dns_exc).__name__
-        for service in ("_ldaps._tcp", "_ldap._tcp"):
+            answering = False
+        for service in ("_ldaps._tcp", "_ldap._tcp") if answering else ():
+            left = ends - time.monotonic()
+            if left <= 0:
+                break
             with suppress(dns.exception.DNSException):
-                for answer in resolver.resolve(f"{service}.{host}", "SRV", lifetime=lifetime):
+                for answer in resolver.resolve(f"{service}.{host}", "SRV", lifetime=left):
                     srv.append(f"{str(answer.target).rstrip('.')}:{answer.port} ({service})")
     except ImportError:  # pragma: no cover - dnspython is a dependency
         pass
@@ -632,11 +645,35 @@ def _whole_seconds(record: _Record) -> int:
     return max(1, math.ceil(record.remaining()))
 
 
+#: The password policy control (draft-behera-ldap-password-policy §6.1), sent non-critical with
+#: every bind so that OpenLDAP's ppolicy overlay (and other servers that know it) says why a bind
+#: was refused; servers that do not know it ignore it.
+PPOLICY_OID = "1.3.6.1.4.1.42.2.27.8.5.1"
+PPOLICY_ERRORS = ("passwordExpired", "accountLocked", "changeAfterReset", "passwordModNotAllowed",
+                  "mustSupplyOldPassword", "insufficientPasswordQuality", "passwordTooShort",
+                  "passwordTooYoung", "passwordInHistory")
+
+
+def ppolicy_error(value: bytes | None) -> str:
+    """The `error` of a PasswordPolicyResponseValue (SEQUENCE { warning [0] OPTIONAL, error [1]
+    ENUMERATED OPTIONAL }), or ''."""
+    if not value or len(value) < 2 or value[0] != 0x30:
+        return ""
+    pos, end = 2, min(len(value), 2 + value[1])
+    while pos + 1 < end:
+        tag, length = value[pos], value[pos + 1]
+        if tag == 0x81 and length >= 1 and pos + 2 + length <= end:
+            code = int.from_bytes(value[pos + 2:pos + 2 + length], "big")
+            return PPOLICY_ERRORS[code] if code < len(PPOLICY_ERRORS) else f"error {code}"
+        pos += 2 + length
+    return ""
+
+
 def _bind(conn: Any) -> LdapResult:
     from ldap3.core.exceptions import LDAPException
 
     try:
-        conn.bind()
+        conn.bind(controls=[(PPOLICY_OID, False, None)])
     except LDAPException as exc:
         return _error(exc)
     except Exception as exc:  # socket and protocol errors inside ldap3 (struct, BER decoding)
@@ -644,7 +681,9 @@ def _bind(conn: Any) -> LdapResult:
     result = _result(conn)
     if result.code is None and not result.error:
         return dataclasses.replace(result, error="the server closed the connection without an answer")
-    return result
+    control = ((conn.result or {}).get("controls") or {}).get(PPOLICY_OID) or {}
+    policy = ppolicy_error(control.get("value") if isinstance(control, dict) else None)
+    return dataclasses.replace(result, policy=policy) if policy else result
 
 
 def _search(conn: Any, base: str, search_filter: str, scope: str, attributes: list[str],

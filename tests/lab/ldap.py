@@ -10,7 +10,8 @@ templates in fixtures/lab/ldap/ (slapd.conf.tmpl, base.ldif.tmpl, groups.ldif.tm
 - groups `admins` (alice) and `users` (alice, bob, dave): groupOfNames/member, and memberOf on
   the users from the memberof overlay (groups are added online after start for that reason);
   `legacy` (carol) is a groupOfUniqueNames, which the overlay does not follow: carol is in a
-  group but has no memberOf (a directory whose memberof overlay misses a group class).
+  group but has no memberOf (a directory whose memberof overlay misses a group class);
+- `erin` (see `LOCKED_USERS`) is locked by the ppolicy overlay (her own password policy).
 
 `tls` picks the certificate slapd presents on both StartTLS and LDAPS: "good" (lab CA, right
 names), "unknown_ca" (a CA no client trusts) or "wrong_host" (lab CA, wrong name). The data is
@@ -67,6 +68,11 @@ USERS: tuple[LdapUser, ...] = (
     LdapUser("bob", "bob-pass", "Bob Brown", "bob@example.org", ("users",)),
     LdapUser("carol", "carol-pass", "Carol Clark", "carol@example.org", ()),
     LdapUser("dave", "dave-pass", "Dave Davis", None, ("users",)),
+)
+#: Locked by the password policy (ppolicy overlay, pwdAccountLockedTime): the right password is
+#: refused with invalidCredentials; not in USERS (they all bind) nor an inetOrgPerson.
+LOCKED_USERS: tuple[LdapUser, ...] = (
+    LdapUser("erin", "erin-pass", "Erin Evans", "erin@example.org", ()),
 )
 GROUPS: dict[str, tuple[str, ...]] = {"admins": ("alice",), "users": ("alice", "bob", "dave")}
 #: groupOfUniqueNames groups (no memberOf on their members: the overlay follows groupOfNames only).
@@ -167,7 +173,7 @@ def start_ldap(run_dir: Path, certs: LabCerts, *, name: str = "ldap", tls: str =
         "slapd.conf.tmpl", **values, run_dir=str(state_dir), data_dir=str(data_dir),
         tls_ca_file=str(certs.ca_file), tls_cert_file=str(cert), tls_key_file=str(key),
         admin_hash=ssha(ADMIN_PASSWORD)))
-    hashes = {f"{u.uid}_hash": ssha(u.password) for u in USERS}
+    hashes = {f"{u.uid}_hash": ssha(u.password) for u in (*USERS, *LOCKED_USERS)}
     base_ldif = home / "base.ldif"
     base_ldif.write_text(_render("base.ldif.tmpl", **values, app_hash=ssha(APP_PASSWORD), **hashes))
     groups_ldif = home / "groups.ldif"

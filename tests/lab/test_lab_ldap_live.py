@@ -76,6 +76,9 @@ def test_without_a_user_the_area_is_ok_and_says_what_it_did_not_check(
     ("zed", None, "ldap.user-not-found", "the app's search does not find zed"),
     ("alice", "wrong-pass", "ldap.user-bind-failed",
      "alice's own bind is refused: the DN or the password is wrong (invalidCredentials)"),
+    # the right password, but the ppolicy overlay has locked the account; the app sees only 49
+    ("erin", "erin-pass", "ldap.user-bind-failed",
+     "erin's own bind is refused: the account is locked by the directory's password policy"),
 ])
 def test_user_faults(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                      lab_ldap: LabLdap, uid: str, password: str | None, code: str, title: str) -> None:
