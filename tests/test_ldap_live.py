@@ -276,3 +276,41 @@ def test_password_options(capsys: pytest.CaptureFixture[str], monkeypatch: pytes
         main(["ldap", "test", "--env-file", str(path)])
     assert excinfo.value.code == 2
     assert "do not enable LDAP" in capsys.readouterr().err
+
+
+def test_check_uses_the_deploy_yaml_test_account(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                 fake_ldap: type[FakeLdap]) -> None:  # noqa: F811
+    """`check` runs the same live half; test_account.ldap_user/ldap_password name the test user."""
+    server = fake_ldap("healthy")
+    config = tmp_path / "deploy.yaml"
+    config.write_text(
+        "version: 1\nldap:\n  enabled: true\n  label: Fake\n  host: 127.0.0.1\n"
+        f"  port: {server.port}\n  use_tls: false\n  app_dn: cn=app,dc=example,dc=org\n"
+        "  app_password: app-secret-value\n  search_base: ou=people,dc=example,dc=org\n"
+        f"test_account:\n  ldap_user: alice\n  ldap_password: {PASSWORD}\n")
+    with pytest.raises(SystemExit) as excinfo:
+        main(["check", "--config", str(config), "--only", "ldap", "--format", "json",
+              "--now", "2026-11-28T00:00:00Z", "--probe-timeout", "2"])
+    out, _ = capsys.readouterr()
+    assert excinfo.value.code == 0
+    assert PASSWORD not in out
+    assert [f["code"] for f in json.loads(out)["findings"]] == ["ldap.signin-path"]
+    assert server.operations.count("BIND") == 3  # the service account, alice, the anonymous check
+
+
+def test_password_from_stdin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                             tmp_path: Path, fake_ldap: type[FakeLdap]) -> None:  # noqa: F811
+    import io
+    import sys
+
+    server = fake_ldap("healthy")
+    path = tmp_path / "ldap.env"
+    path.write_text("".join(f"{k}={v}\n" for k, v in ldap_env(server.port).items()))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(f"{PASSWORD}\n".encode())))
+    with pytest.raises(SystemExit) as excinfo:
+        main(["ldap", "test", "--env-file", str(path), "--user", "alice", "--password-stdin", "--format",
+              "json"])
+    out, err = capsys.readouterr()
+    assert excinfo.value.code == 0, err
+    assert PASSWORD not in out + err
+    assert [f["code"] for f in json.loads(out)["findings"]] == ["ldap.signin-path"]
