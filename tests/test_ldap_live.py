@@ -314,3 +314,11 @@ def test_password_from_stdin(capsys: pytest.CaptureFixture[str], monkeypatch: py
     assert excinfo.value.code == 0, err
     assert PASSWORD not in out + err
     assert [f["code"] for f in json.loads(out)["findings"]] == ["ldap.signin-path"]
+
+
+def test_a_fixed_clock_lists_the_steps_without_their_times() -> None:
+    failed = observation(user_bind=LdapResult(code=49, description="invalidCredentials"))
+    [timed] = evaluate(failed, settings(), NOW)
+    assert timed.evidence["steps"].startswith("dns 1.0 ms, tcp 1.0 ms, tls 1.0 ms")
+    [fixed] = evaluate(failed, settings(timings=False), NOW)
+    assert fixed.evidence["steps"] == "dns, tcp, tls, bind, base, search, user-bind"

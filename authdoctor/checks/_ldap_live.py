@@ -114,6 +114,8 @@ class LiveSettings:
     ca_file_readable: bool
     user: str | None
     password_given: bool
+    timings: bool = True
+    """False with a fixed clock (`--now`): the steps are listed without their measured times."""
 
 
 # --------------------------------------------------------------------------- evidence helpers
@@ -133,8 +135,9 @@ def _result_text(result: LdapResult) -> str:
     return text
 
 
-def _step_text(name: str, elapsed_s: float, outcome: str) -> str:
-    return f"{name} {_ms(elapsed_s)}" + ("" if outcome == "ok" else f" ({outcome})")
+def _step_text(name: str, elapsed_s: float | None, outcome: str) -> str:
+    text = name if elapsed_s is None else f"{name} {_ms(elapsed_s)}"
+    return text + ("" if outcome == "ok" else f" ({outcome})")
 
 
 def applicable_steps(s: LiveSettings) -> list[str]:
@@ -152,8 +155,11 @@ def applicable_steps(s: LiveSettings) -> list[str]:
 
 
 def step_evidence(obs: LdapObservation, s: LiveSettings) -> dict[str, str]:
+    """The server, every step with its time (without times when `s.timings` is off: `--now`
+    makes a reproducible report) and, after a hard failure, the steps that did not run."""
     evidence = {"server": f"{'ldaps' if obs.use_tls else 'ldap'}://{obs.host}:{obs.port}",
-                "steps": ", ".join(_step_text(t.name, t.elapsed_s, t.outcome) for t in obs.steps) or "(none)"}
+                "steps": ", ".join(_step_text(t.name, t.elapsed_s if s.timings else None, t.outcome)
+                                   for t in obs.steps) or "(none)"}
     if obs.failed_step:
         steps = applicable_steps(s)
         later = steps[steps.index(obs.failed_step) + 1:] if obs.failed_step in steps else []
@@ -672,7 +678,7 @@ def target_and_settings(ctx: CheckContext) -> tuple[LdapTarget, LiveSettings] | 
         attr_mail=s.attr_mail, attr_groups=target.attr_groups,
         default_email_domain=getenv(env, "LDAP_DEFAULT_EMAIL_DOMAIN", ""),
         ca_file_setting=ca_setting, ca_file_readable=ca_readable, user=user,
-        password_given=bool(password))
+        password_given=bool(password), timings=not ctx.fixed_clock)
     return target, live
 
 

@@ -21,7 +21,8 @@ NOW = "2026-11-28T00:00:00Z"
 
 
 def ldap_test(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-              env: dict[str, str], *args: str, password: str | None = None) -> tuple[int, dict[str, Any]]:
+              env: dict[str, str], *args: str, password: str | None = None,
+              now: bool = True) -> tuple[int, dict[str, Any]]:
     path = tmp_path / "lab.env"
     path.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
     extra: list[str] = []
@@ -29,8 +30,8 @@ def ldap_test(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatc
         monkeypatch.setenv("LAB_TEST_PW", password)
         extra = ["--password-env", "LAB_TEST_PW"]
     with pytest.raises(SystemExit) as excinfo:
-        main(["ldap", "test", "--env-file", str(path), *args, *extra, "--format", "json", "--now", NOW,
-              "--probe-timeout", "5"])
+        main(["ldap", "test", "--env-file", str(path), *args, *extra, "--format", "json",
+              *(["--now", NOW] if now else []), "--probe-timeout", "5"])
     out, err = capsys.readouterr()
     assert err == ""
     assert "Traceback" not in out
@@ -50,7 +51,8 @@ def test_healthy_ldaps_user_signs_in_with_groups(capsys: pytest.CaptureFixture[s
                                                  monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                                  lab_ldap: LabLdap) -> None:
     env = {**lab_ldap.env(), "ENABLE_LDAP_GROUP_MANAGEMENT": "true"}
-    code, document = ldap_test(capsys, monkeypatch, tmp_path, env, "--user", "Alice", password="alice-pass")
+    code, document = ldap_test(capsys, monkeypatch, tmp_path, env, "--user", "Alice", password="alice-pass",
+                               now=False)
     assert code == 0
     found = live(document)
     assert list(found) == ["ldap.signin-path"]
@@ -59,6 +61,10 @@ def test_healthy_ldaps_user_signs_in_with_groups(capsys: pytest.CaptureFixture[s
     assert evidence["mail"] == "alice@example.org"
     assert re.fullmatch(r"dns [\d.]+ ms, tcp [\d.]+ ms, tls [\d.]+ m?s, bind [\d.]+ m?s, base [\d.]+ m?s, "
                         r"search [\d.]+ m?s, user-bind [\d.]+ m?s, anonymous [\d.]+ m?s", evidence["steps"])
+    # --now makes a reproducible report: the same steps, without their measured times
+    _, fixed = ldap_test(capsys, monkeypatch, tmp_path, env, "--user", "Alice", password="alice-pass")
+    assert live(fixed)["ldap.signin-path"]["evidence"]["steps"] == (
+        "dns, tcp, tls, bind, base, search, user-bind, anonymous")
 
 
 def test_without_a_user_the_area_is_ok_and_says_what_it_did_not_check(
