@@ -35,17 +35,6 @@ NOT_YET_PRODUCED: frozenset[str] = frozenset({
     "deploy.signout-get-noop",
     "deploy.signout-not-revoking",
     "deploy.unreachable",
-    # ldap: binds and searches against a real directory
-    "ldap.attribute-missing",
-    "ldap.bind-failed",
-    "ldap.search-base-not-found",
-    "ldap.search-failed",
-    "ldap.tls-failed",
-    "ldap.tls-hostname-mismatch",
-    "ldap.tls-untrusted-ca",
-    "ldap.unreachable",
-    "ldap.user-bind-failed",
-    "ldap.user-not-found",
     # oauth: live IdP and app redirects
 })
 

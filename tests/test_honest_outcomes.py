@@ -3,18 +3,21 @@ deployment, with and without --offline, and read every format the way its user d
 OAuth and logout areas have live halves (issue 9): online, their provider is a healthy one on
 loopback (`discovery_server`: discovery, the end-session endpoint, and the authorize and token
 endpoints the OAuth area presents the client to), and they alone may say the running server was
-checked. Since issue 12 the redis area has a live half too: online, its Redis is a healthy fake on
-loopback (`fake_redis`: persistent, noeviction, no revocation keys), so it may say the running
-server was checked; every other area claims no more than "settings ok"."""
+checked. Since issues 11 and 12 the ldap and redis areas have live halves too: online, their
+directory and Redis are healthy fakes on loopback (`fake_ldap`; `fake_redis`: persistent,
+noeviction, no revocation keys), so they may say the running server was checked; every other area
+claims no more than "settings ok"."""
 
 from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from discovery_server import WELL_KNOWN, discovery_server  # noqa: F401 - the fixture
+from fake_ldap import FakeLdap
 from fake_redis import FakeRedis, fake_redis  # noqa: F401 - the fixture
 from render_fixtures import REPO_ROOT, validate_json_report
 
@@ -25,17 +28,25 @@ HEALTHY = REPO_ROOT / "fixtures" / "healthy.env"
 
 @pytest.fixture
 def healthy(discovery_server: str, fake_redis: FakeRedis,  # noqa: F811 - the fixtures
-            tmp_path: Path) -> str:
-    """fixtures/healthy.env with its OIDC provider and its Redis on loopback (tests never leave
-    the machine)."""
+            tmp_path: Path) -> Iterator[str]:
+    """fixtures/healthy.env with its OIDC provider, its directory and its Redis on loopback (tests
+    never leave the machine): a healthy fake LDAP server in plain LDAP (loopback, so not reported
+    as unencrypted) answers the ldap area's live half, a healthy fake Redis the redis area's."""
+    directory = FakeLdap("healthy")
     text = HEALTHY.read_text().replace(
         "OPENID_PROVIDER_URL=https://id.example.com/realms/company/.well-known/openid-configuration",
-        f"OPENID_PROVIDER_URL={discovery_server}{WELL_KNOWN}").replace(
-        "@redis.internal.example.com:6379/0", f"@127.0.0.1:{fake_redis.port}/0")
-    assert discovery_server in text and f"127.0.0.1:{fake_redis.port}" in text
+        f"OPENID_PROVIDER_URL={discovery_server}{WELL_KNOWN}")
+    for old, new in (("LDAP_SERVER_HOST=ldap.example.com", "LDAP_SERVER_HOST=127.0.0.1"),
+                     ("LDAP_SERVER_PORT=636", f"LDAP_SERVER_PORT={directory.port}"),
+                     ("LDAP_USE_TLS=true", "LDAP_USE_TLS=false"),
+                     ("@redis.internal.example.com:6379/0", f"@127.0.0.1:{fake_redis.port}/0")):
+        assert old in text
+        text = text.replace(old, new)
+    assert discovery_server in text
     path = tmp_path / "healthy.env"
     path.write_text(text)
-    return str(path)
+    yield str(path)
+    directory.close()
 
 
 def check(capsys: pytest.CaptureFixture[str], env_file: str, *args: str) -> str:
@@ -56,11 +67,12 @@ def test_text_never_says_no_problems_found_for_an_area_it_did_not_probe(
     logout_ok = "OK       Logout: settings and the running server checked, no problems found"
     oauth_ok = ("OK       OAuth clients and redirect URIs: settings and the running server checked, no "
                 "problems found")
+    ldap_ok = "OK       LDAP: settings and the running server checked, no problems found"
     redis_ok = ("OK       Redis and token revocation: settings and the running server checked, no "
                 "problems found")
     for line in ok_lines:
         assert ("settings ok; the server was not contacted" in line
-                or (not offline and line in (oidc_ok, logout_ok, oauth_ok, redis_ok))), line
+                or (not offline and line in (oidc_ok, logout_ok, oauth_ok, ldap_ok, redis_ok))), line
     assert (redis_ok in out) is not offline
     if offline:
         assert ("OK       Redis and token revocation: settings ok; the server was not contacted "
@@ -70,14 +82,16 @@ def test_text_never_says_no_problems_found_for_an_area_it_did_not_probe(
     if offline:
         assert "OK       OIDC provider: settings ok; the server was not contacted (--offline)" in out
     assert (logout_ok in out) is not offline
+    assert (ldap_ok in out) is not offline
     assert "no problems found" not in out.replace("no problems found ·", "").replace(oidc_ok, "").replace(
-        logout_ok, "").replace(oauth_ok, "").replace(redis_ok, "")
+        logout_ok, "").replace(oauth_ok, "").replace(ldap_ok, "").replace(redis_ok, "")
     summary = out.splitlines()[-1]
     # trusted-header (settings only) and mcp (no tool server) are the skipped ones, once each
     # (an area that is not configured says so once, not once per half); online the oauth area's
     # live half also tries the app at WEBUI_URL (chat.example.com, which does not resolve here)
     # and says so as one more skipped line
-    skipped_count = 2 if offline else 3
+    # and the ldap area's live half, run without a test user, names the steps it left out (one more)
+    skipped_count = 2 if offline else 4
     assert summary.startswith(f"1 info, {skipped_count} skipped · 11 areas checked"), summary
     assert ("(settings only, --offline)" in summary) is offline
     assert summary.endswith("exit 0 (fail-on error)")
@@ -91,25 +105,30 @@ def test_json_gives_each_halfs_status(capsys: pytest.CaptureFixture[str], health
     assert checks["redis"]["live"] == {"status": "ran", "reason": ""}
     assert checks["oidc"]["live"] == {"status": "ran", "reason": ""}
     assert sorted(c["area"] for c in data["checks"] if c["live"]["status"] == "ran") == [
-        "logout", "oauth", "oidc", "redis"]
+        "ldap", "logout", "oauth", "oidc", "redis"]
     assert checks["oauth"]["live"] == {"status": "ran", "reason": ""}
     report = json.loads(check(capsys, healthy, "--format", "json", "--offline"))
     offline = {c["area"]: c for c in report["checks"]}
     assert offline["oidc"]["live"] == {"status": "offline", "reason": "--offline"}
     assert checks["trusted-header"]["settings"]["status"] == "skipped"
     ldap_ok = next(f for f in data["findings"] if f["code"] == "ldap.ok")
-    assert ldap_ok["title"] == "LDAP: settings ok; the server was not contacted (no live check yet)"
+    # the ldap area's live half runs (issue 11) against the fixture's fake directory; without a test
+    # user it says which steps it did not check, in a partial skip
+    assert ldap_ok["title"] == "LDAP: settings and the running server checked, no problems found"
+    assert checks["ldap"]["live"] == {"status": "ran", "reason": ""}
+    ldap_skip = next(f for f in data["findings"] if f["code"] == "ldap.skipped")
+    assert "(no test user)" in ldap_skip["title"]
 
 
 def test_sarif_and_junit_say_the_server_was_not_contacted(capsys: pytest.CaptureFixture[str],
                                                           healthy: str) -> None:
     sarif = json.loads(check(capsys, healthy, "--format", "sarif"))
     notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
-    assert {"area": "ldap", "half": "live", "status": "not-implemented",
+    assert {"area": "config", "half": "live", "status": "not-implemented",
             "reason": "no live check yet"} in [n["properties"] for n in notes]
     junit = ET.fromstring(check(capsys, healthy, "--format", "junit"))
-    ldap = next(c for c in junit.iter("testcase") if c.attrib["classname"] == "authdoctor.ldap")
-    assert ldap.findtext("system-out", "").startswith(
+    config = next(c for c in junit.iter("testcase") if c.attrib["classname"] == "authdoctor.config")
+    assert config.findtext("system-out", "").startswith(
         "settings check: ran\nlive check: not-implemented (no live check yet)")
 
 

@@ -12,8 +12,8 @@ import pytest
 from discovery_server import WELL_KNOWN, discovery_server  # noqa: F401 - the fixture
 from render_fixtures import validate_json_report
 
+from authdoctor.checks.oidc import discovery_url
 from authdoctor.cli import main
-from authdoctor.commands.oidc import discovery_url
 
 NOW = "2026-11-28T00:00:00Z"
 
@@ -158,11 +158,13 @@ def test_usage_errors_exit_2_with_one_line(capsys: pytest.CaptureFixture[str], a
 def test_help_says_what_is_sent(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--help")
     assert code == 0
-    for text in ("one GET of the discovery document and one GET of its jwks_uri", "--provider",
-                 "--probe-timeout", "--fail-on", "Exit codes"):
+    for text in ("--provider", "--probe-timeout", "--fail-on", "Exit codes"):
         assert text in out
     flat = " ".join(out.split())
-    for text in ("GET <authorization_endpoint>?response_type=code&client_id=",
+    for text in ("What is sent for a URL: one GET of the discovery document and one GET of its jwks_uri",
+                 "a GET of the end_session_endpoint (or OPENID_END_SESSION_ENDPOINT) without id_token_hint",
+                 "GETs of the app's /api/config and /oauth/<provider>/login at the public URL",
+                 "GET <authorization_endpoint>?response_type=code&client_id=",
                  "POST <token_endpoint> grant_type=authorization_code&code=authdoctor-probe-invalid-code",
                  "never over plain http off loopback", "--no-idp-requests leaves both requests out"):
         assert text in flat

@@ -262,4 +262,89 @@ ENTRIES: tuple[CodeInfo, ...] = (
             "empty), or narrow LDAP_SEARCH_BASE to a subtree the server serves itself. " + _PERSISTED,
         references=("RFC 4511 §4.1.9", "Open WebUI routers/auths.py ldap_auth"),
     ),
+    CodeInfo(
+        code="ldap.tls-certificate-expired",
+        severity=Severity.ERROR,
+        summary="the LDAP server's certificate has expired (or is not valid yet)",
+        explanation=(
+            "With LDAP_VALIDATE_CERT=true ldap3 verifies the server certificate's validity dates; "
+            "an expired certificate (or one whose notBefore lies in the future, often a clock "
+            "problem) fails the handshake with 'certificate verify failed' before any bind. "
+            + _GENERIC + " Nothing in Open WebUI's settings fixes it."
+        ),
+        fix="Renew the directory server's certificate (or correct the server's clock); do not turn "
+            "LDAP_VALIDATE_CERT off to work around it.",
+        references=("RFC 5280 §4.1.2.5", "Open WebUI routers/auths.py ldap_auth (ldap3 Tls)"),
+    ),
+    CodeInfo(
+        code="ldap.tls-certificate-expiring",
+        severity=Severity.WARNING,
+        summary="the LDAP server's certificate expires soon",
+        explanation=(
+            "The certificate the directory presents is valid today but expires within the "
+            "warning window (30 days). On that day every LDAP sign-in starts failing with "
+            "'LDAP authentication failed.' (the log says 'certificate verify failed')."
+        ),
+        fix="Renew the directory server's certificate before the date in the finding.",
+        references=("RFC 5280 §4.1.2.5",),
+    ),
+    CodeInfo(
+        code="ldap.user-ambiguous",
+        severity=Severity.ERROR,
+        summary="the app's search finds the test user more than once",
+        explanation=(
+            "Open WebUI 0.12.4 uses the first entry of the search result (connection.entries[0]) "
+            "and ignores the others, in whatever order the server returns them. Depending on "
+            "that order the user signs in as another person's entry (its mail, its groups), is "
+            "refused with 'User record mismatch.', or gets 'Authentication failed.' because the "
+            "password is checked against the other entry's DN."
+        ),
+        fix="Make the username attribute unique under LDAP_SEARCH_BASE: narrow LDAP_SEARCH_BASE, "
+            "add a condition to LDAP_SEARCH_FILTER (e.g. (objectClass=inetOrgPerson)), or remove "
+            "the duplicate entry. " + _PERSISTED,
+        references=("RFC 4511 §4.5.2", "Open WebUI routers/auths.py ldap_auth"),
+    ),
+    CodeInfo(
+        code="ldap.groups-empty",
+        severity=Severity.WARNING,
+        summary="LDAP group management is on but the test user's group attribute is empty",
+        explanation=(
+            "With ENABLE_LDAP_GROUP_MANAGEMENT=true Open WebUI reads LDAP_ATTRIBUTE_FOR_GROUPS "
+            "(default memberOf) from the user's entry and syncs the groups named by the CN of each "
+            "value; it never searches for groups. When the attribute is not returned (OpenLDAP "
+            "without the memberof overlay, a wrong attribute name, no read access) the user "
+            "silently loses every group membership at sign-in."
+        ),
+        fix="Enable the memberof overlay (OpenLDAP) or set LDAP_ATTRIBUTE_FOR_GROUPS to the "
+            "attribute your directory fills (memberOf, isMemberOf); the finding says which groups "
+            "list the user. " + _PERSISTED,
+        references=("Open WebUI routers/auths.py ldap_auth (group sync)",),
+    ),
+    CodeInfo(
+        code="ldap.anonymous-read",
+        severity=Severity.WARNING,
+        summary="the directory lets anonymous clients read the user entries",
+        explanation=(
+            "An anonymous bind (no DN, no password) is accepted and an anonymous search of "
+            "LDAP_SEARCH_BASE returns entries. Open WebUI itself binds as LDAP_APP_DN, so sign-in "
+            "works, but anyone who reaches the directory can list its users (RFC 4513 §5.1.1 "
+            "leaves anonymous access to the server's policy)."
+        ),
+        fix="Restrict anonymous access in the directory (OpenLDAP: 'access to * by anonymous auth' "
+            "or 'disallow bind_anon'); nothing changes in Open WebUI.",
+        references=("RFC 4513 §5.1.1",),
+    ),
+    CodeInfo(
+        code="ldap.signin-path",
+        severity=Severity.INFO,
+        summary="the whole LDAP sign-in path works for the test user (steps and timings)",
+        explanation=(
+            "Every step of Open WebUI's LDAP sign-in passed for the test user: the server reached, "
+            "TLS as the app does it, the service account's bind, the search found the user once "
+            "with mail and username, and the user's own bind. The finding lists each step's time "
+            "and the groups the app will sync."
+        ),
+        fix="Nothing to fix.",
+        references=("Open WebUI routers/auths.py ldap_auth",),
+    ),
 )

@@ -17,6 +17,6 @@ ENTRIES: tuple[CodeInfo, ...] = (
         ),
         fix=("Give the internal CA with --ca-file (or probe.ca_file in deploy.yaml) instead of "
              "--insecure, and run again."),
-        references=("live-probes: network hygiene",),
+        references=("RFC 9110 §4.3.4",),
     ),
 )

@@ -49,6 +49,8 @@ class CheckContext:
     offline: bool = False
     probe_timeout_s: float = 5.0
     probes: ProbeSession = None  # type: ignore[assignment]  # filled in by __post_init__
+    fixed_clock: bool = False
+    """`--now`: the report must be reproducible, so findings leave out measured timings."""
 
     def __post_init__(self) -> None:
         if self.probes is None:

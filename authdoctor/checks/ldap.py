@@ -1,4 +1,4 @@
-"""LDAP settings (the settings half; the live bind/search probes come later).
+"""LDAP: the settings half here, the live half in `authdoctor.checks._ldap_live`.
 
 How Open WebUI 0.12.4 uses them (`config.py`, `routers/auths.ldap_auth`, ldap3 2.9.1):
 
@@ -23,9 +23,12 @@ Failure modes named here: `ldap.tls-port-mismatch`, `ldap.filter-invalid`, `ldap
 `config.invalid-value` for `LDAP_SERVER_PORT` (not a number: no start; a number ldap3 refuses,
 negative or above 65534: every LDAP sign-in fails; 0: ldap3 silently uses its default port).
 
-Live half (later work, `live=` below): `ldap.unreachable`, `ldap.tls-*`, `ldap.bind-failed`,
-`ldap.search-base-not-found`, `ldap.user-not-found`, `ldap.attribute-missing`,
-`ldap.user-bind-failed`.
+Live half (`check_live`, `authdoctor.checks._ldap_live`): the app's sign-in walked step by step
+against the real directory (DNS, TCP, TLS, the service account's bind, the search base, the
+search, the test user's entry, attributes, bind and groups): `ldap.unreachable`, `ldap.tls-*`,
+`ldap.bind-failed`, `ldap.search-base-not-found`, `ldap.search-failed`, `ldap.user-not-found`,
+`ldap.user-ambiguous`, `ldap.attribute-missing`, `ldap.user-bind-failed`, `ldap.groups-empty`,
+`ldap.anonymous-read`, `ldap.signin-path`.
 """
 
 from __future__ import annotations
@@ -449,4 +452,10 @@ def check_settings(ctx: CheckContext) -> list[Finding]:
     return findings
 
 
-CHECK = CheckSpec(area=AREA, title="LDAP", settings=check_settings, live=None)
+async def check_live(ctx: CheckContext) -> list[Finding]:
+    from authdoctor.checks._ldap_live import check_live as live
+
+    return await live(ctx)
+
+
+CHECK = CheckSpec(area=AREA, title="LDAP", settings=check_settings, live=check_live)

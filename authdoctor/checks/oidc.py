@@ -280,6 +280,15 @@ def slow_threshold_s(app_timeout: float) -> float:
     return min(SLOW_CAP_S, app_timeout / 2)
 
 
+def discovery_url(url: str) -> tuple[str, bool]:
+    """(the discovery URL to fetch, whether the well-known path was appended to `url`)."""
+    base = url.partition("#")[0]
+    base, question, query = base.partition("?")
+    if base.endswith(WELL_KNOWN_OIDC) or WELL_KNOWN_RFC8414 in base:
+        return url, False
+    return base.rstrip("/") + WELL_KNOWN_OIDC + (question + query), True
+
+
 def expected_issuer(url: str) -> str | None:
     """The issuer a discovery URL names: the text before `/.well-known/openid-configuration`
     (OIDC Discovery §4), or origin + the path after `/.well-known/oauth-authorization-server`

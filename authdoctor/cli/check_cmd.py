@@ -27,16 +27,20 @@ Settings come from --env-file (Open WebUI's own variables), --config deploy.yaml
 compose service and Open WebUI container is one replica, and replicas are compared with each
 other. A Kubernetes value from a ConfigMap or Secret that is not in the input is never guessed.
 
-MCP tool servers with OAuth 2.1 (TOOL_SERVER_CONNECTIONS): unless --offline, each MCP URL gets
-one POST of the app's JSON-RPC initialize request (no credentials), then GETs of its protected
-resource and authorization server metadata, as Open WebUI discovers them. No client is
-registered unless --register-mcp-clients is given.
-Unless --offline, live probes run too. Among them, each configured OAuth client is presented to
-its IdP as Open WebUI presents it, without signing anyone in: one GET of the authorization
-endpoint (client_id, the redirect_uri the app sends, scope, a random state; redirects not
-followed) and one POST of the token endpoint with a deliberately invalid code and the app's
-client authentication (HTTP Basic of client id and secret by default; the secret goes to that
-URL only, never over plain http off loopback). --no-idp-requests leaves these two out.
+Unless --offline, live probes run too (TLS verified, no redirects followed, no credentials but
+the one a probe needs, each within --probe-timeout, the run within --timeout): GETs of each
+provider's discovery document, JWKS and end-session endpoint, and of the app's /api/config and
+/oauth/<provider>/login at the public URL. Each configured OAuth client is presented to its IdP
+as Open WebUI presents it, without signing anyone in: one GET of the authorization endpoint
+(client_id, the redirect_uri the app sends, scope, a random state) and one POST of the token
+endpoint with a deliberately invalid code and the app's client authentication (HTTP Basic of
+client id and secret by default; the secret goes to that URL only, never over plain http off
+loopback). --no-idp-requests leaves these two out.
+
+MCP tool servers with OAuth 2.1 (TOOL_SERVER_CONNECTIONS): each MCP URL gets one POST of the
+app's JSON-RPC initialize request (no credentials), then GETs of its protected resource and
+authorization server metadata, as Open WebUI discovers them. No client is registered unless
+--register-mcp-clients is given.
 
 Examples:
 

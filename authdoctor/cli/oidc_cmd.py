@@ -45,11 +45,14 @@ builds from MICROSOFT_CLIENT_LOGIN_BASE_URL, MICROSOFT_CLIENT_TENANT_ID and the 
 --provider github or feishu (no discovery) checks only that their fixed endpoints answer (a GET
 without client id or credentials). A provider the settings do not configure is a usage error.
 
-What is sent: one GET of the discovery document and one GET of its jwks_uri (no redirects
-followed, no credentials, cookies or client secret; TLS verified); nothing else for a URL.
+What is sent for a URL: one GET of the discovery document and one GET of its jwks_uri (no
+redirects followed, no credentials, cookies or client secret; TLS verified); nothing else.
 
-With settings, the OAuth client is also presented to the IdP, once per configured provider, as
-Open WebUI presents it, without signing anyone in:
+With settings, also (each at most once per run, same rules): a GET of the end_session_endpoint
+(or OPENID_END_SESSION_ENDPOINT) without id_token_hint; GETs of the app's /api/config and
+/oauth/<provider>/login at the public URL (WEBUI_URL or --public-url); and the OAuth client is
+presented to the IdP, once per configured provider, as Open WebUI presents it, without signing
+anyone in:
 
 \b
   GET  <authorization_endpoint>?response_type=code&client_id=...&redirect_uri=<the app's>
@@ -62,12 +65,15 @@ Open WebUI presents it, without signing anyone in:
 
 The secret goes to that token endpoint only, never over plain http off loopback, and never into
 the report. The IdP may log a failed client authentication. --no-idp-requests leaves both
-requests out.
+requests out. --id-token TOKEN verifies a token you give with the provider's keys (no request of
+its own: the JWKS is the one already fetched).
 
-Checked: reachability (DNS, TCP, TLS, HTTP), the metadata and the issuer, the speed, the JWKS
-(every key read, unique kid, a key for each advertised algorithm, RSA >= 2048 bits, no private
-key material), end_session_endpoint when sign-out relies on it, the configured scopes against
-scopes_supported, S256 when OAUTH_CODE_CHALLENGE_METHOD=S256.
+Checked: reachability (DNS, TCP, TLS, HTTP), the metadata and the issuer, the speed, plain-http
+endpoints, the JWKS (every key read, unique kid, a key for each advertised algorithm, RSA >= 2048
+bits, no private key material), end_session_endpoint when sign-out relies on it and whether it
+answers, the configured scopes against scopes_supported, S256 when OAUTH_CODE_CHALLENGE_METHOD=S256;
+with settings, the client id, secret, redirect URI, authentication method and PKCE at the IdP,
+and the provider list and login redirect of the running app.
 
 Examples:
 

@@ -10,7 +10,7 @@ If loading or rendering itself overruns, the run ends with one line naming the p
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TextIO
 
 from authdoctor.settings import SettingsInputs
@@ -34,12 +34,25 @@ class ProbeFlags:
     idp_requests: bool = True
     register_mcp_clients: bool = False
     id_token: str | None = None
+    ldap_user: str | None = None
+    """`ldap test --user`: the LDAP test user (over `test_account.ldap_user`)."""
+    ldap_password: str | None = field(default=None, repr=False)
+    """`ldap test --password-env/--password-stdin`: its password (never on the command line)."""
 
     def apply(self, deployment: Deployment) -> Deployment:
         if self.id_token:
             from authdoctor.settings.model import TestAccount
 
             account = replace(deployment.test_account or TestAccount(), id_token=self.id_token.strip())
+            deployment = replace(deployment, test_account=account)
+        if self.ldap_user is not None or self.ldap_password is not None:
+            from authdoctor.settings.model import TestAccount
+
+            account = deployment.test_account or TestAccount()
+            if self.ldap_user is not None:
+                account = replace(account, ldap_user=self.ldap_user)
+            if self.ldap_password is not None:
+                account = replace(account, ldap_password=self.ldap_password)
             deployment = replace(deployment, test_account=account)
         probe = deployment.probe
         changes: dict[str, object] = {}
@@ -64,7 +77,7 @@ def read_id_token(flags: ProbeFlags, inputs: SettingsInputs) -> ProbeFlags:
         if "-" in (*inputs.docker_inspect, *inputs.k8s):
             raise UsageError("--id-token -: stdin already carries the settings (--docker-inspect - "
                              "or --k8s -); give the token itself or through a file's contents")
-        from authdoctor.commands.jwt import read_token_argument
+        from authdoctor.commands.common import read_token_argument
 
         value = read_token_argument("-")
     if not value.strip():

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
+from typing import BinaryIO
 
 from authdoctor.errors import UsageError
 from authdoctor.findings import FAIL_ON_CHOICES, Report, Severity
 from authdoctor.render import OutputFormat
+
+#: The most a token argument read from stdin (`-`) may hold.
+MAX_STDIN_BYTES = 1024 * 1024
 
 
 def parse_fail_on(value: str) -> Severity:
@@ -95,3 +99,18 @@ def render_report(report: Report, fmt: OutputFormat, output: str | None, secrets
     color = fmt is OutputFormat.TEXT and to_terminal and color_enabled(sys.stdout, GlobalState.no_color)
     width = terminal_width() if to_terminal else 100
     return render(safe, fmt, RenderOptions(color=color, width=width, verbose=verbose))
+
+
+def read_token_argument(value: str, stdin: BinaryIO | None = None) -> str:
+    """The TOKEN argument, or stdin for `-`. Bytes that are not text are a usage error."""
+    if value.strip() != "-":
+        return value
+    stream = stdin if stdin is not None else sys.stdin.buffer
+    data = stream.read(MAX_STDIN_BYTES + 1)
+    if len(data) > MAX_STDIN_BYTES:
+        raise UsageError("stdin holds more than 1 MiB: give one token, not a file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"stdin is not text (byte 0x{data[exc.start]:02x} at offset {exc.start}): "
+                         "give the token itself") from None

@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from authdoctor.errors import UsageError
 from authdoctor.findings import Finding, Severity
@@ -24,28 +24,12 @@ if TYPE_CHECKING:
     from authdoctor.deadline import Deadline, Phase
     from authdoctor.jwt.verify import KeySet, Verification
 
-MAX_STDIN_BYTES = 1024 * 1024
 
 
 class Analysis(NamedTuple):
     report: JwtReport
     token: DecodedToken | None
     secrets: tuple[str, ...]
-
-
-def read_token_argument(value: str, stdin: BinaryIO | None = None) -> str:
-    """The TOKEN argument, or stdin for `-`. Bytes that are not text are a usage error."""
-    if value.strip() != "-":
-        return value
-    stream = stdin if stdin is not None else sys.stdin.buffer
-    data = stream.read(MAX_STDIN_BYTES + 1)
-    if len(data) > MAX_STDIN_BYTES:
-        raise UsageError("stdin holds more than 1 MiB: give one token, not a file")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"stdin is not text (byte 0x{data[exc.start]:02x} at offset {exc.start}): "
-                         "give the token itself") from None
 
 
 def masked(text: str) -> str:
@@ -100,7 +84,7 @@ def render(report: JwtReport, secrets: Sequence[str], *, as_json: bool) -> str:
 
 def _common(token_arg: str, now: str | None, fail_on: str) -> tuple[str, datetime, Severity]:
     from authdoctor.clock import parse_now, utcnow
-    from authdoctor.commands.common import parse_fail_on
+    from authdoctor.commands.common import parse_fail_on, read_token_argument
     from authdoctor.jwt.tokens import extract_token
 
     threshold = parse_fail_on(fail_on)
@@ -278,8 +262,7 @@ def _jwks_from_issuer(issuer: str,
     credentials masked) when there is no document."""
     import json
 
-    from authdoctor.checks.oidc import expected_issuer
-    from authdoctor.commands.oidc import discovery_url
+    from authdoctor.checks.oidc import discovery_url, expected_issuer
     from authdoctor.errors import ProbeError
     from authdoctor.jwt.codes import make_finding
     from authdoctor.jwt.jwks import check_url, fetch_jwks, is_loopback_url, is_url

@@ -40,17 +40,6 @@ OAUTH_AREAS = ("oidc", "oauth", "logout")
 COMMAND_LINE = "command line"
 
 
-def discovery_url(url: str) -> tuple[str, bool]:
-    """(the discovery URL to fetch, whether the well-known path was appended to `url`)."""
-    from authdoctor.checks.oidc import WELL_KNOWN_OIDC, WELL_KNOWN_RFC8414
-
-    base = url.partition("#")[0]
-    base, question, query = base.partition("?")
-    if base.endswith(WELL_KNOWN_OIDC) or WELL_KNOWN_RFC8414 in base:
-        return url, False
-    return base.rstrip("/") + WELL_KNOWN_OIDC + (question + query), True
-
-
 def check_probe_url(url: str) -> str:
     """An http(s) URL with a host, or a `UsageError` saying what is wrong (credentials masked)."""
     from authdoctor.jwt.jwks import check_url
@@ -65,6 +54,7 @@ def check_probe_url(url: str) -> str:
 
 def url_deployment(url: str) -> tuple[Deployment, str]:
     """A deployment whose only setting is `OPENID_PROVIDER_URL`, and the report's target."""
+    from authdoctor.checks.oidc import discovery_url
     from authdoctor.masking import mask_url
     from authdoctor.settings.model import Deployment, EnvSource, EnvVar
 

@@ -26,7 +26,7 @@ def read_token(token: str | None, inputs: SettingsInputs) -> str | None:
     """`--token TOKEN|-` (`-`: stdin, unless stdin carries the settings); never echoed."""
     if token is None:
         return None
-    from authdoctor.commands.jwt import read_token_argument
+    from authdoctor.commands.common import read_token_argument
     from authdoctor.jwt.tokens import extract_token
 
     if token.strip() == "-":

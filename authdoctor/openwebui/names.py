@@ -37,9 +37,12 @@ from __future__ import annotations
 import difflib
 import functools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from authdoctor.openwebui.variables import KNOWN_VARIABLES, NOT_READ_ANYMORE
-from authdoctor.settings.model import EnvSource, EnvVar
+
+if TYPE_CHECKING:  # names only: settings.model asks this module for suggestions at run time
+    from authdoctor.settings.model import EnvSource, EnvVar
 
 #: Prefixes of the settings that decide sign-in (a near miss of one of these is a warning).
 _AUTH_PREFIXES = (

@@ -33,7 +33,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -321,11 +321,23 @@ def proxy_host(proxy: str) -> str:
 
 # ----------------------------------------------------------------------------- the probe
 
-def http_get(url: str, *, timeout_s: float, verify_tls: bool = True, ca_file: str | None = None,
-             max_body: int = MAX_BODY, follow_redirects: bool = False, max_redirects: int = MAX_REDIRECTS,
-             headers: Mapping[str, str] | None = None,
-             environ: Mapping[str, str] | None = None) -> HttpObservation:
-    """GET `url` once, within `timeout_s` in all; see the module docstring for the policy."""
+@dataclass(frozen=True)
+class _Target:
+    """A URL ready for one bounded attempt: credentials stripped, its proxy, host, port, TLS."""
+
+    url: str
+    proxy: str | None
+    shown_proxy: str | None
+    scheme: str
+    host: str
+    port: int
+    verify: ssl.SSLContext | bool
+
+
+def _target(url: str, *, verify_tls: bool, ca_file: str | None,
+            environ: Mapping[str, str] | None) -> _Target | HttpObservation:
+    """The URL's target, or the observation of why it cannot be attempted (a URL that does not
+    parse, a CA file that cannot be used)."""
     from authdoctor.masking import mask_url
 
     url = strip_credentials(url)
@@ -333,8 +345,9 @@ def http_get(url: str, *, timeout_s: float, verify_tls: bool = True, ca_file: st
     shown_proxy = mask_url(proxy) if proxy else None
     try:
         parts = urlsplit(url)
+        scheme = parts.scheme.lower()
         host = parts.hostname or ""
-        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+        port = parts.port or (443 if scheme == "https" else 80)
     except ValueError as exc:
         return HttpObservation(url=url, final_url=url, proxy=shown_proxy, failure=ProbeFailure(
             Rung.PROTOCOL, f"the URL cannot be fetched ({exc})", {"error": str(exc)}))
@@ -343,7 +356,14 @@ def http_get(url: str, *, timeout_s: float, verify_tls: bool = True, ca_file: st
     except Exception as exc:  # an unreadable CA file: say so, it is the probe's TLS setting
         return HttpObservation(url=url, final_url=url, proxy=shown_proxy, failure=ProbeFailure(
             Rung.TLS, f"the CA file cannot be used ({exc})", {"CA file": str(ca_file)}))
+    return _Target(url=url, proxy=proxy, shown_proxy=shown_proxy, scheme=scheme, host=host, port=port,
+                   verify=verify)
 
+
+def _bounded(target: _Target, timeout_s: float, name: str,
+             attempt: Callable[[float, _Progress], HttpObservation]) -> HttpObservation:
+    """Run `attempt(started, progress)` in a daemon thread; at `timeout_s` it is abandoned and the
+    observation names the rung where the time ran out. A bug in the attempt is re-raised here."""
     started = time.monotonic()
     progress = _Progress()
     done = threading.Event()
@@ -351,25 +371,37 @@ def http_get(url: str, *, timeout_s: float, verify_tls: bool = True, ca_file: st
 
     def work() -> None:
         try:
-            box["observation"] = _attempt(url, host=host, port=port, verify=verify, timeout_s=timeout_s,
-                                          started=started, progress=progress, max_body=max_body,
-                                          follow_redirects=follow_redirects, max_redirects=max_redirects,
-                                          headers=headers or {}, proxy=proxy, shown_proxy=shown_proxy)
+            box["observation"] = attempt(started, progress)
         except BaseException as exc:  # a bug in the probe: re-raised in the caller
             box["error"] = exc
         finally:
             done.set()
 
-    threading.Thread(target=work, name="authdoctor-http-probe", daemon=True).start()
+    threading.Thread(target=work, name=name, daemon=True).start()
     if not done.wait(max(timeout_s, 0.0)):
-        return HttpObservation(url=url, final_url=url, proxy=shown_proxy,
+        return HttpObservation(url=target.url, final_url=target.url, proxy=target.shown_proxy,
                                elapsed_s=time.monotonic() - started,
                                failure=_timeout_failure(progress.stage, timeout_s, progress.received,
-                                                        host, port))
+                                                        target.host, target.port))
     if "error" in box:
         raise box["error"]
     observation: HttpObservation = box["observation"]
     return observation
+
+
+def http_get(url: str, *, timeout_s: float, verify_tls: bool = True, ca_file: str | None = None,
+             max_body: int = MAX_BODY, follow_redirects: bool = False, max_redirects: int = MAX_REDIRECTS,
+             headers: Mapping[str, str] | None = None,
+             environ: Mapping[str, str] | None = None) -> HttpObservation:
+    """GET `url` once, within `timeout_s` in all; see the module docstring for the policy."""
+    target = _target(url, verify_tls=verify_tls, ca_file=ca_file, environ=environ)
+    if isinstance(target, HttpObservation):
+        return target
+    return _bounded(target, timeout_s, "authdoctor-http-probe", lambda started, progress: _attempt(
+        target.url, host=target.host, port=target.port, verify=target.verify, timeout_s=timeout_s,
+        started=started, progress=progress, max_body=max_body, follow_redirects=follow_redirects,
+        max_redirects=max_redirects, headers=headers or {}, proxy=target.proxy,
+        shown_proxy=target.shown_proxy))
 
 
 def _verify(verify_tls: bool, ca_file: str | None) -> ssl.SSLContext | bool:
@@ -487,22 +519,15 @@ def http_post_form(url: str, form: Mapping[str, str], *, timeout_s: float,
     """
     from authdoctor.masking import mask_url
 
-    url = strip_credentials(url)
-    proxy = proxy_for(url, environ)
-    shown_proxy = mask_url(proxy) if proxy else None
+    target = _target(url, verify_tls=verify_tls, ca_file=ca_file, environ=environ)
+    if isinstance(target, HttpObservation):
+        return target
+    url, proxy, shown_proxy, host = target.url, target.proxy, target.shown_proxy, target.host
     secrets = [s for s in ((basic_auth[1] if basic_auth else ""), *(secret_form or {}).values()) if s]
-    try:
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        host = parts.hostname or ""
-        port = parts.port or (443 if scheme == "https" else 80)
-    except ValueError as exc:
-        return HttpObservation(url=url, final_url=url, proxy=shown_proxy, failure=ProbeFailure(
-            Rung.PROTOCOL, f"the URL cannot be used ({exc})", {"error": str(exc)}))
-    if scheme not in ("http", "https") or not host:
+    if target.scheme not in ("http", "https") or not host:
         return HttpObservation(url=url, final_url=url, proxy=shown_proxy,
                                refused=f"not an http(s) URL with a host: {mask_url(url)}")
-    if secrets and scheme == "http" and not (
+    if secrets and target.scheme == "http" and not (
             _is_loopback_name(host) and (proxy is None or _is_loopback_name(proxy_host(proxy)))):
         where = f"through the proxy {shown_proxy}" if proxy and _is_loopback_name(host) else f"to {host}"
         return HttpObservation(url=url, final_url=url, proxy=shown_proxy, refused=(
@@ -523,38 +548,11 @@ def http_post_form(url: str, form: Mapping[str, str], *, timeout_s: float,
 
     content = urlencode([*form.items(), *(secret_form or {}).items()]).encode("ascii")
     sent = {**(headers or {}), "Content-Type": "application/x-www-form-urlencoded"}
-    try:
-        verify = _verify(verify_tls, ca_file)
-    except Exception as exc:  # an unreadable CA file: say so, it is the probe's TLS setting
-        return HttpObservation(url=url, final_url=url, proxy=shown_proxy, failure=ProbeFailure(
-            Rung.TLS, f"the CA file cannot be used ({exc})", {"CA file": str(ca_file)}))
-
-    started = time.monotonic()
-    progress = _Progress()
-    done = threading.Event()
-    box: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            box["observation"] = _attempt(url, host=host, port=port, verify=verify, timeout_s=timeout_s,
-                                          started=started, progress=progress, max_body=max_body,
-                                          follow_redirects=False, max_redirects=0, headers=sent,
-                                          proxy=proxy, shown_proxy=shown_proxy, method="POST",
-                                          content=content, authorization=authorization)
-        except BaseException as exc:  # a bug in the probe: re-raised in the caller
-            box["error"] = exc
-        finally:
-            done.set()
-
-    threading.Thread(target=work, name="authdoctor-http-post-probe", daemon=True).start()
-    if not done.wait(max(timeout_s, 0.0)):
-        return HttpObservation(url=url, final_url=url, proxy=shown_proxy,
-                               elapsed_s=time.monotonic() - started,
-                               failure=_timeout_failure(progress.stage, timeout_s, progress.received,
-                                                        host, port))
-    if "error" in box:
-        raise box["error"]
-    observation: HttpObservation = box["observation"]
+    observation = _bounded(target, timeout_s, "authdoctor-http-post-probe", lambda started, prog: _attempt(
+        url, host=host, port=target.port, verify=target.verify, timeout_s=timeout_s, started=started,
+        progress=prog, max_body=max_body, follow_redirects=False, max_redirects=0, headers=sent,
+        proxy=proxy, shown_proxy=shown_proxy, method="POST", content=content,
+        authorization=authorization))
     if not scrubbed:
         return observation
     from dataclasses import replace

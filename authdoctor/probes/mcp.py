@@ -23,23 +23,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
-from authdoctor.probes import ProbeFailure, Rung
+from authdoctor.probes import ProbeFailure
 from authdoctor.probes.http import (
     KEPT_HEADERS,
     HttpObservation,
+    _bounded,
     _failure,
     _Progress,
-    _timeout_failure,
-    _verify,
-    proxy_for,
-    strip_credentials,
+    _target,
 )
 
 #: The body Open WebUI posts (utils/oauth.py get_protected_resource_metadata).
@@ -116,50 +112,14 @@ def register_client(url: str, metadata: Mapping[str, Any], *, timeout_s: float, 
 def _bounded_post(url: str, payload: Mapping[str, Any], *, timeout_s: float, verify_tls: bool,
                   ca_file: str | None, environ: Mapping[str, str] | None, accept: str,
                   read_body: bool) -> HttpObservation:
-    from authdoctor.masking import mask_url
-
-    url = strip_credentials(url)
-    proxy = proxy_for(url, environ)
-    shown_proxy = mask_url(proxy) if proxy else None
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
-    except ValueError as exc:
-        return HttpObservation(url=url, final_url=url, proxy=shown_proxy, failure=ProbeFailure(
-            Rung.PROTOCOL, f"the URL cannot be fetched ({exc})", {"error": str(exc)}))
-    try:
-        verify = _verify(verify_tls, ca_file)
-    except Exception as exc:  # an unreadable CA file: the probe's own TLS setting
-        return HttpObservation(url=url, final_url=url, proxy=shown_proxy, failure=ProbeFailure(
-            Rung.TLS, f"the CA file cannot be used ({exc})", {"CA file": str(ca_file)}))
-
-    started = time.monotonic()
-    progress = _Progress()
-    done = threading.Event()
-    box: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            box["observation"] = _post(url, json.dumps(dict(payload)).encode(), host=host, port=port,
-                                       verify=verify, timeout_s=timeout_s, started=started,
-                                       progress=progress, proxy=proxy, shown_proxy=shown_proxy,
-                                       accept=accept, read_body=read_body)
-        except BaseException as exc:  # a bug in the probe: re-raised in the caller
-            box["error"] = exc
-        finally:
-            done.set()
-
-    threading.Thread(target=work, name="authdoctor-mcp-probe", daemon=True).start()
-    if not done.wait(max(timeout_s, 0.0)):
-        return HttpObservation(url=url, final_url=url, proxy=shown_proxy,
-                               elapsed_s=time.monotonic() - started,
-                               failure=_timeout_failure(progress.stage, timeout_s, progress.received,
-                                                        host, port))
-    if "error" in box:
-        raise box["error"]
-    observation: HttpObservation = box["observation"]
-    return observation
+    target = _target(url, verify_tls=verify_tls, ca_file=ca_file, environ=environ)
+    if isinstance(target, HttpObservation):
+        return target
+    body = json.dumps(dict(payload)).encode()
+    return _bounded(target, timeout_s, "authdoctor-mcp-probe", lambda started, progress: _post(
+        target.url, body, host=target.host, port=target.port, verify=target.verify, timeout_s=timeout_s,
+        started=started, progress=progress, proxy=target.proxy, shown_proxy=target.shown_proxy,
+        accept=accept, read_body=read_body))
 
 
 def _post(url: str, body: bytes, *, host: str, port: int, verify: Any, timeout_s: float, started: float,

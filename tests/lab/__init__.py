@@ -29,7 +29,8 @@ lab_redis_factory(topology) -> the same, by name (`redis_servers.TOPOLOGIES`)
 lab_oidc -> `LabOidc` (healthy); lab_oidc_all -> `LabOidcSet` (oidc.py), `lab_oidc_all["slow"]`
     variants: healthy, issuer_trailing_slash, issuer_internal, no_end_session, html_discovery,
     slow (1 s in tests), not_found, microsoft, microsoft_common, tls, tls_unknown_ca, tls_expired,
-    tls_wrong_host. `LabOidc`: .variant .url .issuer (what discovery claims) .discovery_url
+    tls_wrong_host, post_only, pkce_always, plain_pkce, jwks_private, no_jwks_uri, foreign_host.
+    `LabOidc`: .variant .url .issuer (what discovery claims) .discovery_url
     .mount .login_base .env_microsoft() (the microsoft* variants) .end_session .delay_s .clients
     .client (confidential: client_id/client_secret/
     redirect_uris/post_logout_redirect_uris) .public_client (PKCE) .accounts (alice, bob; any

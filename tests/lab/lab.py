@@ -55,7 +55,9 @@ OFFSETS: dict[str, int] = {
     "oidc_tls_backend": 412, "oidc_tls": 413, "oidc_tls_unknown_ca_backend": 414, "oidc_tls_unknown_ca": 415,
     "oidc_tls_expired_backend": 416, "oidc_tls_expired": 417, "oidc_tls_wrong_host_backend": 418,
     "oidc_tls_wrong_host": 419,
-    "oidc_post_only": 420, "oidc_pkce_always": 421,
+    "oidc_post_only": 420, "oidc_pkce_always": 421, "oidc_plain_pkce": 422,
+    "oidc_jwks_private_backend": 423, "oidc_jwks_private": 424, "oidc_no_jwks_uri_backend": 425,
+    "oidc_no_jwks_uri": 426, "oidc_foreign_host_backend": 427, "oidc_foreign_host": 428,
 }
 LDAP_INSTANCES = {"ldap": "good", "ldap_unknown_ca": "unknown_ca", "ldap_wrong_host": "wrong_host"}
 

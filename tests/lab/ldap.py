@@ -8,13 +8,17 @@ templates in fixtures/lab/ldap/ (slapd.conf.tmpl, base.ldif.tmpl, groups.ldif.tm
 - service account `cn=openwebui,ou=services,dc=example,dc=org` / `app-secret` (read access);
 - users (see `USERS`) with uid, cn, sn, mail, userPassword ({SSHA}); **dave has no mail**;
 - groups `admins` (alice) and `users` (alice, bob, dave): groupOfNames/member, and memberOf on
-  the users from the memberof overlay (groups are added online after start for that reason).
+  the users from the memberof overlay (groups are added online after start for that reason);
+  `legacy` (carol) is a groupOfUniqueNames, which the overlay does not follow: carol is in a
+  group but has no memberOf (a directory whose memberof overlay misses a group class);
+- `erin` (see `LOCKED_USERS`) is locked by the ppolicy overlay (her own password policy).
 
 `tls` picks the certificate slapd presents on both StartTLS and LDAPS: "good" (lab CA, right
 names), "unknown_ca" (a CA no client trusts) or "wrong_host" (lab CA, wrong name). The data is
 the same in all three, so a failing TLS test fails on TLS and nothing else.
 
-slapd runs in the foreground (`-d 0`): the PID we hold is slapd itself. Start to ready (config,
+slapd runs in the foreground (`-d 256`: the stats log, one line per connection and operation, goes
+to `slapd.log`): the PID we hold is slapd itself. Start to ready (config,
 slapadd, listen, groups): about 0.1 s.
 """
 
@@ -65,7 +69,14 @@ USERS: tuple[LdapUser, ...] = (
     LdapUser("carol", "carol-pass", "Carol Clark", "carol@example.org", ()),
     LdapUser("dave", "dave-pass", "Dave Davis", None, ("users",)),
 )
+#: Locked by the password policy (ppolicy overlay, pwdAccountLockedTime): the right password is
+#: refused with invalidCredentials; not in USERS (they all bind) nor an inetOrgPerson.
+LOCKED_USERS: tuple[LdapUser, ...] = (
+    LdapUser("erin", "erin-pass", "Erin Evans", "erin@example.org", ()),
+)
 GROUPS: dict[str, tuple[str, ...]] = {"admins": ("alice",), "users": ("alice", "bob", "dave")}
+#: groupOfUniqueNames groups (no memberOf on their members: the overlay follows groupOfNames only).
+UNIQUE_GROUPS: dict[str, tuple[str, ...]] = {"legacy": ("carol",)}
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,8 @@ class LabLdap:
     app_password: str = APP_PASSWORD
     users: tuple[LdapUser, ...] = USERS
     groups: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(GROUPS))
+    log_path: str = ""
+    """slapd's stats log (`-d 256`): one line per connection and operation."""
 
     @property
     def url(self) -> str:
@@ -160,7 +173,7 @@ def start_ldap(run_dir: Path, certs: LabCerts, *, name: str = "ldap", tls: str =
         "slapd.conf.tmpl", **values, run_dir=str(state_dir), data_dir=str(data_dir),
         tls_ca_file=str(certs.ca_file), tls_cert_file=str(cert), tls_key_file=str(key),
         admin_hash=ssha(ADMIN_PASSWORD)))
-    hashes = {f"{u.uid}_hash": ssha(u.password) for u in USERS}
+    hashes = {f"{u.uid}_hash": ssha(u.password) for u in (*USERS, *LOCKED_USERS)}
     base_ldif = home / "base.ldif"
     base_ldif.write_text(_render("base.ldif.tmpl", **values, app_hash=ssha(APP_PASSWORD), **hashes))
     groups_ldif = home / "groups.ldif"
@@ -172,7 +185,9 @@ def start_ldap(run_dir: Path, certs: LabCerts, *, name: str = "ldap", tls: str =
         raise RuntimeError(f"slapadd failed for {name}: {slapadd.stderr.strip()}")
 
     urls = f"ldap://{HOST}:{port}/ ldaps://{HOST}:{ldaps_port}/"
-    proc = launch(name, [_need("slapd"), "-d", "0", "-f", str(conf), "-h", urls],
+    # -d 256 (stats): one line per connection and operation in slapd.log (the probe's read-only
+    # test reads it: ACCEPT, BIND, SRCH, UNBIND, closed)
+    proc = launch(name, [_need("slapd"), "-d", "256", "-f", str(conf), "-h", urls],
                   log_path=home / "slapd.log")
     try:
         for p in (port, ldaps_port):
@@ -187,7 +202,7 @@ def start_ldap(run_dir: Path, certs: LabCerts, *, name: str = "ldap", tls: str =
         proc.stop()
         raise StartError(proc, f"did not start: {exc}") from None
     info = LabLdap(name=name, tls=tls, host=HOST, port=port, ldaps_port=ldaps_port,
-                   ca_file=str(certs.ca_file), pid=proc.pid)
+                   ca_file=str(certs.ca_file), pid=proc.pid, log_path=str(home / "slapd.log"))
     return info, proc
 
 

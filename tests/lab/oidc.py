@@ -24,6 +24,11 @@ process (fixtures/lab/oidc/server.mjs) hosting one real provider per variant.
 |                         | lists `client_secret_post`, `none`); the confidential client  |           |
 |                         | is registered for it, so the app's default HTTP Basic fails    |           |
 | `pkce_always`           | PKCE required for every client, the confidential one too      | config    |
+| `plain_pkce`            | PKCE method `plain` only: no `S256` in the metadata            | config    |
+| `jwks_private`          | the JWKS carries a private exponent `d` in every key           | proxy.mjs |
+| `no_jwks_uri`           | the discovery document has no `jwks_uri`                       | proxy.mjs |
+| `foreign_host`          | the proxy passes `Host: idp.lab.invalid:P`: every endpoint is  | proxy.mjs |
+|                         | plain http on a host that never resolves (issuer stays right)  |           |
 
 Behind the proxied variants runs a real provider whose issuer is the proxy's URL, as behind a
 real reverse proxy; only the bent responses differ. The `tls*` variants need the lab's
@@ -62,10 +67,14 @@ if TYPE_CHECKING:
 
 VARIANTS = ("healthy", "issuer_trailing_slash", "issuer_internal", "no_end_session",
             "html_discovery", "slow", "not_found", "microsoft", "microsoft_common",
-            "tls", "tls_unknown_ca", "tls_expired", "tls_wrong_host", "post_only", "pkce_always")
+            "tls", "tls_unknown_ca", "tls_expired", "tls_wrong_host", "post_only", "pkce_always",
+            "plain_pkce", "jwks_private", "no_jwks_uri", "foreign_host")
 #: Variants behind the bending proxy (a backend port and a front port).
 PROXIED = {"html_discovery": "html", "slow": "slow", "not_found": "notfound", "tls": "pass",
-           "tls_unknown_ca": "pass", "tls_expired": "pass", "tls_wrong_host": "pass"}
+           "tls_unknown_ca": "pass", "tls_expired": "pass", "tls_wrong_host": "pass",
+           "jwks_private": "jwks_private", "no_jwks_uri": "no_jwks_uri", "foreign_host": "foreign_host"}
+#: The host name the `foreign_host` variant's proxy passes on (never resolves: RFC 6761 .invalid).
+FOREIGN_HOST = "idp.lab.invalid"
 #: TLS variants -> the certificate kind of `LabCerts.pair`.
 TLS_VARIANTS = {"tls": "good", "tls_unknown_ca": "unknown_ca", "tls_expired": "expired",
                 "tls_wrong_host": "wrong_host"}
@@ -232,6 +241,8 @@ def start_oidc(run_dir: Path, *, redirect_uris: Sequence[str], post_logout_redir
             spec["client_auth_methods"] = ["client_secret_post", "none"]
         elif variant == "pkce_always":
             spec["pkce"] = "always"
+        elif variant == "plain_pkce":
+            spec["pkce_methods"] = ["plain"]
         url = f"http://{HOST}:{p}"
         issuer = url
         delay = 0.0

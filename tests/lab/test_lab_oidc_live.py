@@ -158,3 +158,56 @@ def test_a_scope_the_lab_provider_does_not_know(lab_oidc: LabOidc) -> None:
 def test_html_discovery_says_what_was_not_checked(lab_oidc_all: LabOidcSet) -> None:
     [finding] = run_oidc(lab_oidc_all["html_discovery"])["oidc"].findings
     assert finding.evidence["not checked because of it"].startswith("the JWKS, end_session_endpoint")
+
+
+# --------------------------------------------------------------------------- the metadata's own faults
+# Each on a real oidc-provider, bent where the provider itself cannot be configured into the fault
+# (tests/lab/oidc.py: plain_pkce by configuration; jwks_private, no_jwks_uri, foreign_host by the
+# lab's proxy in front of it).
+
+def test_s256_not_advertised_while_the_app_sends_it(lab_oidc_all: LabOidcSet) -> None:
+    provider = lab_oidc_all["plain_pkce"]
+    outcome = run_oidc(provider, {"OAUTH_CODE_CHALLENGE_METHOD": "S256"})["oidc"]
+    assert problems(outcome) == [("oidc.pkce-unsupported", Severity.WARNING)]
+    # without PKCE in the app's settings the same provider is fine
+    assert problems(run_oidc(provider)["oidc"]) == []
+
+
+def test_private_key_material_in_the_jwks(lab_oidc_all: LabOidcSet) -> None:
+    outcome = run_oidc(lab_oidc_all["jwks_private"])["oidc"]
+    # the private member is named; the bent key (a "d" that does not belong to n, e) is also unusable
+    assert {code for code, _ in problems(outcome)} == {"oidc.jwks-invalid"}
+    [private] = [f for f in outcome.findings if "private key material" in f.title]
+    assert private.evidence["private members"] == "kid 'lab-rs256' (RSA): d"
+    assert "bGFiLXByaXZhdGUtZXhwb25lbnQ" not in repr(outcome)  # the private value is never shown
+
+
+def test_discovery_without_jwks_uri(lab_oidc_all: LabOidcSet) -> None:
+    outcome = run_oidc(lab_oidc_all["no_jwks_uri"])["oidc"]
+    assert problems(outcome) == [("oidc.discovery-invalid", Severity.ERROR)]
+    [found] = [f for f in outcome.findings if f.code == "oidc.discovery-invalid"]
+    assert found.evidence["metadata jwks_uri"] == "missing"
+    assert "JWKS" in found.evidence["not checked because of it"]
+
+
+def test_endpoints_on_a_plain_http_host_that_does_not_resolve(lab_oidc_all: LabOidcSet) -> None:
+    from .oidc import FOREIGN_HOST
+
+    outcome = run_oidc(lab_oidc_all["foreign_host"], probe_timeout_s=3)["oidc"]
+    found = {f.code: f for f in outcome.findings if f.severity not in (Severity.OK, Severity.SKIPPED)}
+    assert set(found) == {"oidc.insecure-endpoint", "oidc.jwks-unreachable"}
+    assert found["oidc.insecure-endpoint"].evidence["token_endpoint"].startswith(f"http://{FOREIGN_HOST}:")
+    unreachable = found["oidc.jwks-unreachable"]
+    assert unreachable.evidence["failed at"] == "dns", unreachable.evidence
+    assert FOREIGN_HOST in unreachable.title + unreachable.detail
+
+
+def test_the_client_secret_never_travels_to_the_plain_http_host(lab_oidc_all: LabOidcSet) -> None:
+    """The token endpoint of that document is plain http off loopback: the OAuth area says so
+    and sends nothing there (the secret would travel in clear)."""
+    from authdoctor.checks import oauth
+
+    outcomes = run_oidc(lab_oidc_all["foreign_host"], probe_timeout_s=3,
+                        checks={"oidc": oidc.CHECK, "oauth": oauth.CHECK})
+    codes = {f.code for f in outcomes["oauth"].findings}
+    assert "oauth.token-endpoint-insecure" in codes, codes
