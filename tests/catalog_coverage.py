@@ -35,15 +35,7 @@ NOT_YET_PRODUCED: frozenset[str] = frozenset({
     "deploy.signout-get-noop",
     "deploy.signout-not-revoking",
     "deploy.unreachable",
-    # jwt: a live token checked against Redis / an IdP's claims
-    "jwt.revoked",
     # oauth: live IdP and app redirects
-    # redis: INFO/SCAN against a real Redis
-    "redis.auth-failed",
-    "redis.eviction-may-drop-revocations",
-    "redis.key-prefix-mismatch",
-    "redis.revocation-key-no-ttl",
-    "redis.revocation-not-persistent",
 })
 
 

@@ -3,7 +3,10 @@ deployment, with and without --offline, and read every format the way its user d
 OAuth and logout areas have live halves (issue 9): online, their provider is a healthy one on
 loopback (`discovery_server`: discovery, the end-session endpoint, and the authorize and token
 endpoints the OAuth area presents the client to), and they alone may say the running server was
-checked; every other area claims no more than "settings ok"."""
+checked. Since issues 11 and 12 the ldap and redis areas have live halves too: online, their
+directory and Redis are healthy fakes on loopback (`fake_ldap`; `fake_redis`: persistent,
+noeviction, no revocation keys), so they may say the running server was checked; every other area
+claims no more than "settings ok"."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from pathlib import Path
 import pytest
 from discovery_server import WELL_KNOWN, discovery_server  # noqa: F401 - the fixture
 from fake_ldap import FakeLdap
+from fake_redis import FakeRedis, fake_redis  # noqa: F401 - the fixture
 from render_fixtures import REPO_ROOT, validate_json_report
 
 from authdoctor.cli import main
@@ -23,17 +27,19 @@ HEALTHY = REPO_ROOT / "fixtures" / "healthy.env"
 
 
 @pytest.fixture
-def healthy(discovery_server: str, tmp_path: Path) -> Iterator[str]:  # noqa: F811 - the fixture
-    """fixtures/healthy.env with its OIDC provider and its directory on loopback (tests never leave
-    the machine): a healthy fake LDAP server in plain LDAP (loopback, so not reported as
-    unencrypted) answers the ldap area's live half."""
+def healthy(discovery_server: str, fake_redis: FakeRedis,  # noqa: F811 - the fixtures
+            tmp_path: Path) -> Iterator[str]:
+    """fixtures/healthy.env with its OIDC provider, its directory and its Redis on loopback (tests
+    never leave the machine): a healthy fake LDAP server in plain LDAP (loopback, so not reported
+    as unencrypted) answers the ldap area's live half, a healthy fake Redis the redis area's."""
     directory = FakeLdap("healthy")
     text = HEALTHY.read_text().replace(
         "OPENID_PROVIDER_URL=https://id.example.com/realms/company/.well-known/openid-configuration",
         f"OPENID_PROVIDER_URL={discovery_server}{WELL_KNOWN}")
     for old, new in (("LDAP_SERVER_HOST=ldap.example.com", "LDAP_SERVER_HOST=127.0.0.1"),
                      ("LDAP_SERVER_PORT=636", f"LDAP_SERVER_PORT={directory.port}"),
-                     ("LDAP_USE_TLS=true", "LDAP_USE_TLS=false")):
+                     ("LDAP_USE_TLS=true", "LDAP_USE_TLS=false"),
+                     ("@redis.internal.example.com:6379/0", f"@127.0.0.1:{fake_redis.port}/0")):
         assert old in text
         text = text.replace(old, new)
     assert discovery_server in text
@@ -62,10 +68,15 @@ def test_text_never_says_no_problems_found_for_an_area_it_did_not_probe(
     oauth_ok = ("OK       OAuth clients and redirect URIs: settings and the running server checked, no "
                 "problems found")
     ldap_ok = "OK       LDAP: settings and the running server checked, no problems found"
+    redis_ok = ("OK       Redis and token revocation: settings and the running server checked, no "
+                "problems found")
     for line in ok_lines:
         assert ("settings ok; the server was not contacted" in line
-                or (not offline and line in (oidc_ok, logout_ok, oauth_ok, ldap_ok))), line
-    assert "OK       Redis and token revocation: settings ok; the server was not contacted" in out
+                or (not offline and line in (oidc_ok, logout_ok, oauth_ok, ldap_ok, redis_ok))), line
+    assert (redis_ok in out) is not offline
+    if offline:
+        assert ("OK       Redis and token revocation: settings ok; the server was not contacted "
+                "(--offline)") in out
     assert (oidc_ok in out) is not offline
     assert (oauth_ok in out) is not offline
     if offline:
@@ -73,7 +84,7 @@ def test_text_never_says_no_problems_found_for_an_area_it_did_not_probe(
     assert (logout_ok in out) is not offline
     assert (ldap_ok in out) is not offline
     assert "no problems found" not in out.replace("no problems found ·", "").replace(oidc_ok, "").replace(
-        logout_ok, "").replace(oauth_ok, "").replace(ldap_ok, "")
+        logout_ok, "").replace(oauth_ok, "").replace(ldap_ok, "").replace(redis_ok, "")
     summary = out.splitlines()[-1]
     # trusted-header (settings only) and mcp (no tool server) are the skipped ones, once each
     # (an area that is not configured says so once, not once per half); online the oauth area's
@@ -91,10 +102,10 @@ def test_json_gives_each_halfs_status(capsys: pytest.CaptureFixture[str], health
     validate_json_report(data)
     checks = {c["area"]: c for c in data["checks"]}
     assert checks["redis"]["settings"] == {"status": "ran", "reason": ""}
-    assert checks["redis"]["live"] == {"status": "not-implemented", "reason": "no live check yet"}
+    assert checks["redis"]["live"] == {"status": "ran", "reason": ""}
     assert checks["oidc"]["live"] == {"status": "ran", "reason": ""}
     assert sorted(c["area"] for c in data["checks"] if c["live"]["status"] == "ran") == [
-        "ldap", "logout", "oauth", "oidc"]
+        "ldap", "logout", "oauth", "oidc", "redis"]
     assert checks["oauth"]["live"] == {"status": "ran", "reason": ""}
     report = json.loads(check(capsys, healthy, "--format", "json", "--offline"))
     offline = {c["area"]: c for c in report["checks"]}

@@ -140,6 +140,10 @@ def test_garbage_that_is_not_a_token_is_not_echoed(capsys: Capsys) -> None:
     (["--leeway"], "Option '--leeway' requires an argument."),
     (["--bogus"], "No such option: --bogus"),
     (["second-token"], "Got 2 arguments; give one TOKEN"),
+    (["--redis-url"], "Option '--redis-url' requires an argument."),
+    (["--redis-url", "http://cache:6379"], "--redis-url 'http://cache:6379': the scheme is http://"),
+    (["--redis-url", "redis://:pw@cache:port/0"], "the port is not a number"),
+    (["--redis-url", "redis://cache/0", "--redis-prefix="], "--redis-prefix: the prefix is empty"),
 ])
 def test_usage_errors_exit_2_with_one_line(capsys: Capsys, args: list[str], message: str) -> None:
     code, out, err = run_cli(capsys, "jwt", "decode", TOKEN, *args)
@@ -275,3 +279,23 @@ def test_any_argument_ends_in_a_report_or_a_one_line_error(capsys: Capsys, raw: 
         assert out == "" and err.startswith("authdoctor: error: ") and err.count("\n") == 1
     elif as_json:
         assert json.loads(out)["exit_code"] == code
+
+
+# --------------------------------------------------------------------------- --redis-url (issue 12)
+
+def test_redis_options_take_the_fast_path_and_parse_like_typer(capsys: Capsys) -> None:
+    from authdoctor.cli import fast
+    from authdoctor.cli.jwt_cmd import parse_decode_args
+
+    args = ["jwt", "decode", TOKEN, "--redis-url", "redis://127.0.0.1:9/0", "--redis-prefix=owui"]
+    assert fast.fast_command(args) is not None
+    parsed = parse_decode_args(args[2:])
+    assert (parsed.redis_url, parsed.redis_prefix) == ("redis://127.0.0.1:9/0", "owui")
+    assert parse_decode_args([TOKEN]).redis_prefix == "open-webui"
+    code, out, err = run_cli(capsys, *args, "--json", "--now", "2026-11-28T00:00:00Z")
+    assert code == 1 and err == ""
+    found = [f for f in json.loads(out)["findings"] if f["code"] == "redis.unreachable"]
+    assert found and found[0]["title"] == ("Redis cannot be reached: 127.0.0.1:9: connection refused "
+                                           "(nothing listens on that port)")
+    code, out, _ = run_cli(capsys, "jwt", "decode", "--help")
+    assert "--redis-url URL" in out and "--redis-prefix" in out

@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
+from fake_redis import FakeRedis, fake_redis  # noqa: F401 - the fixture
 
 from authdoctor.cli import main
 from authdoctor.openwebui.secrets import SECRET_VARIABLES
@@ -389,6 +390,42 @@ def test_id_token_shows_no_secret(capsys: Capsys, tmp_path: Path, monkeypatch: p
     code, out, err = run(capsys, *args)
     assert code in (0, 1), err
     assert ("jwt.malformed" if given == "garbage" else "oauth.id-token-unchecked") in out
+    assert_clean(markers, out, err)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+@pytest.mark.parametrize("net", [True, False], ids=["net", "no-net"])
+@pytest.mark.parametrize("case", ["inspect", "inspect-unreachable", "inspect-token", "jwt-decode",
+                                  "jwt-decode-unreachable"])
+def test_redis_password_shows_no_secret(capsys: Capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        fake_redis: FakeRedis,  # noqa: F811 - the fixture
+                                        case: str, net: bool, fmt: str) -> None:
+    """`redis inspect` and `jwt decode --redis-url` (issue 12): the password (and user) in the Redis
+    URL is sent to that Redis only and never shown, whether the Redis answers or not, safety net
+    on or off; a --token is never shown either."""
+    if not net:
+        from authdoctor.masking import Redactor
+
+        monkeypatch.setattr(Redactor, "__call__", lambda self, text: text)
+    markers = Markers()
+    port = 9 if case.endswith("unreachable") else fake_redis.port
+    url = f"redis://app:{markers.new()}@127.0.0.1:{port}/0"
+    token = _hs256(markers.new(), {"id": "8b177929", "jti": "j-1", "exp": 1900000000, "iat": 1795719703})
+    markers.issued.append(token.rsplit(".", 1)[1])
+    if case.startswith("jwt-decode"):
+        as_json = ["--json"] if fmt == "json" else []
+        args = ["jwt", "decode", token, "--redis-url", url, "--now", NOW, *as_json]
+    else:
+        env_file = tmp_path / "app.env"
+        env_file.write_text(f"REDIS_URL={url}\nWEBSOCKET_MANAGER=redis\n")
+        args = ["redis", "inspect", "--env-file", str(env_file), "--probe-timeout", "1", "--format", fmt,
+                "--now", NOW, "-v", *(["--token", token] if case == "inspect-token" else [])]
+    code, out, err = run(capsys, *args)
+    assert code in (0, 1), err
+    if case.endswith("unreachable"):
+        assert "redis.unreachable" in out
+    elif case.startswith("inspect"):
+        assert "redis.revocation-keys" in out and "AUTH" in fake_redis.received
     assert_clean(markers, out, err)
 
 

@@ -169,4 +169,51 @@ ENTRIES: tuple[CodeInfo, ...] = (
             "REDIS_SENTINEL_HOSTS=sentinel1,sentinel2,sentinel3 and REDIS_SENTINEL_PORT=26379.",
         references=("Open WebUI utils/redis.py get_redis_client", "Open WebUI env.py"),
     ),
+    CodeInfo(
+        code="redis.revocation-ttl-too-long",
+        severity=Severity.WARNING,
+        summary="revocation keys outlive the configured token lifetime (JWT_EXPIRES_IN)",
+        explanation=(
+            "Open WebUI writes each revocation key " + _KEY + " with a TTL of the token's remaining "
+            "lifetime (exp minus now), so no key can live longer than JWT_EXPIRES_IN. Keys with a "
+            "longer TTL were written for tokens that live longer than the configured value: the "
+            "running app uses another lifetime (auth.jwt_expiry in the database wins over the "
+            "variable once the instance has started, unless ENABLE_PERSISTENT_CONFIG=false), "
+            "another replica has another setting, or something else writes the keys. Tokens then "
+            "stay valid longer than the settings suggest."
+        ),
+        fix="Compare JWT_EXPIRES_IN with Admin > Settings > General (JWT Expiration) and set the "
+            "same value in both, on every replica.",
+        references=("Open WebUI utils/auth.py invalidate_token", "Open WebUI config.py auth.jwt_expiry"),
+    ),
+    CodeInfo(
+        code="redis.topology-degraded",
+        severity=Severity.WARNING,
+        summary="Sentinel or Cluster is degraded: no replica, a Sentinel down, slots not covered",
+        explanation=(
+            "With Sentinel, revocation keys survive the loss of the master only when a replica is "
+            "connected and in sync and enough Sentinels answer to agree on a failover; a master "
+            "without a live replica loses every revocation when it fails. With Cluster, every one "
+            "of the 16384 slots must be served: a key in an uncovered slot cannot be written or "
+            "read, so sign-out answers 500 and the revocation check fails open for the tokens "
+            "whose keys hash there (an error when the cluster state is not ok)."
+        ),
+        fix="Bring the missing replica, Sentinel or Cluster master back (redis-cli -p <port> "
+            "SENTINEL REPLICAS <master>, redis-cli --cluster check <host:port>).",
+        references=("Redis Sentinel", "Redis Cluster specification (hash slots)",
+                    "Open WebUI utils/redis.py get_redis_connection"),
+    ),
+    CodeInfo(
+        code="redis.revocation-keys",
+        severity=Severity.INFO,
+        summary="what the revocation store holds: key counts and a TTL histogram (redis inspect)",
+        explanation=(
+            "`authdoctor redis inspect` counts the revocation keys " + _KEY + " and the per-user "
+            "keys `{prefix}:auth:user:{id}:revoked_at` with a streamed SCAN and pipelined TTL "
+            "lookups (read-only), and shows how long the revocations still have to live. Each "
+            "key is a token signed out before its expiry; the keys vanish with the tokens."
+        ),
+        fix="Nothing to fix: this is a summary.",
+        references=("Open WebUI utils/auth.py invalidate_token/is_valid_token",),
+    ),
 )

@@ -1,4 +1,4 @@
-"""Redis settings: token revocation and multi-process state (the settings half; live probes later).
+"""Redis: token revocation and multi-process state (the settings half, and the live half).
 
 Open WebUI 0.12.4 only revokes a token on sign-out when it has a Redis client
 (`utils/auth.invalidate_token` writes `{REDIS_KEY_PREFIX}:auth:token:{jti}:revoked`); without one,
@@ -20,15 +20,21 @@ it builds its connections at import time without a try, so an invalid `WEBSOCKET
 Failure modes named here: `redis.not-configured`, `redis.url-invalid`,
 `redis.sentinel-config-invalid`, `redis.websocket-not-redis`.
 
-Live half (later work, `live=` below): connect read-only and report `redis.unreachable`,
-`redis.auth-failed`, `redis.revocation-not-persistent`, `redis.eviction-may-drop-revocations`,
-`redis.key-prefix-mismatch`, `redis.revocation-key-no-ttl`.
+Live half (`check_live`, unless --offline): connect read-only exactly as the app would
+(`authdoctor.probes.redis`), read persistence, eviction and the Sentinel/Cluster state, SCAN the
+revocation keys, and look up `test_account.token` (`--token` of `redis inspect`); the findings are
+decided in `authdoctor.checks._redis_live` (`redis.unreachable`, `redis.auth-failed`,
+`redis.revocation-not-persistent`, `redis.eviction-may-drop-revocations`, `redis.topology-degraded`,
+`redis.key-prefix-mismatch`, `redis.revocation-key-no-ttl`, `redis.revocation-ttl-too-long`,
+`jwt.revoked`).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from authdoctor.checks.base import CheckContext, CheckSpec, finding
@@ -36,6 +42,9 @@ from authdoctor.findings import Finding, Severity
 from authdoctor.masking import mask_url
 from authdoctor.openwebui.envread import env_int_or, env_true, getenv, int_or_none
 from authdoctor.settings.model import Deployment, EnvSource
+
+if TYPE_CHECKING:
+    from authdoctor.probes.redis import RedisObservation, RedisTarget, TokenQuery
 
 AREA = "redis"
 SENTINEL_SCHEMES = frozenset({"redis", "rediss"})
@@ -366,4 +375,105 @@ def check_settings(ctx: CheckContext) -> list[Finding]:
     return [*revocation_redis_findings(env, ctx.deployment), *websocket_findings(env, ctx.deployment)]
 
 
-CHECK = CheckSpec(area=AREA, title="Redis and token revocation", settings=check_settings, live=None)
+# --------------------------------------------------------------------------- live half
+
+
+def redis_target(env: EnvSource) -> tuple[RedisTarget | None, str]:
+    """The probe's target from the settings, as `get_redis_client()` picks it (Sentinel, then
+    Cluster, then the URL), or None and why it cannot be probed."""
+    from authdoctor.probes.redis import RedisTarget
+
+    p = plan(env)
+    prefix = getenv(env, "REDIS_KEY_PREFIX", "open-webui")
+    if not p.configured:
+        return None, "no Redis is configured (REDIS_URL and REDIS_SENTINEL_HOSTS are unset)"
+    if p.sentinels:
+        port = int_or_none(getenv(env, "REDIS_SENTINEL_PORT", "26379") or "26379")
+        if port is None or not p.url or sentinel_url_problem(p.url) is not None:
+            return None, "the Sentinel settings cannot be used (see the finding above)"
+        return RedisTarget(url=p.url, sentinels=tuple((h, port) for h in p.sentinels), prefix=prefix), ""
+    if standalone_url_problem(p.url) is not None:
+        return None, "REDIS_URL cannot be used (see the finding above)"
+    return RedisTarget(url=p.url, cluster=p.cluster, prefix=prefix), ""
+
+
+def token_lifetime(env: EnvSource) -> tuple[int | None, str]:
+    """JWT_EXPIRES_IN in whole seconds (None: no expiry or unparsable) and as shown."""
+    from authdoctor.openwebui.values import parse_duration
+
+    raw = getenv(env, "JWT_EXPIRES_IN", "4w")
+    try:
+        delta = parse_duration(raw)
+    except (ValueError, OverflowError):
+        return None, raw
+    return (None if delta is None or delta.total_seconds() <= 0 else int(delta.total_seconds())), raw
+
+
+def token_query(ctx: CheckContext,
+                token: str | None = None) -> tuple[TokenQuery | None, dict[str, Any] | None]:
+    """The jti and user id of `token` or else `test_account.token` (decoded without a key), or
+    None."""
+    from authdoctor.jwt.tokens import MalformedTokenError, decode_token, extract_token
+    from authdoctor.probes.redis import TokenQuery
+
+    account = ctx.deployment.test_account
+    raw = token or (account.token if account is not None else None)
+    if not raw:
+        return None, None
+    try:
+        payload = dict(decode_token(extract_token(raw)).payload)
+    except MalformedTokenError:
+        return None, None
+    jti, user = payload.get("jti"), payload.get("id")
+    return TokenQuery(jti=str(jti) if jti else None, user_id=str(user) if user else None), payload
+
+
+#: The part of the time left before the run's deadline kept back from a key scan (the report
+#: still has to be written), at least `SCAN_MARGIN_S`.
+SCAN_MARGIN_S = 0.5
+
+
+async def check_live(ctx: CheckContext, *, summary: bool = False, token: str | None = None) -> list[Finding]:
+    """Probe the Redis the settings name (one bounded, read-only inspection in a worker thread)
+    and evaluate it. `summary` adds `redis.revocation-keys` (what `redis inspect` counted);
+    `token` (`redis inspect --token`) replaces `test_account.token`."""
+    import hashlib
+    import time
+
+    from authdoctor.checks import _redis_live
+    from authdoctor.checks.base import skipped
+    from authdoctor.probes.cache import wait_future
+    from authdoctor.probes.redis import inspect_redis
+
+    env = ctx.deployment.env
+    target, why = redis_target(env)
+    if target is None:
+        return [skipped(AREA, why)]
+    limit, lifetime_shown = token_lifetime(env)
+    query, payload = token_query(ctx, token)
+    session = ctx.probes
+    scan_until = None
+    if session.deadline is not None:
+        left = session.deadline - time.monotonic()
+        scan_until = session.deadline - max(SCAN_MARGIN_S, 0.1 * left)
+    timeout = session.budget()
+    key = ("redis", hashlib.sha256(repr((target, _SALT)).encode()).hexdigest(), limit,
+           query, timeout, session.verify_tls, session.ca_file)
+
+    def work() -> RedisObservation:
+        return inspect_redis(target, timeout_s=timeout, verify_tls=session.verify_tls,
+                             ca_file=session.ca_file, ttl_limit_s=limit,
+                             token=query, scan_until=scan_until)
+
+    observation = await wait_future(session.cache.get(key, work))
+    shown = mask_url(target.url)
+    if target.sentinels:
+        shown += " via Sentinels " + ", ".join(f"{h}:{p}" for h, p in target.sentinels)
+    return _redis_live.live_findings(observation, url_shown=shown, lifetime_shown=lifetime_shown,
+                                     payload=payload, now=ctx.now, summary=summary)
+
+
+_SALT = os.urandom(16)
+"""Keys the memo's digest of the target (a memo key never holds the URL's password)."""
+
+CHECK = CheckSpec(area=AREA, title="Redis and token revocation", settings=check_settings, live=check_live)

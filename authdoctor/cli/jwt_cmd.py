@@ -39,6 +39,9 @@ Options:
   --now TIME        fixed clock for reproducible output (ISO 8601 or Unix seconds)
   --fail-on LEVEL   exit 1 when a finding is at or above: error (default), warning or info
   --leeway SECONDS  clock leeway for exp/nbf/iat (default 0, as Open WebUI; always reported)
+  --redis-url URL   also look the token up in this Redis, as Open WebUI does: is its jti
+                    revoked, is its user's revoked_at at or after its iat (GET and TTL only)
+  --redis-prefix P  REDIS_KEY_PREFIX of the app (default open-webui)
 
 Examples:
 
@@ -46,6 +49,7 @@ Examples:
   authdoctor jwt decode eyJhbGciOi...
   authdoctor jwt decode 'Bearer eyJhbGciOi...'
   pbpaste | authdoctor jwt decode - --json
+  authdoctor jwt decode - --redis-url redis://:pass@redis:6379/0
 
 {EXIT_CODES_HELP}
 """
@@ -89,7 +93,7 @@ def register(app: typer.Typer) -> None:
 
         args = parse_decode_args(ctx.args)
         return run_jwt_decode(token=args.token, as_json=args.as_json, now=args.now, fail_on=args.fail_on,
-                              leeway=args.leeway)
+                              leeway=args.leeway, redis_url=args.redis_url, redis_prefix=args.redis_prefix)
 
     @jwt_app.command("verify", help=VERIFY_HELP)
     def verify(
@@ -139,13 +143,16 @@ class DecodeArgs(NamedTuple):
     now: str | None = None
     fail_on: str = "error"
     leeway: float = 0.0
+    redis_url: str | None = None
+    redis_prefix: str = "open-webui"
 
 
-_VALUE_OPTIONS = ("--now", "--fail-on", "--leeway")
+_VALUE_OPTIONS = ("--now", "--fail-on", "--leeway", "--redis-url", "--redis-prefix")
 
 
 def parse_decode_args(args: list[str]) -> DecodeArgs:
-    """`jwt decode`'s arguments: TOKEN (or -) and --json, --now, --fail-on, --leeway, each value
+    """`jwt decode`'s arguments: TOKEN (or -) and --json, --now, --fail-on, --leeway, --redis-url,
+    --redis-prefix, each value
     as `--opt VALUE` or `--opt=VALUE`; `--` ends the options. Raises `UsageError` (exit 2) with
     click's wording for unknown options and missing values."""
     positional: list[str] = []
@@ -188,8 +195,15 @@ def parse_decode_args(args: list[str]) -> DecodeArgs:
         except ValueError:
             raise UsageError(f"--leeway {values['--leeway']!r} is not a number of seconds") from None
         leeway = check_leeway(leeway, values["--leeway"])
+    redis_url = values.get("--redis-url")
+    if redis_url is not None and not redis_url.strip():
+        raise UsageError("--redis-url: the URL is empty")
+    prefix = values.get("--redis-prefix", "open-webui")
+    if not prefix:
+        raise UsageError("--redis-prefix: the prefix is empty")
     return DecodeArgs(token=positional[0], as_json=as_json, now=values.get("--now"),
-                      fail_on=values.get("--fail-on", "error"), leeway=leeway)
+                      fail_on=values.get("--fail-on", "error"), leeway=leeway, redis_url=redis_url,
+                      redis_prefix=prefix)
 
 
 MAX_LEEWAY_S = 10**9
@@ -228,6 +242,7 @@ def fast_command(args: list[str]) -> Callable[[], int] | None:
 
         parsed = parse_decode_args(rest)
         return run_jwt_decode(token=parsed.token, as_json=parsed.as_json, now=parsed.now,
-                              fail_on=parsed.fail_on, leeway=parsed.leeway)
+                              fail_on=parsed.fail_on, leeway=parsed.leeway, redis_url=parsed.redis_url,
+                              redis_prefix=parsed.redis_prefix)
 
     return run

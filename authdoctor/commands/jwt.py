@@ -92,11 +92,54 @@ def _common(token_arg: str, now: str | None, fail_on: str) -> tuple[str, datetim
     return extract_token(read_token_argument(token_arg)), moment, threshold
 
 
-def run_jwt_decode(*, token: str, as_json: bool, now: str | None, fail_on: str, leeway: float) -> int:
+def run_jwt_decode(*, token: str, as_json: bool, now: str | None, fail_on: str, leeway: float,
+                   redis_url: str | None = None, redis_prefix: str = "open-webui") -> int:
+    if redis_url is not None:
+        _check_redis_url(redis_url)
     text, moment, threshold = _common(token, now, fail_on)
     analysis = analyse(text, command="decode", now=moment, leeway_s=leeway, fail_on=threshold)
-    emit(analysis.report, analysis.secrets, as_json=as_json)
+    secrets: tuple[str, ...] = tuple(analysis.secrets)
+    if redis_url is not None and analysis.token is not None:
+        found = revocation_findings(analysis.token.payload, redis_url, redis_prefix, moment)
+        analysis.report.findings = (*analysis.report.findings, *found)
+        secrets = (*secrets, redis_url, *_url_secrets(redis_url))
+    emit(analysis.report, secrets, as_json=as_json)
     return int(analysis.report.exit_code)
+
+
+def _check_redis_url(url: str) -> None:
+    from authdoctor.checks.redis import standalone_url_problem
+    from authdoctor.masking import mask_url
+
+    problem = standalone_url_problem(url)
+    if problem is not None:
+        raise UsageError(f"--redis-url {mask_url(url)!r}: {problem}")
+
+
+def _url_secrets(url: str) -> list[str]:
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        return [value for value in (parts.password, unquote(parts.password or "")) if value]
+    except ValueError:
+        return []
+
+
+def revocation_findings(payload: dict[str, object], url: str, prefix: str, now: datetime) -> list[Finding]:
+    """`jwt decode --redis-url`: the token's revocation keys, looked up as Open WebUI's
+    is_valid_token does (GET of the jti key and the user's revoked_at; read-only, no retries,
+    5 s per step): `jwt.revoked`, or why the lookup failed (`redis.unreachable`,
+    `redis.auth-failed`)."""
+    from authdoctor.checks._redis_live import connection_findings, token_findings
+    from authdoctor.masking import mask_url
+    from authdoctor.probes.redis import RedisTarget, TokenQuery, inspect_redis
+
+    jti, user = payload.get("jti"), payload.get("id")
+    query = TokenQuery(jti=str(jti) if jti else None, user_id=str(user) if user else None)
+    observation = inspect_redis(RedisTarget(url=url, prefix=prefix), timeout_s=5.0, scan=False, token=query)
+    found = connection_findings(observation, mask_url(url))
+    return [*found, *token_findings(observation, payload, now)]
 
 
 # --------------------------------------------------------------------------- verify

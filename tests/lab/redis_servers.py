@@ -3,7 +3,8 @@
 | topology     | what runs                                              | REDIS_URL (Open WebUI)         |
 |--------------|--------------------------------------------------------|--------------------------------|
 | `standalone` | one server, no auth, no persistence                    | `redis://127.0.0.1:P/0`        |
-| `acl`        | ACL users: default (password), app, readonly, disabled | `redis://app:app-secret@H:P/0` |
+| `acl`        | ACL users: default (password), app, readonly, disabled,| `redis://app:app-secret@H:P/0` |
+|              | noconfig (no CONFIG), otherkeys (keys other:* only)    |                                |
 | `tls`        | TLS only (no plain port), password, lab CA certificate | `rediss://:tls-secret@H:P/0`   |
 |              |                                                        | `?ssl_ca_certs=<lab CA>`       |
 | `persistent` | AOF (everysec) + RDB snapshots, noeviction             | `redis://127.0.0.1:P/0`        |
@@ -47,6 +48,8 @@ ACL_USERS: dict[str, str] = {
     "app": "app-secret",
     "readonly": "readonly-secret",
     "disabled": "disabled-secret",
+    "noconfig": "noconfig-secret",
+    "otherkeys": "otherkeys-secret",
 }
 TLS_PASSWORD = "tls-secret"
 REQUIRED_BINARIES = ("redis-server", "redis-cli")
@@ -230,6 +233,10 @@ def _acl(home: Path, certs: LabCerts | None, port: PortSource, procs: list[Serve
         f"user readonly on >{ACL_USERS['readonly']} ~* &* -@all +@read +@connection +info "
         f"+config|get +acl|whoami\n"
         f"user disabled off >{ACL_USERS['disabled']} ~* &* +@all\n"
+        # reads keys and INFO, but CONFIG is refused (a managed Redis often does that)
+        f"user noconfig on >{ACL_USERS['noconfig']} ~* &* -@all +@read +@connection +info\n"
+        # may only touch keys under other:*, so GET of an open-webui key is refused (NOPERM)
+        f"user otherkeys on >{ACL_USERS['otherkeys']} ~other:* &* +@all -@dangerous +info +config|get\n"
     )
     conf = BASE_CONF.format(host=HOST, port=p, dir=home) + NO_PERSISTENCE + users
     proc = _start_server("redis-acl", home, conf)
