@@ -491,6 +491,8 @@ def _pipelined_ttls(node: _Node, keys: list[bytes]) -> list[int]:
     connection = node.client.connection
     if connection is None:
         raise rex.ConnectionError("no connection")
+    if not _has_raw_socket(connection):  # a redis-py without it: its own (slower) pipeline
+        return _library_pipelined_ttls(node, keys)
     connection.send_packed_command(  # type: ignore[no-untyped-call]
         [b"".join(b"*2\r\n$3\r\nTTL\r\n$%d\r\n%b\r\n" % (len(key), key) for key in keys)])
     sock = connection._sock  # the replies follow the SCAN reply redis-py has read in full
@@ -523,6 +525,20 @@ def _pipelined_ttls(node: _Node, keys: list[bytes]) -> list[int]:
             raise rex.ResponseError(text)
         out.append(int(reply[1:]))
     return out
+
+
+def _has_raw_socket(connection: Any) -> bool:
+    """True when the connection keeps its socket where redis-py 5-8 does (`_sock`)."""
+    return hasattr(connection, "_sock")
+
+
+def _library_pipelined_ttls(node: _Node, keys: list[bytes]) -> list[int]:
+    """The same TTLs through redis-py's own pipeline (no transaction): what `_pipelined_ttls`
+    falls back to when the connection's socket is not where redis-py 5-8 keeps it."""
+    pipe = node.client.pipeline(transaction=False)
+    for key in keys:
+        pipe.ttl(key)
+    return [int(ttl) for ttl in pipe.execute()]
 
 
 class _Counter:

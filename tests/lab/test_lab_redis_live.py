@@ -498,3 +498,23 @@ def test_nothing_listens(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
     code, document = inspect(capsys, path)
     assert code == 1
     assert the(document, "redis.unreachable")["evidence"]["not attempted"] == "tls, protocol, application"
+
+
+def test_the_fast_ttl_path_and_the_library_pipeline_agree(lab_redis_persistent: LabRedis,
+                                                          seeded: Callable[..., None],
+                                                          tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scan reads TTLs straight off redis-py's socket for speed; where a redis-py keeps no
+    `_sock` it falls back to redis-py's own pipeline. Both give the same report."""
+    lab = lab_redis_persistent
+    seeded(lab.client(db=4), revocation_keys("open-webui", [600, 2 * 3600, None]))
+    path = env_file(tmp_path, {"REDIS_URL": with_db(lab.url, 4), "JWT_EXPIRES_IN": "4w"})
+    _, fast = inspect(capsys, path)
+
+    from authdoctor.probes import redis as probe
+
+    monkeypatch.setattr(probe, "_has_raw_socket", lambda connection: False)
+    _, library = inspect(capsys, path)
+    assert the(fast, "redis.revocation-keys")["evidence"] == the(library, "redis.revocation-keys")["evidence"]
+    assert the(library, "redis.revocation-keys")["evidence"]["without TTL"] == "1"
