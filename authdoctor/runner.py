@@ -278,7 +278,8 @@ async def run_checks_async(deployment: Deployment, specs: Sequence[CheckSpec], o
     # One probe session per run: its cache makes areas that need the same document share a request.
     probes = ProbeSession.from_options(deployment.probe, timeout_s=probe_timeout, deadline=deadline)
     ctx = CheckContext(deployment=deployment, now=now, offline=options.offline,
-                       probe_timeout_s=probe_timeout, probes=probes, fixed_clock=options.now is not None)
+                       probe_timeout_s=probe_timeout, probes=probes, fixed_clock=options.now is not None,
+                       on_progress=options.on_progress)
 
     async def one(spec: CheckSpec) -> CheckOutcome:
         started = time.monotonic()

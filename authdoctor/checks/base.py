@@ -26,7 +26,7 @@ that did not run.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -51,6 +51,8 @@ class CheckContext:
     probes: ProbeSession = None  # type: ignore[assignment]  # filled in by __post_init__
     fixed_clock: bool = False
     """`--now`: the report must be reproducible, so findings leave out measured timings."""
+    on_progress: Callable[[str, str], None] | None = field(default=None, compare=False)
+    """The run's progress line (a terminal only): `progress(area, text)` reaches it."""
 
     def __post_init__(self) -> None:
         if self.probes is None:
@@ -58,6 +60,12 @@ class CheckContext:
 
             object.__setattr__(self, "probes", ProbeSession.from_options(
                 self.deployment.probe, timeout_s=self.probe_timeout_s))
+
+    def progress(self, area: str, text: str) -> None:
+        """Say how far a slow step of `area` has got (e.g. keys scanned); shown on a terminal only,
+        next to the area's name. Safe to call from a probe's worker thread."""
+        if self.on_progress is not None:
+            self.on_progress(area, text)
 
     def http_client(self) -> httpx.AsyncClient:
         """A client with the run's TLS and timeout policy (see `authdoctor.http`)."""

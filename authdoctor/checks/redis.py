@@ -463,7 +463,8 @@ async def check_live(ctx: CheckContext, *, summary: bool = False, token: str | N
     def work() -> RedisObservation:
         return inspect_redis(target, timeout_s=timeout, verify_tls=session.verify_tls,
                              ca_file=session.ca_file, ttl_limit_s=limit,
-                             token=query, scan_until=scan_until)
+                             token=query, scan_until=scan_until,
+                             on_progress=lambda n: ctx.progress(AREA, f"{n:,} keys scanned"))
 
     observation = await wait_future(session.cache.get(key, work))
     shown = mask_url(target.url)
