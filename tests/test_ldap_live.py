@@ -322,3 +322,15 @@ def test_a_fixed_clock_lists_the_steps_without_their_times() -> None:
     assert timed.evidence["steps"].startswith("dns 1.0 ms, tcp 1.0 ms, tls 1.0 ms")
     [fixed] = evaluate(failed, settings(timings=False), NOW)
     assert fixed.evidence["steps"] == "dns, tcp, tls, bind, base, search, user-bind"
+
+
+def test_ldap_test_names_the_server_it_probed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from authdoctor.cli import main
+
+    path = tmp_path / "l.env"
+    path.write_text("ENABLE_LDAP=true\nLDAP_SERVER_HOST=127.0.0.1\nLDAP_SERVER_PORT=9\nLDAP_USE_TLS=true\n"
+                    "LDAP_SEARCH_BASE=dc=x\nLDAP_ATTRIBUTE_FOR_USERNAME=uid\nLDAP_ATTRIBUTE_FOR_MAIL=mail\n")
+    with pytest.raises(SystemExit):
+        main(["ldap", "test", "--env-file", str(path), "--probe-timeout", "1"])
+    out, _ = capsys.readouterr()
+    assert out.splitlines()[0] == "authdoctor 0.1.0 ldap test: ldaps://127.0.0.1:9"

@@ -103,3 +103,14 @@ def test_check_looks_up_the_test_accounts_token(capsys: Capsys, tmp_path: Path,
     assert found and found[0]["area"] == "redis"
     assert found[0]["evidence"]["key"] == "owui:auth:token:j-signed-out:revoked"
     assert token not in out
+
+
+def test_the_report_names_the_redis_it_probed_with_the_password_masked(capsys: Capsys,
+                                                                        tmp_path: Path) -> None:
+    path = env(tmp_path, "REDIS_URL=redis://:hunter2-secret@127.0.0.1:9/0\nWEBUI_URL=https://chat.example.com\n")
+    _, out, _ = run(capsys, "--env-file", path, "--probe-timeout", "1", "--format", "json")
+    document = json.loads(out)
+    assert document["target"] == "redis://:***@127.0.0.1:9/0"
+    assert "hunter2-secret" not in out
+    _, text, _ = run(capsys, "--env-file", path, "--probe-timeout", "1")
+    assert text.splitlines()[0] == "authdoctor 0.1.0 redis inspect: redis://:***@127.0.0.1:9/0"

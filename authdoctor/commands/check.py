@@ -91,10 +91,11 @@ def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str
               verbose: bool, stderr: TextIO, deployment: Deployment | None = None,
               checks: Mapping[str, CheckSpec] | None = None, command: str = "check",
               target: str | None = None, probe_flags: ProbeFlags | None = None,
-              after_load: Callable[[Deployment], None] | None = None) -> int:
+              after_load: Callable[[Deployment], str | None] | None = None) -> int:
     """The whole run. Other commands that report findings (`oidc probe`) reuse it: `deployment`
     replaces reading `inputs`, `checks` the registry, and `command`/`target` name the report;
-    `after_load` may refuse the loaded settings (a `UsageError`) within the run's deadline."""
+    `after_load` may refuse the loaded settings (a `UsageError`) within the run's deadline, or
+    return the report's target named from them (the Redis or LDAP server a command probes)."""
     from authdoctor.checks.registry import all_checks
     from authdoctor.clock import parse_now
     from authdoctor.commands.common import check_ignore_codes, parse_fail_on, parse_format, render_report
@@ -130,8 +131,7 @@ def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str
 
     def work() -> tuple[str, int]:
         loaded = deployment if deployment is not None else load_deployment(inputs)
-        if after_load is not None:
-            after_load(loaded)
+        named = after_load(loaded) if after_load is not None else None
         if probe_flags is not None:
             loaded = probe_flags.apply(loaded)
         check_output_path(output, [*named_inputs, *loaded.sources, *loaded.files_read])
@@ -140,7 +140,8 @@ def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str
         # Progress only for people: a terminal on stderr and the text format (never for CI formats).
         with Progress.for_stream(stderr, enabled=not fmt.machine_readable) as progress:
             report = run_checks(loaded, replace(options, on_progress=progress.update,
-                                                deadline=checks_until.at), checks=selected, target=target)
+                                                deadline=checks_until.at), checks=selected,
+                                 target=named or target)
         if command != "check":
             report = replace(report, command=command)
         phase.text = "while rendering the report"

@@ -67,11 +67,19 @@ def read_password(*, password_env: str | None, password_stdin: bool, inputs: Set
     return None
 
 
-def require_ldap(deployment: Deployment) -> None:
-    from authdoctor.openwebui.envread import env_true
+def require_ldap(deployment: Deployment) -> str | None:
+    """A `UsageError` unless LDAP sign-in is on; else the report's target: the LDAP server."""
+    from authdoctor.openwebui.envread import env_true, getenv
 
-    if not env_true(deployment.env, "ENABLE_LDAP", "false"):
+    env = deployment.env
+    if not env_true(env, "ENABLE_LDAP", "false"):
         raise UsageError("the settings do not enable LDAP sign-in (ENABLE_LDAP=true); nothing to test")
+    host = getenv(env, "LDAP_SERVER_HOST", "")
+    port = getenv(env, "LDAP_SERVER_PORT", "")
+    if not host:
+        return None
+    scheme = "ldaps" if env_true(env, "LDAP_USE_TLS", "false") else "ldap"
+    return f"{scheme}://{host}" + (f":{port}" if port else "")
 
 
 def run_ldap_test(*, inputs: SettingsInputs, user: str | None, password_env: str | None,

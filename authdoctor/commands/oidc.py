@@ -67,7 +67,7 @@ def url_deployment(url: str) -> tuple[Deployment, str]:
     return Deployment(replicas=(source,), sources=(COMMAND_LINE,)), target
 
 
-def require_provider(deployment: Deployment, name: str) -> None:
+def require_provider(deployment: Deployment, name: str) -> str | None:
     """A `UsageError` naming what is missing when the settings do not register provider `name`.
     `oidc` (the default) needs only `OPENID_PROVIDER_URL`: it is probed also when it serves as
     the sign-out metadata URL only."""
@@ -81,7 +81,7 @@ def require_provider(deployment: Deployment, name: str) -> None:
     env = deployment.env
     registered = configured_providers(env)
     if name in registered or (name == "oidc" and env.get("OPENID_PROVIDER_URL")):
-        return
+        return None  # the report keeps its target (the public URL)
     partial = partially_configured_providers(env).get(name)
     spec = PROVIDERS_BY_NAME[name]
     if partial is not None:

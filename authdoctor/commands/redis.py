@@ -20,6 +20,7 @@ from authdoctor.errors import UsageError
 if TYPE_CHECKING:
     from authdoctor.commands.check import ProbeFlags
     from authdoctor.settings import SettingsInputs
+    from authdoctor.settings.model import Deployment
 
 
 def read_token(token: str | None, inputs: SettingsInputs) -> str | None:
@@ -60,4 +61,13 @@ def run_redis_inspect(*, inputs: SettingsInputs, token: str | None, fail_on: str
     return run_check(inputs=inputs, only=[], skip=[], ignore=ignore, offline=False, fail_on=fail_on,
                      timeout=timeout, probe_timeout=probe_timeout, now=now, output_format=output_format,
                      output=output, verbose=verbose, stderr=stderr, checks=checks,
-                     command="redis inspect", probe_flags=probe_flags)
+                     command="redis inspect", probe_flags=probe_flags, after_load=redis_shown)
+
+
+def redis_shown(deployment: Deployment) -> str | None:
+    """The report's target: the Redis the app would use (password masked), as the probe picks it."""
+    from authdoctor.checks.redis import redis_target
+    from authdoctor.masking import mask_url
+
+    target, _ = redis_target(deployment.env)
+    return mask_url(target.url) if target is not None and target.url else None
