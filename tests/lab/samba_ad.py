@@ -9,7 +9,8 @@ foreground as one process: the PID we hold is the whole server.
 
 Samba binds the LDAP server to the addresses of `interfaces`; it only accepts an address it can
 match to a network interface, and 127.0.0.3 is not one (only 127.0.0.1 is on `lo`), so the
-setting is `127.0.0.3/8` (the loopback network, which the kernel routes to `lo`). The ports are
+setting is `127.0.0.3/8` (the loopback network, which the kernel routes to `lo`; when 127.0.0.3:389
+is taken, e.g. by another session's DC, the next free 127.0.0.N is used). The ports are
 Samba's fixed ones (389 LDAP, 636 LDAPS, 3268 GC): no setting changes them, which is why the
 server needs root and its own loopback address.
 
@@ -48,6 +49,8 @@ from .ports import port_open, wait_until
 from .process import ServerProcess, StartError, find_binary, launch
 
 HOST = "127.0.0.3"
+#: When HOST:389 is taken (another session's DC), the next of these that is free.
+SPARE_HOSTS = tuple(f"127.0.0.{n}" for n in range(4, 20))
 LDAP_PORT = 389
 REALM = "LAB.TEST"
 DOMAIN = "LAB"
@@ -183,8 +186,8 @@ db.modify(m)
 """
 
 
-def _tune_conf(conf: Path, home: Path) -> None:
-    """Only the LDAP server, on HOST, simple binds without TLS, logs in the instance folder."""
+def _tune_conf(conf: Path, home: Path, host: str) -> None:
+    """Only the LDAP server, on `host`, simple binds without TLS, logs in the instance folder."""
     keep = []
     for line in conf.read_text().splitlines():
         key = line.strip().split("=", 1)[0].strip().lower()
@@ -193,7 +196,7 @@ def _tune_conf(conf: Path, home: Path) -> None:
             continue
         keep.append(line)
         if line.strip() == "[global]":
-            keep += ["\tserver services = ldap", f"\tinterfaces = {HOST}/8", "\tbind interfaces only = yes",
+            keep += ["\tserver services = ldap", f"\tinterfaces = {host}/8", "\tbind interfaces only = yes",
                      f"\tlog file = {home / 'samba.log'}", "\tlogging = file",
                      "\tldap server require strong auth = no"]
     conf.write_text("\n".join(keep) + "\n")
@@ -208,15 +211,16 @@ def start_samba_ad(run_dir: Path, *, name: str = "samba_ad",
         shutil.rmtree(home)
     home.mkdir(parents=True)
     tool = _need("samba-tool")
+    host = next((h for h in (HOST, *SPARE_HOSTS) if not port_open(LDAP_PORT, h)), HOST)
     timings: list[tuple[str, float]] = []
     t0 = time.monotonic()
     _run([tool, "domain", "provision", f"--targetdir={home / 'dc'}", f"--realm={REALM}", f"--domain={DOMAIN}",
           "--server-role=dc", "--dns-backend=NONE", "--use-rfc2307", f"--adminpass={ADMIN_PASSWORD}",
-          "--host-name=labdc", f"--option=interfaces={HOST}/8", "--option=bind interfaces only=yes"],
+          "--host-name=labdc", f"--option=interfaces={host}/8", "--option=bind interfaces only=yes"],
          "domain provision", timeout)
     timings.append(("provision", time.monotonic() - t0))
     conf = home / "dc" / "etc" / "smb.conf"
-    _tune_conf(conf, home)
+    _tune_conf(conf, home, host)
 
     t0 = time.monotonic()
     sam = home / "dc" / "private" / "sam.ldb"
@@ -248,25 +252,25 @@ def start_samba_ad(run_dir: Path, *, name: str = "samba_ad",
     proc = launch(name, [_need("samba"), "-i", "-M", "single", "-s", str(conf), "--debug-stdout", "-d", "1"],
                   log_path=home / "samba.out")
     try:
-        wait_until(functools.partial(port_open, LDAP_PORT, HOST), timeout=timeout, interval=0.1,
-                   alive=proc.alive, what=f"samba listening on {HOST}:{LDAP_PORT}")
+        wait_until(functools.partial(port_open, LDAP_PORT, host), timeout=timeout, interval=0.1,
+                   alive=proc.alive, what=f"samba listening on {host}:{LDAP_PORT}")
         timings.append(("start", time.monotonic() - t0))
         t0 = time.monotonic()
-        _lock(next(u for u in AD_USERS if u.state == "locked"))
+        _lock(host, next(u for u in AD_USERS if u.state == "locked"))
         timings.append(("lock", time.monotonic() - t0))
     except (TimeoutError, RuntimeError) as exc:
         proc.stop()
         raise StartError(proc, str(exc)) from exc
-    info = LabSambaAd(name=name, host=HOST, port=LDAP_PORT, pid=proc.pid, home=str(home),
+    info = LabSambaAd(name=name, host=host, port=LDAP_PORT, pid=proc.pid, home=str(home),
                       log_path=str(home / "samba.out"), timings=tuple(timings))
     return info, proc
 
 
-def _lock(user: AdUser) -> None:
+def _lock(host: str, user: AdUser) -> None:
     """LOCKOUT_THRESHOLD wrong simple binds: AD locks the account (lockoutTime)."""
     import ldap3
 
-    server = ldap3.Server(HOST, port=LDAP_PORT, connect_timeout=5)
+    server = ldap3.Server(host, port=LDAP_PORT, connect_timeout=5)
     for _ in range(LOCKOUT_THRESHOLD):
         conn = ldap3.Connection(server, user=user.dn, password="not-" + user.password, receive_timeout=5)
         if conn.bind():

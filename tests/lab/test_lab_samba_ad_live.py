@@ -19,6 +19,8 @@ import pytest
 
 from authdoctor.checks._ldap_live import AD_SUBCODES
 
+from . import samba_ad
+from .fixtures import need
 from .samba_ad import LabSambaAd
 from .test_lab_ldap_live import ldap_test, live
 
@@ -86,3 +88,15 @@ def test_service_account_bind_is_decoded(capsys: pytest.CaptureFixture[str], mon
     assert found["title"] == f"the service account's bind is refused: {meaning}"
     assert found["evidence"]["AD sub-code"] == f"{subcode}: {meaning}"
     assert "not run" in found["evidence"]
+
+
+def test_a_missing_samba_part_is_named_and_fails_a_required_lab(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Debian's `samba` alone cannot provision a DC: the parts it only recommends are named too."""
+    monkeypatch.setattr(samba_ad, "REQUIRED_BINARIES", ("samba", "samba-tool-not-installed"))
+    monkeypatch.setattr(samba_ad, "REQUIRED_FILES", {"samba-ad-provision": "/nonexistent/ad-schema"})
+    missing = samba_ad.missing_binaries()
+    assert missing[:2] == ["samba-tool-not-installed", "samba-ad-provision"]
+    monkeypatch.setenv("AUTHDOCTOR_REQUIRE_LAB", "1")
+    with pytest.raises(pytest.fail.Exception,
+                       match=r"Samba AD DC: missing samba-tool-not-installed, samba-ad-provision \(run"):
+        need(missing, "Samba AD DC")
