@@ -38,6 +38,7 @@ Provision to ready: about 8-10 s (provision ~5 s, users ~4 s, start ~1 s).
 from __future__ import annotations
 
 import functools
+import glob
 import os
 import shutil
 import subprocess
@@ -64,10 +65,11 @@ REQUIRED_BINARIES = ("samba", "samba-tool")
 #: Debian splits the DC over packages that `samba` only recommends: the schema files
 #: (samba-ad-provision), the directory's ldb modules (samba-dsdb-modules) and the VFS module the
 #: provision's sysvol ACLs need (samba-vfs-modules). Without them provision fails half-way.
+#: Paths are globs: the modules live under the multiarch folder (/usr/lib/<triplet>/samba/).
 REQUIRED_FILES = {
     "samba-ad-provision": "/usr/share/samba/setup/ad-schema",
-    "samba-dsdb-modules": "/usr/lib/x86_64-linux-gnu/samba/ldb/samba_dsdb.so",
-    "samba-vfs-modules": "/usr/lib/x86_64-linux-gnu/samba/vfs/acl_xattr.so",
+    "samba-dsdb-modules": "/usr/lib/*/samba/ldb/samba_dsdb.so",
+    "samba-vfs-modules": "/usr/lib/*/samba/vfs/acl_xattr.so",
 }
 
 
@@ -146,7 +148,7 @@ class LabSambaAd:
 
 def missing_binaries() -> list[str]:
     missing = [b for b in REQUIRED_BINARIES if find_binary(b) is None]
-    missing += [pkg for pkg, path in REQUIRED_FILES.items() if not Path(path).exists()]
+    missing += [pkg for pkg, pattern in REQUIRED_FILES.items() if not glob.glob(pattern)]
     if os.geteuid() != 0:
         missing.append("root (Samba's LDAP ports 389/636 are fixed)")
     return missing
