@@ -2,7 +2,7 @@
 
 Used by the tests (pytest fixtures below), by hand (`scripts/lab up|down|status|env|demo`) and by
 anything that wants real servers (`lab.lab.start_lab`). Install the pieces once with
-`scripts/install-lab-deps` (Debian slapd, ldap-utils, redis-server, redis-tools, openssl; the
+`scripts/install-lab-deps` (Debian slapd, ldap-utils, redis-server, redis-tools, openssl, samba; the
 pinned panva `oidc-provider` via `npm ci` in fixtures/lab/oidc). Everything the lab writes is
 under `<repo>/.lab-run/`.
 
@@ -43,10 +43,16 @@ lab_app -> `LabApp` (app_under_test.py): Open WebUI 0.12.4's auth surface, healt
     .users (`AppUser`: email, password, name, role, id) .admin .key_prefix .revocation_key(jti)
 lab_app_factory(overrides={...}, redis_topology="persistent"|None|..., oidc_variant="healthy"|
     None|..., with_ldap=True) -> `LabApp` with those settings (None removes a variable)
+lab_samba_ad -> `LabSambaAd` (samba_ad.py): a Samba AD DC, fresh domain LAB.TEST, plain LDAP on
+    127.0.0.3:389 (needs root), ~10 s to provision and start. .host .port .url .admin_dn
+    .admin_password .search_base (CN=Users,DC=lab,DC=test) .users (`AdUser`: name, dn, password,
+    state, subcode: alice healthy, svc-openwebui, wrongpw 52e, disabled 533, expired 701,
+    mustchange 773, pwexpired 532, locked 775, svc-disabled 533) .user(name) .timings
+    .env() -> LDAP_* variables (sAMAccountName, service account svc-openwebui)
 lab_certs -> `LabCerts` (certs.py): ca_file, server_cert/key, unknown_ca_file,
     unknown_ca_cert/key, wrong_host_cert/key
 
-Modules: ports.py (free ports, waits), process.py (start/stop by PID), certs.py, ldap.py,
+Modules: ports.py (free ports, waits), process.py (start/stop by PID), certs.py, ldap.py, samba_ad.py,
 redis_servers.py, oidc.py, app_under_test.py, lab.py (whole lab, state file), cli.py
 (scripts/lab), fixtures.py (the pytest plugin, loaded by tests/conftest.py).
 """

@@ -32,6 +32,7 @@ import pytest
 from . import ldap as ldap_mod
 from . import oidc as oidc_mod
 from . import redis_servers
+from . import samba_ad as samba_ad_mod
 from .app_under_test import LabApp, start_app
 from .certs import LabCerts, make_certs
 from .ldap import LabLdap, start_ldap
@@ -40,6 +41,7 @@ from .paths import LAB_RUN
 from .ports import free_port, reserve_port
 from .process import ServerProcess, StartError, pid_alive, stop_all
 from .redis_servers import LabRedis, start_redis
+from .samba_ad import LabSambaAd, start_samba_ad
 
 REQUIRE_ENV = "AUTHDOCTOR_REQUIRE_LAB"
 KEEP_ENV = "AUTHDOCTOR_LAB_KEEP"
@@ -77,6 +79,7 @@ MISSING: dict[str, Callable[[], list[str]]] = {
     "ldap": ldap_mod.missing_binaries,
     "redis": redis_servers.missing_binaries,
     "oidc": oidc_mod.missing_binaries,
+    "samba_ad": samba_ad_mod.missing_binaries,
 }
 
 
@@ -148,6 +151,10 @@ class LabSession:
             info, proc = start_ldap(self.run_dir, self.get("certs"), name=key, tls=tls)
             self.register([proc])
             return info
+        if key == "samba_ad":
+            ad_info, ad_proc = start_samba_ad(self.run_dir)
+            self.register([ad_proc])
+            return ad_info
         if key.startswith("redis:"):
             topology = key.split(":", 1)[1]
             certs = self.get("certs") if topology == "tls" else None
@@ -245,6 +252,7 @@ FIXTURE_KEYS: dict[str, list[str]] = {
     **{f"lab_redis_{t}": [f"redis:{t}"] for t in redis_servers.TOPOLOGIES},
     "lab_oidc_all": ["oidc"],
     "lab_oidc": ["oidc"],
+    "lab_samba_ad": ["samba_ad"],
     "lab_app": ["app", "redis:persistent", "oidc", "ldap"],
     "lab_app_factory": ["redis:persistent", "oidc", "ldap"],
 }
@@ -344,6 +352,15 @@ def lab_ldap_unknown_ca(lab_session: LabSession) -> LabLdap:
 def lab_ldap_wrong_host(lab_session: LabSession) -> LabLdap:
     """slapd whose certificate (lab CA) names wrong-host.example.net (same data)."""
     return _ldap(lab_session, "ldap_wrong_host")
+
+
+@pytest.fixture(scope="session")
+def lab_samba_ad(lab_session: LabSession) -> LabSambaAd:
+    """A Samba AD DC (a fresh domain LAB.TEST, plain LDAP on 127.0.0.3:389) with one user per
+    bind sub-code state (tests/lab/samba_ad.py). Provision to ready: about 10 s."""
+    need(samba_ad_mod.missing_binaries(), "Samba AD DC")
+    info: LabSambaAd = lab_session.get("samba_ad")
+    return info
 
 
 @pytest.fixture(scope="session")
