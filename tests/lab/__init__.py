@@ -43,10 +43,14 @@ lab_app -> `LabApp` (app_under_test.py): Open WebUI 0.12.4's auth surface, healt
     .users (`AppUser`: email, password, name, role, id) .admin .key_prefix .revocation_key(jti)
 lab_app_factory(overrides={...}, redis_topology="persistent"|None|..., oidc_variant="healthy"|
     None|..., with_ldap=True) -> `LabApp` with those settings (None removes a variable)
+lab_openwebui_factory(env) -> `RealOpenWebUI` (openwebui_real.py): the real Open WebUI 0.12.4
+    (scripts/install-openwebui), offline on loopback, fresh DATA_DIR, one instance per distinct
+    `env` per session. .url .port .env (the settings, WEBUI_URL included) .pid .data_dir .log_path
+    .create_admin() (the first signup becomes the admin). Tests mark `e2e` + `realserver`.
 lab_certs -> `LabCerts` (certs.py): ca_file, server_cert/key, unknown_ca_file,
     unknown_ca_cert/key, wrong_host_cert/key
 
 Modules: ports.py (free ports, waits), process.py (start/stop by PID), certs.py, ldap.py,
-redis_servers.py, oidc.py, app_under_test.py, lab.py (whole lab, state file), cli.py
+redis_servers.py, oidc.py, app_under_test.py, openwebui_real.py, lab.py (whole lab, state file), cli.py
 (scripts/lab), fixtures.py (the pytest plugin, loaded by tests/conftest.py).
 """
