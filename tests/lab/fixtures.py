@@ -47,6 +47,7 @@ KEEP_ENV = "AUTHDOCTOR_LAB_KEEP"
 MARKER = "realserver"
 SLOW_DELAY_S = 1.0  # the `slow` IdP variant in tests (scripts/lab uses 6 s, above the default probe timeout)
 APP_PORT_POOL = 4  # app ports registered as OIDC redirect URIs (lab_app + factory apps)
+OPENWEBUI_PORT_POOL = 2  # more of them, kept for real Open WebUI instances (lab_openwebui_factory)
 # lab_app's signing key: 64 hex characters, like `openssl rand -hex 32` (a throwaway lab value)
 STRONG_SECRET = "5f3a9c1e7b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a1c3e5b7d9f2a4c6e8b0d1f3a"
 
@@ -102,9 +103,10 @@ class LabSession:
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="lab")
         # app ports are registered at the IdP before any app runs: hold them until used
-        self._port_holders = dict(reserve_port() for _ in range(APP_PORT_POOL))
+        self._port_holders = dict(reserve_port() for _ in range(APP_PORT_POOL + OPENWEBUI_PORT_POOL))
         self.app_ports = list(self._port_holders)
-        self._app_ports_free = list(self.app_ports[1:])
+        self._app_ports_free = list(self.app_ports[1:APP_PORT_POOL])
+        self._openwebui_ports_free = list(self.app_ports[APP_PORT_POOL:])
         self._apps: dict[tuple[tuple[str, str], ...], LabApp] = {}
         self._openwebuis: dict[tuple[tuple[str, str], ...], Future[RealOpenWebUI]] = {}
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -227,7 +229,12 @@ class LabSession:
         return future.result()
 
     def _start_openwebui(self, env: dict[str, str], index: int) -> RealOpenWebUI:
-        info, proc = start_openwebui(self.run_dir, env, name=f"openwebui-{index}")
+        with self._lock:  # a port the lab IdP knows as a redirect URI, while there is one
+            port = self._openwebui_ports_free.pop(0) if self._openwebui_ports_free else free_port()
+            holder = self._port_holders.pop(port, None)
+        if holder is not None:
+            holder.close()
+        info, proc = start_openwebui(self.run_dir, env, port=port, name=f"openwebui-{index}")
         self.register([proc])
         return info
 
