@@ -49,10 +49,14 @@ lab_samba_ad -> `LabSambaAd` (samba_ad.py): a Samba AD DC, fresh domain LAB.TEST
     state, subcode: alice healthy, svc-openwebui, wrongpw 52e, disabled 533, expired 701,
     mustchange 773, pwexpired 532, locked 775, svc-disabled 533) .user(name) .timings
     .env() -> LDAP_* variables (sAMAccountName, service account svc-openwebui)
+lab_openwebui_factory(env) -> `RealOpenWebUI` (openwebui_real.py): the real Open WebUI 0.12.4
+    (scripts/install-openwebui), offline on loopback, fresh DATA_DIR, one instance per distinct
+    `env` per session. .url .port .env (the settings, WEBUI_URL included) .pid .data_dir .log_path
+    .create_admin() (the first signup becomes the admin). Tests mark `e2e` + `realserver`.
 lab_certs -> `LabCerts` (certs.py): ca_file, server_cert/key, unknown_ca_file,
     unknown_ca_cert/key, wrong_host_cert/key
 
 Modules: ports.py (free ports, waits), process.py (start/stop by PID), certs.py, ldap.py, samba_ad.py,
-redis_servers.py, oidc.py, app_under_test.py, lab.py (whole lab, state file), cli.py
+redis_servers.py, oidc.py, app_under_test.py, openwebui_real.py, lab.py (whole lab, state file), cli.py
 (scripts/lab), fixtures.py (the pytest plugin, loaded by tests/conftest.py).
 """

@@ -332,10 +332,11 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             return None
 
-    def _send(self, status: int, body: bytes, content_type: str,
+    def _send(self, status: int, body: bytes, content_type: str | None,
               headers: list[tuple[str, str]] | None = None) -> None:
         self.send_response(status)
-        self.send_header("content-type", content_type)
+        if content_type is not None:
+            self.send_header("content-type", content_type)
         self.send_header("content-length", str(len(body)))
         for name, value in headers or []:
             self.send_header(name, value)
@@ -348,7 +349,8 @@ class Handler(BaseHTTPRequestHandler):
         self._send(status, body, "application/json", headers)
 
     def _redirect(self, status: int, location: str, headers: list[tuple[str, str]] | None = None) -> None:
-        self._send(status, b"", "text/plain; charset=utf-8", [("location", location), *(headers or [])])
+        # Starlette's RedirectResponse: an empty body and no content-type (seen on the real 0.12.4)
+        self._send(status, b"", None, [("location", location), *(headers or [])])
 
     def _cookies(self) -> dict[str, str]:
         jar: SimpleCookie = SimpleCookie()

@@ -31,12 +31,13 @@ import pytest
 
 from . import ldap as ldap_mod
 from . import oidc as oidc_mod
-from . import redis_servers
+from . import openwebui_real, redis_servers
 from . import samba_ad as samba_ad_mod
 from .app_under_test import LabApp, start_app
 from .certs import LabCerts, make_certs
 from .ldap import LabLdap, start_ldap
 from .oidc import LabOidc, LabOidcSet, start_oidc
+from .openwebui_real import RealOpenWebUI, start_openwebui
 from .paths import LAB_RUN
 from .ports import free_port, reserve_port
 from .process import ServerProcess, StartError, pid_alive, stop_all
@@ -48,6 +49,7 @@ KEEP_ENV = "AUTHDOCTOR_LAB_KEEP"
 MARKER = "realserver"
 SLOW_DELAY_S = 1.0  # the `slow` IdP variant in tests (scripts/lab uses 6 s, above the default probe timeout)
 APP_PORT_POOL = 4  # app ports registered as OIDC redirect URIs (lab_app + factory apps)
+OPENWEBUI_PORT_POOL = 2  # more of them, kept for real Open WebUI instances (lab_openwebui_factory)
 # lab_app's signing key: 64 hex characters, like `openssl rand -hex 32` (a throwaway lab value)
 STRONG_SECRET = "5f3a9c1e7b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a1c3e5b7d9f2a4c6e8b0d1f3a"
 
@@ -80,6 +82,7 @@ MISSING: dict[str, Callable[[], list[str]]] = {
     "redis": redis_servers.missing_binaries,
     "oidc": oidc_mod.missing_binaries,
     "samba_ad": samba_ad_mod.missing_binaries,
+    "openwebui": openwebui_real.missing_binaries,
 }
 
 
@@ -103,10 +106,12 @@ class LabSession:
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="lab")
         # app ports are registered at the IdP before any app runs: hold them until used
-        self._port_holders = dict(reserve_port() for _ in range(APP_PORT_POOL))
+        self._port_holders = dict(reserve_port() for _ in range(APP_PORT_POOL + OPENWEBUI_PORT_POOL))
         self.app_ports = list(self._port_holders)
-        self._app_ports_free = list(self.app_ports[1:])
+        self._app_ports_free = list(self.app_ports[1:APP_PORT_POOL])
+        self._openwebui_ports_free = list(self.app_ports[APP_PORT_POOL:])
         self._apps: dict[tuple[tuple[str, str], ...], LabApp] = {}
+        self._openwebuis: dict[tuple[tuple[str, str], ...], Future[RealOpenWebUI]] = {}
         run_dir.mkdir(parents=True, exist_ok=True)
         self._write_record()
 
@@ -217,6 +222,29 @@ class LabSession:
             self._apps[cache_key] = info
         return info
 
+    def openwebui(self, env: Mapping[str, str]) -> RealOpenWebUI:
+        """A real Open WebUI 0.12.4 run with exactly the settings `env` (plus the offline
+        plumbing, and WEBUI_URL = its own URL unless `env` names one), on a fresh data folder.
+        One process per distinct `env` in the session: 0.12.4 keeps most settings in its
+        database after the first start, so other settings need another instance."""
+        key = tuple(sorted((k, str(v)) for k, v in env.items()))
+        with self._lock:
+            future = self._openwebuis.get(key)
+            if future is None:
+                future = self._pool.submit(self._start_openwebui, dict(env), len(self._openwebuis))
+                self._openwebuis[key] = future
+        return future.result()
+
+    def _start_openwebui(self, env: dict[str, str], index: int) -> RealOpenWebUI:
+        with self._lock:  # a port the lab IdP knows as a redirect URI, while there is one
+            port = self._openwebui_ports_free.pop(0) if self._openwebui_ports_free else free_port()
+            holder = self._port_holders.pop(port, None)
+        if holder is not None:
+            holder.close()
+        info, proc = start_openwebui(self.run_dir, env, port=port, name=f"openwebui-{index}")
+        self.register([proc])
+        return info
+
     def close(self) -> list[ServerProcess]:
         """Stop everything; returns processes still alive afterwards (must be none)."""
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -255,6 +283,7 @@ FIXTURE_KEYS: dict[str, list[str]] = {
     "lab_samba_ad": ["samba_ad"],
     "lab_app": ["app", "redis:persistent", "oidc", "ldap"],
     "lab_app_factory": ["redis:persistent", "oidc", "ldap"],
+    "lab_openwebui_factory": [],
 }
 _NEEDED = pytest.StashKey[list[str]]()
 
@@ -428,4 +457,16 @@ def lab_app_factory(lab_session: LabSession) -> Callable[..., LabApp]:
         if kwargs.get("with_ldap", True):
             need(ldap_mod.missing_binaries(), "OpenLDAP")
         return lab_session.app(overrides or {}, **kwargs)
+    return factory
+
+
+@pytest.fixture(scope="session")
+def lab_openwebui_factory(lab_session: LabSession) -> Callable[[Mapping[str, str]], RealOpenWebUI]:
+    """`factory(env)` -> a real Open WebUI 0.12.4 (openwebui_real.py) with the settings `env`;
+    the same `env` shares one instance for the whole session (each start costs ~15-30 s and
+    ~0.8 GB). Missing install (scripts/install-openwebui): skipped locally, a failure when the
+    lab is required."""
+    def factory(env: Mapping[str, str]) -> RealOpenWebUI:
+        need(openwebui_real.missing_binaries(), "Open WebUI 0.12.4")
+        return lab_session.openwebui(env)
     return factory
