@@ -71,3 +71,10 @@ def test_flags_lay_over_the_settings_probe_section() -> None:
     assert ProbeFlags().apply(deployment) is deployment
     probe = ProbeFlags(ca_file="ca.pem", insecure=True, idp_requests=False).apply(deployment).probe
     assert (probe.ca_file, probe.verify_tls, probe.idp_requests) == ("ca.pem", False, False)
+
+
+def test_the_run_level_area_is_not_counted_as_an_area_checked(capsys: pytest.CaptureFixture[str],
+                                                              discovery_server: str) -> None:  # noqa: F811
+    _, out, _ = run(capsys, "oidc", "probe", discovery_server, "--insecure", "--now", NOW)
+    assert "How authdoctor probed · 1 warning" in out
+    assert out.splitlines()[-1] == "1 warning · 1 area checked · exit 0 (fail-on error)"

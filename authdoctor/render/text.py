@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.text import Text
 
 from authdoctor.exitcodes import exit_code_for
-from authdoctor.findings import CheckStatus, Finding, HalfStatus, Report, Severity
+from authdoctor.findings import CheckOutcome, CheckStatus, Finding, HalfStatus, Report, Severity
 from authdoctor.render import RenderOptions
 from authdoctor.render._common import (
     AreaGroup,
@@ -102,7 +102,7 @@ def summary_line(report: Report) -> str:
     parts = [problems]
     if counts[Severity.SKIPPED.value]:
         parts[0] += f", {counts[Severity.SKIPPED.value]} skipped"
-    parts.append(f"{plural(len(report.checks), 'area')} checked{_live_summary(report)}")
+    parts.append(f"{plural(len(_deployment_areas(report)), 'area')} checked{_live_summary(report)}")
     code = exit_code_for(report)
     if report.incomplete:
         parts.append(f"exit {int(code)} (a check did not complete)")
@@ -111,10 +111,18 @@ def summary_line(report: Report) -> str:
     return " · ".join(parts)
 
 
+def _deployment_areas(report: Report) -> list[CheckOutcome]:
+    """The areas about the deployment (not `probe`, which is about how authdoctor probed)."""
+    from authdoctor.catalog import RUN_AREAS
+
+    return [o for o in report.checks if o.area not in RUN_AREAS]
+
+
 def _live_summary(report: Report) -> str:
     """' (settings only, --offline)', ' (3 with a live check)' or '' (nothing known, or every
     area's live half ran)."""
-    lives = [o.live for o in report.checks if o.live is not None]
+    areas = _deployment_areas(report)
+    lives = [o.live for o in areas if o.live is not None]
     if not lives:
         return ""
     ran = sum(1 for live in lives if live.ran)
@@ -123,7 +131,7 @@ def _live_summary(report: Report) -> str:
                for live in lives) and any(live.status is HalfStatus.OFFLINE for live in lives):
             return " (settings only, --offline)"
         return " (settings only, no server contacted)"
-    if ran < len(report.checks):
+    if ran < len(areas):
         return f" ({ran} with a live check)"
     return ""
 
