@@ -34,6 +34,12 @@ def serve(recorder: Recorder, redirect_to: str = "") -> tuple[ThreadingHTTPServe
                 self.answer(400, json.dumps({"error": "invalid_grant", "seen_body": body.decode(),
                                              "seen_auth": self.headers.get("Authorization", "")}).encode(),
                             "application/json", **{"X-Echo": self.headers.get("Authorization", "")})
+            elif self.path == "/echo-html":  # an error page that quotes the form, HTML-escaped
+                import html
+                from urllib.parse import parse_qs
+
+                quoted = html.escape(parse_qs(body.decode()).get("client_secret", [""])[0])
+                self.answer(401, f"<p>bad secret {quoted}</p>".encode(), "text/html")
             elif self.path == "/redirect":
                 self.answer(307, b"", "text/plain", Location=f"{redirect_to}/collect")
             elif self.path == "/html":
@@ -191,3 +197,27 @@ def test_no_idp_requests_sends_nothing(servers: tuple[str, Recorder, str, Record
     got = asyncio.run(wait_future(session.http_get(url + "/auth?client_id=x", idp_request=True)))
     assert posted.refused == NO_IDP_REQUESTS and got.refused == NO_IDP_REQUESTS
     assert seen.requests == [] and session.cache.started == 0
+
+
+def test_a_secret_quoted_html_escaped_in_an_error_page_is_masked(
+        servers: tuple[str, Recorder, str, Recorder]) -> None:
+    """A review found an IdP error page quoting the secret HTML-escaped ('"' as &quot;) in the
+    evidence; every escaped form is masked too."""
+    url, _, _, _ = servers
+    secret = 'S3cr"et<é>XYZZY'
+    observation = http_post_form(url + "/echo-html", {"grant_type": "authorization_code"}, timeout_s=5,
+                                 secret_form={"client_secret": secret})
+    assert observation.status == 401
+    assert observation.body == b"<p>bad secret ***</p>"
+    assert "XYZZY" not in repr(observation)
+
+
+def test_a_url_urlsplit_refuses_is_an_observation_not_a_crash() -> None:
+    """A server-supplied URL such as 'http://[::1' (an MCP resource_metadata, a jwks_uri) made the
+    probe raise before its own error handling; it is the protocol rung's failure now."""
+    from authdoctor.probes.http import http_get
+
+    for observation in (http_get("http://[::1", timeout_s=1),
+                        http_post_form("http://[::1/token", {"a": "b"}, timeout_s=1)):
+        assert observation.failure is not None
+        assert observation.failure.summary == "the URL cannot be fetched (Invalid IPv6 URL)"

@@ -340,8 +340,12 @@ def _target(url: str, *, verify_tls: bool, ca_file: str | None,
     parse, a CA file that cannot be used)."""
     from authdoctor.masking import mask_url
 
-    url = strip_credentials(url)
-    proxy = proxy_for(url, environ)
+    try:
+        url = strip_credentials(url)
+        proxy = proxy_for(url, environ)
+    except ValueError as exc:  # a URL urlsplit refuses (e.g. "http://[::1"), from a server's answer
+        return HttpObservation(url=mask_url(url), final_url=mask_url(url), failure=ProbeFailure(
+            Rung.PROTOCOL, f"the URL cannot be fetched ({exc})", {"error": str(exc)}))
     shown_proxy = mask_url(proxy) if proxy else None
     try:
         parts = urlsplit(url)
@@ -479,10 +483,13 @@ def _is_loopback_name(host: str) -> bool:
 
 
 def _secret_forms(secret: str) -> list[bytes]:
-    """The ways a secret could come back in an answer: as is, URL-encoded, form-encoded."""
+    """The ways a secret could come back in an answer: as is, URL-encoded, form-encoded, or
+    HTML-escaped (an error page that quotes the request)."""
+    import html
     from urllib.parse import quote, quote_plus
 
-    forms = {secret, quote(secret, safe=""), quote_plus(secret)}
+    forms = {secret, quote(secret, safe=""), quote_plus(secret), html.escape(secret),
+             html.escape(secret, quote=False)}
     return sorted((f.encode("utf-8", "replace") for f in forms if f), key=len, reverse=True)
 
 
