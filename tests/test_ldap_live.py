@@ -334,3 +334,16 @@ def test_ldap_test_names_the_server_it_probed(tmp_path: Path, capsys: pytest.Cap
         main(["ldap", "test", "--env-file", str(path), "--probe-timeout", "1"])
     out, _ = capsys.readouterr()
     assert out.splitlines()[0] == "authdoctor 0.1.0 ldap test: ldaps://127.0.0.1:9"
+
+
+def test_ldap_test_names_the_server_with_the_apps_tls_default(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """LDAP_USE_TLS unset is implicit TLS in 0.12.4 (config.py default True): ldaps:// in the header."""
+    from authdoctor.cli import main
+
+    path = tmp_path / "l.env"
+    path.write_text("ENABLE_LDAP=true\nLDAP_SERVER_HOST=127.0.0.1\nLDAP_SERVER_PORT=9\n")
+    with pytest.raises(SystemExit):
+        main(["ldap", "test", "--env-file", str(path), "--probe-timeout", "1"])
+    out, _ = capsys.readouterr()
+    assert out.splitlines()[0] == "authdoctor 0.1.0 ldap test: ldaps://127.0.0.1:9"

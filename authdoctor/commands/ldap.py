@@ -69,17 +69,16 @@ def read_password(*, password_env: str | None, password_stdin: bool, inputs: Set
 
 def require_ldap(deployment: Deployment) -> str | None:
     """A `UsageError` unless LDAP sign-in is on; else the report's target: the LDAP server."""
-    from authdoctor.openwebui.envread import env_true, getenv
+    from authdoctor.openwebui.envread import env_true
 
     env = deployment.env
     if not env_true(env, "ENABLE_LDAP", "false"):
         raise UsageError("the settings do not enable LDAP sign-in (ENABLE_LDAP=true); nothing to test")
-    host = getenv(env, "LDAP_SERVER_HOST", "")
-    port = getenv(env, "LDAP_SERVER_PORT", "")
-    if not host:
-        return None
-    scheme = "ldaps" if env_true(env, "LDAP_USE_TLS", "false") else "ldap"
-    return f"{scheme}://{host}" + (f":{port}" if port else "")
+    from authdoctor.checks.ldap import read_settings
+
+    settings = read_settings(env)  # the app's defaults: LDAP_USE_TLS true, port 389
+    scheme = "ldaps" if settings.use_tls else "ldap"
+    return f"{scheme}://{settings.host}" + (f":{settings.port_raw}" if settings.port_raw else "")
 
 
 def run_ldap_test(*, inputs: SettingsInputs, user: str | None, password_env: str | None,
