@@ -170,6 +170,10 @@ class FakeLdap:
                     + message(msg_id, result(0x65, 0)))
         if not authenticated:
             return message(msg_id, result(0x65, 32, "", ""))
+        if self.behaviour.startswith("referral:"):  # "referral:<ldap URL>": every search is referred
+            url = self.behaviour.split(":", 1)[1]
+            done = integer(10, 0x0A) + octets("") + octets("") + tlv(0xA3, octets(url))
+            return message(msg_id, tlv(0x65, done))
         if scope == 0:
             return message(msg_id, result(0x65, 0))
         wanted = b"alice" in op

@@ -347,3 +347,19 @@ def test_ldap_test_names_the_server_with_the_apps_tls_default(tmp_path: Path,
         main(["ldap", "test", "--env-file", str(path), "--probe-timeout", "1"])
     out, _ = capsys.readouterr()
     assert out.splitlines()[0] == "authdoctor 0.1.0 ldap test: ldaps://127.0.0.1:9"
+
+
+def test_a_referral_is_reported_and_never_followed(capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                    fake_ldap: type[FakeLdap]) -> None:  # noqa: F811
+    """A review found ldap3's default auto_referrals binding at the referred host with the service
+    account's password (in clear for ldap://) and the report saying ok. The referral is a finding
+    now, and the referred server receives nothing."""
+    elsewhere = fake_ldap("healthy")
+    server = fake_ldap(f"referral:ldap://127.0.0.1:{elsewhere.port}/dc=elsewhere")
+    code, found = run(capsys, monkeypatch, tmp_path, ldap_env(server.port))
+    assert code == 1
+    failed = found["ldap.search-failed"]
+    assert failed["evidence"]["referrals"] == f"ldap://127.0.0.1:{elsewhere.port}/dc=elsewhere"
+    assert "authdoctor did not follow it" in failed["fix"]
+    assert elsewhere.operations == []

@@ -465,8 +465,10 @@ def _search_failed(obs: LdapObservation, s: LiveSettings, env: EnvSource | None,
     if result.referrals:
         evidence["referrals"] = ", ".join(result.referrals)
     fix = ("Grant LDAP_APP_DN read and search rights on LDAP_SEARCH_BASE." if result.code == 50 else
-           "Point LDAP_SERVER_HOST at a server that holds LDAP_SEARCH_BASE itself (the app does not "
-           "follow referrals), e.g. the AD domain controller, or narrow the base." if result.code == 10 else
+           "Point LDAP_SERVER_HOST at a server that holds LDAP_SEARCH_BASE itself, e.g. the AD domain "
+           "controller, or correct the base. Open WebUI's LDAP library (ldap3, default settings) follows "
+           "the referral and binds there with LDAP_APP_DN and its password, in clear text when the "
+           "referral is ldap://; authdoctor did not follow it." if result.code == 10 else
            "Set LDAP_APP_DN to a service account: the directory refuses anonymous searches."
            if result.code in (48, 53) and obs.anonymous_app_bind else
            "Check the directory's log for the search and the bind account's rights.")

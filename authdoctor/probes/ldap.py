@@ -635,7 +635,10 @@ def _connection(target: LdapTarget, record: _Record, dn: str | None, password: s
     return Connection(_server(target, record), dn or None, password or None, auto_bind="NONE",
                       authentication="SIMPLE" if dn else "ANONYMOUS",
                       receive_timeout=_whole_seconds(record), raise_exceptions=False, read_only=True,
-                      check_names=True)
+                      check_names=True,
+                      # Never follow a referral: ldap3 would bind at the referred host with the same
+                      # DN and password (in clear for an ldap:// referral). The referral is reported.
+                      auto_referrals=False)
 
 
 def _whole_seconds(record: _Record) -> int:
