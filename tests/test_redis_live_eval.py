@@ -243,3 +243,24 @@ def test_token_not_revoked_and_an_unreadable_revoked_at() -> None:
     assert run(observe(token=TokenState(jti="j-1", user_id="u-1"))) == []
     assert run(observe(token=TokenState(jti="j-1", user_id="u-1", user_revoked_at="soon")),
                payload={"iat": 1}) == []
+
+
+def test_sentinel_credentials_and_transport_are_the_apps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """0.12.4's Sentinel client (utils/redis.py parse_redis_url) passes the URL's password as
+    written, not percent-decoded, and connects to the master without TLS even for rediss://. A
+    review found the probe decoding it (a false 'ok' where the app cannot authenticate) and using
+    TLS (a false error)."""
+    from authdoctor.probes import redis as probe
+
+    seen: list[dict[str, object]] = []
+
+    def fake_connect(kwargs: dict[str, object], where: str, timeout_s: float) -> object:
+        seen.append(dict(kwargs))
+        raise probe._Failed(probe.ProbeFailure(probe.Rung.TCP, "stop", {}))
+
+    monkeypatch.setattr(probe, "_ladder", lambda *args: None)
+    monkeypatch.setattr(probe, "_connect", fake_connect)
+    target = probe.RedisTarget(url="rediss://:p%40ssSEK9@mymaster/0", sentinels=(("127.0.0.1", 9),))
+    probe.inspect_redis(target, timeout_s=1)
+    assert seen and seen[0]["password"] == "p%40ssSEK9"
+    assert all(kwargs.get("connection_class") is None and not kwargs.get("ssl") for kwargs in seen)

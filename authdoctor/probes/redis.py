@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from authdoctor.probes import ProbeFailure, Rung, TlsCertificate
 
@@ -625,8 +625,10 @@ def _sentinel(target: RedisTarget, options: dict[str, Any], timeout_s: float, ve
 
     service = sentinel_service(target.url)
     parts = urlsplit(target.url)
-    username = unquote(parts.username) if parts.username else None
-    password = unquote(parts.password) if parts.password else None
+    # 0.12.4 `parse_redis_url` hands urlparse's username and password to Sentinel as they are
+    # written: no percent-decoding (unlike redis.from_url for a plain REDIS_URL).
+    username = parts.username or None
+    password = parts.password or None
     unreachable: list[str] = []
     last: Exception | None = None
     for host, port in target.sentinels:
@@ -792,15 +794,13 @@ def inspect_redis(target: RedisTarget, *, timeout_s: float, verify_tls: bool = T
 
             if sentinel_url_problem(target.url) is None:
                 parts = urlsplit(target.url)
+                # As 0.12.4's Sentinel client: plain TCP to the master even for rediss:// (it passes
+                # no ssl options), and the URL's credentials as written (no percent-decoding).
                 options = {"db": int(parts.path.lstrip("/") or "0")}
-                if parts.scheme == "rediss":
-                    from redis.connection import SSLConnection
-
-                    options["connection_class"] = SSLConnection
                 if parts.username:
-                    options["username"] = unquote(parts.username)
+                    options["username"] = parts.username
                 if parts.password:
-                    options["password"] = unquote(parts.password)
+                    options["password"] = parts.password
             node, sentinel = _sentinel(target, options, timeout_s, verify_tls, ca_file)
             base = replace(base, address=node.where)
             opened.append(node)
