@@ -62,6 +62,8 @@ def idp() -> Iterator[FakeIdp]:
                 self.answer(302, b"", "text/plain", Location=f"{state.url}/token/collect")
             elif self.path == "/token/500":
                 self.answer(500, b"Internal Server Error", "text/plain")
+            elif self.path == "/token/empty-200":  # an answer that says nothing either way
+                self.answer(200, b"{}", "application/json")
             elif self.path == "/token/text":
                 self.answer(400, b"bad request", "text/plain")
             else:
@@ -171,3 +173,12 @@ def test_unknown_public_url_says_what_was_not_checked(idp: FakeIdp) -> None:
     assert "redirect URI could not be established" in note.title
     assert "public URL is unknown" in note.title
     assert len(idp.posts) == 1  # the client credentials were still checked (accepted)
+
+
+def test_steps_it_could_not_establish_are_partial_once_the_idp_was_contacted(idp: FakeIdp) -> None:
+    """A review found 'the server was not contacted' in the report after the authorize GET and the
+    token POST with the secret had been sent: their skips are partial now, so the half ran."""
+    found = run(idp, "/token/empty-200")
+    skips = [f for f in found if f.severity is Severity.SKIPPED]
+    assert skips and all(f.partial for f in skips), found
+    assert [path for path, _ in idp.posts] == ["/token/empty-200"]
