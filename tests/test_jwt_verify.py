@@ -634,6 +634,8 @@ def test_issuer_discovery_token_iss_compared_with_the_discovered_issuer(
     ((404, {}, b"nope", 0.0), "oidc.discovery-unreachable"),
     ((200, {}, b"<html>login</html>", 0.0), "oidc.discovery-not-json"),
     ((200, {}, b'{"issuer": "x"}', 0.0), "oidc.discovery-invalid"),
+    # a jwks_uri the URL parser refuses is the provider's fault, not a --jwks usage error (review)
+    ((200, {}, b'{"issuer": "x", "jwks_uri": "http://[::1/j"}', 0.0), "oidc.discovery-invalid"),
 ])
 def test_issuer_discovery_failures_are_findings(capsys: Capsys, server: tuple[str, dict[str, Route]],
                                                 jwks_keys: dict[str, Any], route: Route, code: str) -> None:

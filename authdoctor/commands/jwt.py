@@ -200,6 +200,19 @@ def _load_keys(options: KeyOptions) -> tuple[KeySet | None, list[Finding], list[
     return keyset, [], [data.decode("utf-8", errors="replace")]
 
 
+def _usable_url(url: str) -> bool:
+    """False for a URL `check_url` refuses (e.g. 'http://[::1/j'): from a provider's document
+    that is the provider's fault, a finding, not the user's usage error."""
+    from authdoctor.errors import UsageError
+    from authdoctor.jwt.jwks import check_url
+
+    try:
+        check_url(url)
+    except UsageError:
+        return False
+    return True
+
+
 def _jwks_from_url(options: KeyOptions) -> tuple[KeySet | None, list[Finding], list[str]]:
     import json
 
@@ -309,7 +322,7 @@ def _jwks_from_issuer(issuer: str,
             evidence={"url": shown}, subject=shown))
         return None, findings, secrets, mask_url(named)
     jwks_uri = document.get("jwks_uri") if isinstance(document, dict) else None
-    if not isinstance(jwks_uri, str) or not is_url(jwks_uri):
+    if not isinstance(jwks_uri, str) or not is_url(jwks_uri) or not _usable_url(jwks_uri):
         findings.append(make_finding(
             "oidc.discovery-invalid", f"The discovery document at {shown} names no usable jwks_uri",
             detail="OpenID Connect Discovery §3 requires jwks_uri: without it no key is known.",
