@@ -317,7 +317,7 @@ def evaluate_authorize(observation: HttpObservation, plan: Plan) -> list[Finding
     if shape.verdict is Verdict.PKCE_REQUIRED:
         return [_pkce_required(plan, f"the authorization endpoint answered: {shape.meaning}", seen,
                                Severity.ERROR)]
-    return [_not_established(plan, what, f"the authorization endpoint answered {shape.meaning} "
+    return [_not_established(plan, what, f"at the authorization endpoint, {shape.meaning} "
                                          f"({seen['answer']})")]
 
 
