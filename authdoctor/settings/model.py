@@ -258,6 +258,8 @@ class Deployment:
     replicas: tuple[EnvSource, ...]
     public_url: str | None = None
     app: str = "openwebui"
+    app_url: str | None = None
+    """`--url`: where authdoctor reaches the app (an internal address); None: the public URL."""
     test_account: TestAccount | None = None
     probe: ProbeOptions = field(default_factory=ProbeOptions)
     sources: tuple[str, ...] = ()
