@@ -241,9 +241,10 @@ def evaluate(observed: AppObservations, settings: SettingsView | None, *,
                 f"the running app uses {mask_url(public)} as its public URL, not WEBUI_URL="
                 f"{mask_url(settings.webui_url)}",
                 detail=("Open WebUI 0.12.4 copies WEBUI_URL into its database on the first start and "
-                        "reads the database copy after that (persistent config): the WEBUI_URL of the "
-                        f"checked settings is not what the app uses. It builds links, the OpenSearch "
-                        f"description and OAuth redirect URIs from {mask_url(public)}."),
+                        "reads the database copy after that (persistent config), so the WEBUI_URL of "
+                        "the checked settings is not what the app uses: it was changed after the "
+                        "first start (the database copy wins), or the app runs with another value. "
+                        f"The app builds its links and OpenSearch description from {mask_url(public)}."),
                 fix=("Change the URL in the app (Admin Panel > Settings > General > WebUI URL), or "
                      "start once with ENABLE_PERSISTENT_CONFIG=false (or RESET_CONFIG_ON_START=true) "
                      "so WEBUI_URL from the environment is taken again."),
