@@ -17,6 +17,7 @@ import pytest
 
 from authdoctor.cli import main
 
+from .app_under_test import LabApp
 from .fixtures import STRONG_SECRET
 from .oidc import LabOidc
 from .openwebui_real import RealOpenWebUI
@@ -25,11 +26,15 @@ pytestmark = [pytest.mark.e2e, pytest.mark.realserver]
 
 
 @pytest.fixture(scope="module")
+def settings(lab_oidc: LabOidc) -> dict[str, str]:
+    # test_e2e_openwebui.py's settings: the same real instance when both modules run
+    return {"WEBUI_SECRET_KEY": STRONG_SECRET, "DEFAULT_USER_ROLE": "user", **lab_oidc.env()}
+
+
+@pytest.fixture(scope="module")
 def real(lab_openwebui_factory: Callable[[Mapping[str, str]], RealOpenWebUI],
-         lab_oidc: LabOidc) -> RealOpenWebUI:
-    # test_e2e_openwebui.py's settings: the same instance when both modules run
-    app = lab_openwebui_factory({"WEBUI_SECRET_KEY": STRONG_SECRET, "DEFAULT_USER_ROLE": "user",
-                                 **lab_oidc.env()})
+         settings: dict[str, str]) -> RealOpenWebUI:
+    app = lab_openwebui_factory(settings)
     if httpx.get(f"{app.url}/api/config", timeout=10).json().get("onboarding"):
         app.create_admin()
     return app
@@ -78,3 +83,25 @@ def test_settings_that_disagree_with_the_running_app(capsys: pytest.CaptureFixtu
         "OAuth providers": "the app: oidc; the settings: (none)"}
     assert real.url in by_code["deploy.public-url-differs"]["title"]
     assert "WEBUI_URL=https://chat.example.com" in by_code["deploy.public-url-differs"]["title"]
+
+
+def test_the_imitation_serves_opensearch_like_the_real_app(capsys: pytest.CaptureFixture[str],
+                                                           real: RealOpenWebUI,
+                                                           lab_app_factory: Callable[..., LabApp],
+                                                           settings: dict[str, str]) -> None:
+    overrides: dict[str, str | None] = {**settings, "ENABLE_SIGNUP": None,
+                                        "WEBUI_AUTH_SIGNOUT_REDIRECT_URL": None}
+    imitation: LabApp = lab_app_factory(overrides, redis_topology=None, oidc_variant=None, with_ldap=False)
+    truth = httpx.get(f"{real.url}/opensearch.xml", timeout=30)
+    copy = httpx.get(f"{imitation.url}/opensearch.xml", timeout=30)
+    assert truth.status_code == copy.status_code == 200
+    assert truth.headers["content-type"] == copy.headers["content-type"] == "application/xml"
+    assert copy.text.replace(imitation.url, real.url) == truth.text
+
+    def probe(url: str) -> tuple[int, dict[str, str]]:
+        code, found = run(capsys, "app", "probe", url)
+        [summary] = found
+        evidence: dict[str, str] = summary["evidence"]
+        return code, {k: v.replace(url, "URL") for k, v in evidence.items()}
+
+    assert probe(imitation.url) == probe(real.url)
