@@ -197,3 +197,13 @@ def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and "authdoctor: error: URL 'not a url' is not usable" in out
     code, out = cli(capsys, "check", "--env-file", str(REPO_ROOT / "fixtures" / "healthy.env"), "--url", "ftp://x")
     assert code == 2 and "--url 'ftp://x' is not usable" in out
+
+
+def test_credentials_in_the_url_are_never_shown(capsys: pytest.CaptureFixture[str]) -> None:
+    with serve(FakeApp(page=HTML_PAGE)) as url:
+        for fmt in ("text", "json", "sarif", "junit"):
+            code, out = cli(capsys, "app", "probe", url.replace("http://", "http://ops:pa55word-x1@"),
+                            "--format", fmt)
+            assert code == 0, out
+            assert "pa55word-x1" not in out
+            assert "deploy.not-openwebui" in out
