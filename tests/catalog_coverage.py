@@ -30,11 +30,9 @@ NOT_YET_PRODUCED: frozenset[str] = frozenset({
     "cookie.prefix-violation",
     "cookie.too-large",
     # deploy: probes of the running app
-    "deploy.not-openwebui",
     "deploy.signin-failed",
     "deploy.signout-get-noop",
     "deploy.signout-not-revoking",
-    "deploy.unreachable",
     # oauth: live IdP and app redirects
 })
 

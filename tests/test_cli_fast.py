@@ -30,6 +30,8 @@ TAKEN = [
     ["check", "--env-file", BROKEN, "--skip", "ldap", "--verbose", "--now", NOW, "--public-url",
      "https://chat.example.org"],
     ["--no-color", "--debug", "check", "--env-file", BROKEN, "--now", NOW, "--offline"],
+    ["check", "--env-file", BROKEN, "--offline", "--now", NOW, "--url", "http://10.0.0.5:8080"],
+    ["check", "--env-file", BROKEN, "--url=ftp://x"],
     ["check", "--env-file", BROKEN, "--env-file", HEALTHY, "--now", NOW, "--format", "text",
      "--format", "json"],
     ["check", "--env-file", "/nonexistent/openwebui.env"],

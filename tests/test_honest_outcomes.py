@@ -6,7 +6,10 @@ endpoints the OAuth area presents the client to), and they alone may say the run
 checked. Since issues 11 and 12 the ldap and redis areas have live halves too: online, their
 directory and Redis are healthy fakes on loopback (`fake_ldap`; `fake_redis`: persistent,
 noeviction, no revocation keys), so they may say the running server was checked; every other area
-claims no more than "settings ok"."""
+claims no more than "settings ok". Since issue 10 the deploy area probes the running app: online
+it is reached with --url at a loopback imitation of Open WebUI 0.12.4's anonymous endpoints
+(`fake_openwebui`) that advertises what fixtures/healthy.env turns on, so it too may say the
+running server was checked."""
 
 from __future__ import annotations
 
@@ -14,10 +17,12 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from discovery_server import WELL_KNOWN, discovery_server  # noqa: F401 - the fixture
 from fake_ldap import FakeLdap
+from fake_openwebui import FakeApp, serve
 from fake_redis import FakeRedis, fake_redis  # noqa: F401 - the fixture
 from render_fixtures import REPO_ROOT, validate_json_report
 
@@ -26,9 +31,15 @@ from authdoctor.cli import main
 HEALTHY = REPO_ROOT / "fixtures" / "healthy.env"
 
 
+class Healthy(NamedTuple):
+    env_file: str
+    app_url: str
+    """--url: the imitation of the running app (its anonymous endpoints), on loopback."""
+
+
 @pytest.fixture
 def healthy(discovery_server: str, fake_redis: FakeRedis,  # noqa: F811 - the fixtures
-            tmp_path: Path) -> Iterator[str]:
+            tmp_path: Path) -> Iterator[Healthy]:
     """fixtures/healthy.env with its OIDC provider, its directory and its Redis on loopback (tests
     never leave the machine): a healthy fake LDAP server in plain LDAP (loopback, so not reported
     as unencrypted) answers the ldap area's live half, a healthy fake Redis the redis area's."""
@@ -45,13 +56,17 @@ def healthy(discovery_server: str, fake_redis: FakeRedis,  # noqa: F811 - the fi
     assert discovery_server in text
     path = tmp_path / "healthy.env"
     path.write_text(text)
-    yield str(path)
+    app = FakeApp(ldap=True, signup=False, providers={"oidc": "Company SSO"},
+                  webui_url="https://chat.example.com")
+    with serve(app) as app_url:
+        yield Healthy(str(path), app_url)
     directory.close()
 
 
-def check(capsys: pytest.CaptureFixture[str], env_file: str, *args: str) -> str:
+def check(capsys: pytest.CaptureFixture[str], healthy: Healthy, *args: str) -> str:
     with pytest.raises(SystemExit) as excinfo:
-        main(["check", "--env-file", env_file, "--now", "2026-11-28T00:00:00Z", *args])
+        main(["check", "--env-file", healthy.env_file, "--url", healthy.app_url,
+              "--now", "2026-11-28T00:00:00Z", *args])
     out, _ = capsys.readouterr()
     assert excinfo.value.code == 0, out
     return out
@@ -59,7 +74,7 @@ def check(capsys: pytest.CaptureFixture[str], env_file: str, *args: str) -> str:
 
 @pytest.mark.parametrize("offline", [False, True])
 def test_text_never_says_no_problems_found_for_an_area_it_did_not_probe(
-        capsys: pytest.CaptureFixture[str], healthy: str, offline: bool) -> None:
+        capsys: pytest.CaptureFixture[str], healthy: Healthy, offline: bool) -> None:
     out = check(capsys, healthy, *(["--offline"] if offline else []))
     ok_lines = [line for line in out.splitlines() if line.startswith("OK ")]
     assert ok_lines
@@ -70,9 +85,15 @@ def test_text_never_says_no_problems_found_for_an_area_it_did_not_probe(
     ldap_ok = "OK       LDAP: settings and the running server checked, no problems found"
     redis_ok = ("OK       Redis and token revocation: settings and the running server checked, no "
                 "problems found")
+    # the deploy area has a live half only: it never claims the settings were checked
+    deploy_ok = "OK       Live application: the running server checked, no problems found"
     for line in ok_lines:
         assert ("settings ok; the server was not contacted" in line
-                or (not offline and line in (oidc_ok, logout_ok, oauth_ok, ldap_ok, redis_ok))), line
+                or (not offline
+                    and line in (oidc_ok, logout_ok, oauth_ok, ldap_ok, redis_ok, deploy_ok))), line
+    assert (deploy_ok in out) is not offline
+    if offline:
+        assert "SKIPPED  Live application: skipped (--offline; these checks need the network)" in out
     assert (redis_ok in out) is not offline
     if offline:
         assert ("OK       Redis and token revocation: settings ok; the server was not contacted "
@@ -84,20 +105,21 @@ def test_text_never_says_no_problems_found_for_an_area_it_did_not_probe(
     assert (logout_ok in out) is not offline
     assert (ldap_ok in out) is not offline
     assert "no problems found" not in out.replace("no problems found ·", "").replace(oidc_ok, "").replace(
-        logout_ok, "").replace(oauth_ok, "").replace(ldap_ok, "").replace(redis_ok, "")
+        logout_ok, "").replace(oauth_ok, "").replace(ldap_ok, "").replace(redis_ok, "").replace(deploy_ok, "")
     summary = out.splitlines()[-1]
     # trusted-header (settings only) and mcp (no tool server) are the skipped ones, once each
     # (an area that is not configured says so once, not once per half); online the oauth area's
     # live half also tries the app at WEBUI_URL (chat.example.com, which does not resolve here)
     # and says so as one more skipped line
-    # and the ldap area's live half, run without a test user, names the steps it left out (one more)
-    skipped_count = 2 if offline else 4
-    assert summary.startswith(f"1 info, {skipped_count} skipped · 11 areas checked"), summary
+    # and the ldap area's live half, run without a test user, names the steps it left out (one more);
+    # the deploy area (issue 10, live only) is one more skipped area offline and ok online
+    skipped_count = 3 if offline else 4
+    assert summary.startswith(f"1 info, {skipped_count} skipped · 12 areas checked"), summary
     assert ("(settings only, --offline)" in summary) is offline
     assert summary.endswith("exit 0 (fail-on error)")
 
 
-def test_json_gives_each_halfs_status(capsys: pytest.CaptureFixture[str], healthy: str) -> None:
+def test_json_gives_each_halfs_status(capsys: pytest.CaptureFixture[str], healthy: Healthy) -> None:
     data = json.loads(check(capsys, healthy, "--format", "json"))
     validate_json_report(data)
     checks = {c["area"]: c for c in data["checks"]}
@@ -105,7 +127,7 @@ def test_json_gives_each_halfs_status(capsys: pytest.CaptureFixture[str], health
     assert checks["redis"]["live"] == {"status": "ran", "reason": ""}
     assert checks["oidc"]["live"] == {"status": "ran", "reason": ""}
     assert sorted(c["area"] for c in data["checks"] if c["live"]["status"] == "ran") == [
-        "ldap", "logout", "oauth", "oidc", "redis"]
+        "deploy", "ldap", "logout", "oauth", "oidc", "redis"]
     assert checks["oauth"]["live"] == {"status": "ran", "reason": ""}
     report = json.loads(check(capsys, healthy, "--format", "json", "--offline"))
     offline = {c["area"]: c for c in report["checks"]}
@@ -121,7 +143,7 @@ def test_json_gives_each_halfs_status(capsys: pytest.CaptureFixture[str], health
 
 
 def test_sarif_and_junit_say_the_server_was_not_contacted(capsys: pytest.CaptureFixture[str],
-                                                          healthy: str) -> None:
+                                                          healthy: Healthy) -> None:
     sarif = json.loads(check(capsys, healthy, "--format", "sarif"))
     notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     assert {"area": "config", "half": "live", "status": "not-implemented",
@@ -133,7 +155,7 @@ def test_sarif_and_junit_say_the_server_was_not_contacted(capsys: pytest.Capture
 
 
 def test_no_idp_requests_never_claims_the_client_was_checked(capsys: pytest.CaptureFixture[str],
-                                                              healthy: str) -> None:
+                                                              healthy: Healthy) -> None:
     out = check(capsys, healthy, "--no-idp-requests")
     assert "OK       OAuth clients and redirect URIs: settings and the running server checked" not in out
     assert "OK       OIDC provider: settings and the running server checked, no problems found" in out

@@ -84,4 +84,64 @@ ENTRIES: tuple[CodeInfo, ...] = (
             "the token as Bearer or cookie; expect {\"status\":true}.",
         references=("openwebui-live-0.12.4 §3.7",),
     ),
+    CodeInfo(
+        code="deploy.version-unexpected",
+        severity=Severity.INFO,
+        summary="the running app is another Open WebUI version than 0.12.4",
+        explanation=(
+            "GET /api/version (and /api/config) name the running version. authdoctor's checks "
+            "follow Open WebUI 0.12.4: its settings, defaults and answers. In another version a "
+            "setting may be named, defaulted or stored differently, so a finding may not apply."
+        ),
+        fix="Read the release notes between the running version and 0.12.4, or run 0.12.4.",
+        references=("openwebui-live-0.12.4 §3.1",),
+    ),
+    CodeInfo(
+        code="deploy.config-differs",
+        severity=Severity.WARNING,
+        summary="the running app advertises other auth features than the checked settings turn on",
+        explanation=(
+            "Open WebUI answers GET /api/config without sign-in with its auth features: "
+            "features.auth (WEBUI_AUTH), auth_trusted_header (WEBUI_AUTH_TRUSTED_EMAIL_HEADER), "
+            "enable_ldap, enable_signup, enable_login_form and oauth.providers. When they disagree "
+            "with the settings authdoctor checked, the app runs other settings (an old container, "
+            "another env file) or, for the persistent ones (ENABLE_LDAP, ENABLE_SIGNUP, "
+            "ENABLE_LOGIN_FORM, OAuth), the copy 0.12.4 stored in its database on the first start "
+            "wins over the file. The settings findings then describe an app that is not running. "
+            "The first sign-up turns sign-up off by itself, so only an app that offers sign-up "
+            "the settings turn off is reported for it."
+        ),
+        fix="Compare the running container's environment with the checked settings; change "
+            "persistent settings in the Admin Panel or start once with ENABLE_PERSISTENT_CONFIG=false.",
+        references=("openwebui-live-0.12.4 §3.1", "openwebui-live-0.12.4 §2 (persistent config)"),
+    ),
+    CodeInfo(
+        code="deploy.public-url-differs",
+        severity=Severity.WARNING,
+        summary=("the running app uses another public URL than WEBUI_URL in the settings (the database "
+                 "copy wins)"),
+        explanation=(
+            "Open WebUI 0.12.4 copies WEBUI_URL into its database on the first start and uses "
+            "that copy afterwards; it publishes it without sign-in in /opensearch.xml "
+            "(<moz:SearchForm>). When it differs from WEBUI_URL in the settings, changing the "
+            "file did nothing: links, the OpenSearch description and redirect URIs the app "
+            "builds use the stored value."
+        ),
+        fix="Set the WebUI URL in the Admin Panel (Settings > General), or start once with "
+            "ENABLE_PERSISTENT_CONFIG=false or RESET_CONFIG_ON_START=true.",
+        references=("Open WebUI 0.12.4 main.py get_opensearch_xml", "openwebui-live-0.12.4 §2"),
+    ),
+    CodeInfo(
+        code="deploy.app-summary",
+        severity=Severity.INFO,
+        summary="what the running app advertises without sign-in (authdoctor app probe)",
+        explanation=(
+            "The version and the auth features the app publishes at /api/config (sign-in, "
+            "sign-up, login form, LDAP, trusted header, OAuth providers) and the public URL it "
+            "uses (/opensearch.xml), as `authdoctor app probe` shows them. It is not a problem: "
+            "it is the answer to 'what does the running app actually do?'."
+        ),
+        fix="Nothing to fix: compare it with what you expect.",
+        references=("openwebui-live-0.12.4 §3.1",),
+    ),
 )

@@ -64,13 +64,23 @@ def build_app() -> typer.Typer:
         GlobalState.debug = debug
         GlobalState.no_color = no_color
 
-    from authdoctor.cli import check_cmd, config_cmd, explain_cmd, jwt_cmd, ldap_cmd, oidc_cmd, redis_cmd
+    from authdoctor.cli import (
+        app_cmd,
+        check_cmd,
+        config_cmd,
+        explain_cmd,
+        jwt_cmd,
+        ldap_cmd,
+        oidc_cmd,
+        redis_cmd,
+    )
 
     check_cmd.register(app)
     jwt_cmd.register(app)
     oidc_cmd.register(app)
     ldap_cmd.register(app)
     redis_cmd.register(app)
+    app_cmd.register(app)
     explain_cmd.register(app)
     config_cmd.register(app)
     return app

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from authdoctor.cli.settings_options import (
+    AppUrlOpt,
     ComposeOpt,
     ConfigOpt,
     DockerInspectOpt,
@@ -29,13 +30,14 @@ other. A Kubernetes value from a ConfigMap or Secret that is not in the input is
 
 Unless --offline, live probes run too (TLS verified, no redirects followed, no credentials but
 the one a probe needs, each within --probe-timeout, the run within --timeout): GETs of each
-provider's discovery document, JWKS and end-session endpoint, and of the app's /api/config and
-/oauth/<provider>/login at the public URL. Each configured OAuth client is presented to its IdP
-as Open WebUI presents it, without signing anyone in: one GET of the authorization endpoint
-(client_id, the redirect_uri the app sends, scope, a random state) and one POST of the token
-endpoint with a deliberately invalid code and the app's client authentication (HTTP Basic of
-client id and secret by default; the secret goes to that URL only, never over plain http off
-loopback). --no-idp-requests leaves these two out.
+provider's discovery document, JWKS and end-session endpoint, of the app's /api/config and
+/oauth/<provider>/login at the public URL, and of the app's /health, /api/version, /api/config
+and /opensearch.xml at --url (default: the public URL). Each configured OAuth client is
+presented to its IdP as Open WebUI presents it, without signing anyone in: one GET of the
+authorization endpoint (client_id, the redirect_uri the app sends, scope, a random state)
+and one POST of the token endpoint with a deliberately invalid code and the app's client
+authentication (HTTP Basic of client id and secret by default; the secret goes to that URL
+only, never over plain http off loopback). --no-idp-requests leaves these two out.
 
 MCP tool servers with OAuth 2.1 (TOOL_SERVER_CONNECTIONS): each MCP URL gets one POST of the
 app's JSON-RPC initialize request (no credentials), then GETs of its protected resource and
@@ -47,6 +49,7 @@ Examples:
 \b
   authdoctor check --env-file .env
   authdoctor check --env-file .env --offline
+  authdoctor check --env-file .env --url http://10.0.0.5:8080
   authdoctor check --config deploy.yaml --format json --output report.json
   authdoctor check --env-file a.env --env-file b.env --only secret --only cookie
   docker inspect open-webui | authdoctor check --docker-inspect -
@@ -106,6 +109,7 @@ def register(app: typer.Typer) -> None:
         k8s: K8sOpt = None,
         from_env: FromEnvOpt = False,
         public_url: PublicUrlOpt = None,
+        url: AppUrlOpt = None,
         only: Annotated[list[str] | None, typer.Option("--only", metavar="AREA",
                         help="Run only this check area (repeatable).")] = None,
         skip: Annotated[list[str] | None, typer.Option("--skip", metavar="AREA",
@@ -130,7 +134,7 @@ def register(app: typer.Typer) -> None:
 
         return run_check(
             inputs=settings_inputs(config, env_file, compose, service, from_env, public_url,
-                                   docker_inspect=docker_inspect, k8s=k8s),
+                                   docker_inspect=docker_inspect, k8s=k8s, app_url=url),
             only=only or [], skip=skip or [], ignore=ignore or [], offline=offline,
             fail_on=fail_on, timeout=timeout, probe_timeout=probe_timeout, now=now,
             output_format=output_format, output=output, verbose=verbose, stderr=sys.stderr,

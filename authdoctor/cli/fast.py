@@ -42,6 +42,7 @@ _CHECK_LISTS = {"--env-file": "env_file", "-e": "env_file", "--compose": "compos
                 "--service": "service", "--only": "only", "--skip": "skip", "--ignore": "ignore",
                 "--docker-inspect": "docker_inspect", "--k8s": "k8s"}
 _CHECK_VALUES = {"--config": "config", "-c": "config", "--public-url": "public_url",
+                 "--url": "app_url",
                  "--fail-on": "fail_on", "--timeout": "timeout", "--probe-timeout": "probe_timeout",
                  "--now": "now", "--format": "output_format", "-f": "output_format",
                  "--output": "output", "-o": "output", "--ca-file": "ca_file",
@@ -115,7 +116,8 @@ def _check(args: list[str]) -> Command | None:
         return run_check(
             inputs=settings_inputs(values.get("config"), lists.get("env_file"), lists.get("compose"),
                                    lists.get("service"), "from_env" in flags, values.get("public_url"),
-                                   docker_inspect=lists.get("docker_inspect"), k8s=lists.get("k8s")),
+                                   docker_inspect=lists.get("docker_inspect"), k8s=lists.get("k8s"),
+                                   app_url=values.get("app_url")),
             only=lists.get("only", []), skip=lists.get("skip", []), ignore=lists.get("ignore", []),
             offline="offline" in flags, fail_on=values.get("fail_on", CHECK_DEFAULTS["fail_on"]),
             timeout=CHECK_DEFAULT_TIMEOUT if timeout is None else float(timeout),

@@ -31,16 +31,20 @@ FromEnvOpt = Annotated[bool, typer.Option(
     "--from-env", help="Read Open WebUI variables from this process's environment.")]
 PublicUrlOpt = Annotated[str | None, typer.Option(
     "--public-url", metavar="URL", help="The URL users open (default: WEBUI_URL).")]
+AppUrlOpt = Annotated[str | None, typer.Option(
+    "--url", metavar="URL",
+    help="Where authdoctor reaches the app, e.g. an internal address (default: the public URL).")]
 
 
 def settings_inputs(config: str | None, env_file: list[str] | None, compose: list[str] | None,
                     service: list[str] | None, from_env: bool, public_url: str | None, *,
                     docker_inspect: list[str] | None = None,
-                    k8s: list[str] | None = None) -> SettingsInputs:
+                    k8s: list[str] | None = None, app_url: str | None = None) -> SettingsInputs:
     from authdoctor.commands.common import parse_public_url
     from authdoctor.settings import SettingsInputs
 
     return SettingsInputs(config=config, env_files=tuple(env_file or ()),
                           compose_files=tuple(compose or ()), compose_services=tuple(service or ()),
                           docker_inspect=tuple(docker_inspect or ()), k8s=tuple(k8s or ()),
-                          from_env=from_env, public_url=parse_public_url(public_url))
+                          from_env=from_env, public_url=parse_public_url(public_url),
+                          app_url=parse_public_url(app_url, option="--url"))

@@ -29,7 +29,7 @@ def parse_format(value: str) -> OutputFormat:
         raise UsageError(f"--format {value!r}: choose one of {choices}") from None
 
 
-def parse_public_url(value: str | None) -> str | None:
+def parse_public_url(value: str | None, *, option: str = "--public-url") -> str | None:
     """`--public-url`: an absolute http(s) URL with a host, or a `UsageError` that says what is
     wrong with it (the value is shown with any password masked)."""
     if value is None:
@@ -56,7 +56,7 @@ def parse_public_url(value: str | None) -> str | None:
                 problem = f"its scheme is {parsed.scheme!r}; the URL users open starts with https:// or http://"
     if problem:
         shown = mask_url(value) if not problem.startswith("it holds bytes") else "<not UTF-8>"
-        raise UsageError(f"--public-url {shown!r} is not usable: {problem} "
+        raise UsageError(f"{option} {shown!r} is not usable: {problem} "
                          "(give the address users open, e.g. https://chat.example.org)")
     return value.strip()
 

@@ -35,6 +35,7 @@ class SettingsInputs:
     k8s: Sequence[str] = ()
     from_env: bool = False
     public_url: str | None = None
+    app_url: str | None = None
     environ: Mapping[str, str] | None = field(default=None, repr=False)
 
     @property
@@ -118,6 +119,7 @@ def _load_deployment(inputs: SettingsInputs) -> Deployment:
     return Deployment(
         replicas=tuple(replica.with_secret_feeders() for replica in replicas),
         public_url=inputs.public_url or public_url,
+        app_url=inputs.app_url,
         test_account=test_account,
         probe=probe,
         sources=tuple(sources),

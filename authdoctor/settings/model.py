@@ -258,6 +258,8 @@ class Deployment:
     replicas: tuple[EnvSource, ...]
     public_url: str | None = None
     app: str = "openwebui"
+    app_url: str | None = None
+    """`--url`: where authdoctor reaches the app (an internal address); None: the public URL."""
     test_account: TestAccount | None = None
     probe: ProbeOptions = field(default_factory=ProbeOptions)
     sources: tuple[str, ...] = ()
@@ -306,8 +308,9 @@ class Deployment:
         for replica in self.replicas:
             for var in replica:
                 values.update(var.secret_parts())
-        if self.public_url:
-            values.update(credential_parts(self.public_url))
+        for url in (self.public_url, self.app_url):
+            if url:
+                values.update(credential_parts(url))
         if self.test_account is not None:
             account = self.test_account
             values.update(v for v in (account.password, account.ldap_password, account.token,

@@ -11,6 +11,7 @@ answer 500.
 
 Routes
   GET  /health, /health/db, /api/version, /api/config (more fields with a valid token)
+  GET  /opensearch.xml                 no sign-in; <moz:SearchForm> is WEBUI_URL (main.py)
   POST /api/v1/auths/signin            {"email","password"} -> token cookie (15 tries/180 s/email)
   POST /api/v1/auths/ldap              {"user","password"} against the configured LDAP (ldap3)
   GET  /api/v1/auths/                  session user; re-issues the cookie with expires=
@@ -71,6 +72,16 @@ DEFAULT_USERS: tuple[dict[str, str], ...] = (
     {"email": "user@example.org", "password": "lab-user-pass", "name": "Lab User", "role": "user"},
 )
 SESSION_COOKIE = "owui-session"
+OPENSEARCH_XML = """
+    <OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/" xmlns:moz="http://www.mozilla.org/2006/browser/search/">
+    <ShortName>Open WebUI</ShortName>
+    <Description>Search Open WebUI</Description>
+    <InputEncoding>UTF-8</InputEncoding>
+    <Image width="16" height="16" type="image/x-icon">{webui_url}/static/favicon.png</Image>
+    <Url type="text/html" method="get" template="{webui_url}/?q={searchTerms}"/>
+    <moz:SearchForm>{webui_url}</moz:SearchForm>
+    </OpenSearchDescription>
+    """
 SPA_PAGE = ("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n"
             "<title>Open WebUI</title>\n<link rel=\"icon\" href=\"/static/favicon.png\" />\n</head>\n"
             "<body data-sveltekit-preload-data=\"hover\">\n<div style=\"display: contents\"></div>\n"
@@ -461,6 +472,7 @@ class Handler(BaseHTTPRequestHandler):
         ("GET", "/ready"): "health",
         ("GET", "/api/version"): "version",
         ("GET", "/api/config"): "config",
+        ("GET", "/opensearch.xml"): "opensearch",
         ("POST", "/api/v1/auths/signin"): "signin",
         ("POST", "/api/v1/auths/ldap"): "ldap",
         ("GET", "/api/v1/auths/"): "session",
@@ -495,6 +507,12 @@ class Handler(BaseHTTPRequestHandler):
     # --- routes
     def route_health(self, query: Mapping[str, list[str]]) -> None:
         self._json(200, {"status": True})
+
+    def route_opensearch(self, query: Mapping[str, list[str]]) -> None:
+        # 0.12.4 main.py get_opensearch_xml: Config.get('webui.url') (WEBUI_URL, default ''), no auth
+        url = self.state.settings.webui_url
+        xml = OPENSEARCH_XML.replace("{webui_url}", url)
+        self._send(200, xml.encode(), "application/xml")
 
     def route_version(self, query: Mapping[str, list[str]]) -> None:
         self._json(200, {"version": VERSION, "deployment_id": ""})

@@ -1,0 +1,94 @@
+"""`authdoctor app probe [URL]`: the running app, probed live (see `authdoctor.commands.app`)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from authdoctor.cli.check_cmd import (
+    CaFileOpt,
+    FailOnOpt,
+    FormatOpt,
+    IgnoreOpt,
+    InsecureOpt,
+    NowOpt,
+    OutputOpt,
+    ProbeTimeoutOpt,
+    TimeoutOpt,
+    VerboseOpt,
+)
+from authdoctor.cli.settings_options import (
+    ComposeOpt,
+    ConfigOpt,
+    DockerInspectOpt,
+    EnvFileOpt,
+    FromEnvOpt,
+    K8sOpt,
+    PublicUrlOpt,
+    ServiceOpt,
+    settings_inputs,
+)
+from authdoctor.exitcodes import EXIT_CODES_HELP
+
+PROBE_HELP = f"""Probe the running Open WebUI: is it reachable, is it Open WebUI 0.12.4, which
+sign-in features it offers, and (with settings) does it run them.
+
+URL is where authdoctor reaches the app (default: the public URL, --public-url or WEBUI_URL of
+the settings). What is sent: GET /health, /api/version, /api/config and /opensearch.xml, without
+credentials or cookies, no redirects followed, each within --probe-timeout. Nothing is changed.
+
+Reported: the first failed step (DNS, TCP, TLS, HTTP) when it cannot be reached; an answer that
+is not Open WebUI (an HTML page, a login wall, a proxy error); the version; the auth features it
+advertises (sign-in, sign-up, login form, LDAP, trusted header, OAuth providers) and the public
+URL it uses; with settings, where the running app disagrees with them.
+
+Examples:
+
+\b
+  authdoctor app probe https://chat.example.com
+  authdoctor app probe --env-file .env
+  authdoctor app probe http://10.0.0.5:8080 --env-file .env --format json
+
+{EXIT_CODES_HELP}
+"""
+
+
+def register(app: typer.Typer) -> None:
+    app_app = typer.Typer(help="Probe the running Open WebUI app.", no_args_is_help=True)
+    app.add_typer(app_app, name="app")
+
+    @app_app.command("probe", help=PROBE_HELP)
+    def probe(
+        url: Annotated[str | None, typer.Argument(
+            metavar="[URL]", help="Where the app is reached (default: the public URL).")] = None,
+        config: ConfigOpt = None,
+        env_file: EnvFileOpt = None,
+        compose: ComposeOpt = None,
+        service: ServiceOpt = None,
+        docker_inspect: DockerInspectOpt = None,
+        k8s: K8sOpt = None,
+        from_env: FromEnvOpt = False,
+        public_url: PublicUrlOpt = None,
+        ignore: IgnoreOpt = None,
+        fail_on: FailOnOpt = "error",
+        timeout: TimeoutOpt = 30.0,
+        probe_timeout: ProbeTimeoutOpt = None,
+        ca_file: CaFileOpt = None,
+        insecure: InsecureOpt = False,
+        now: NowOpt = None,
+        output_format: FormatOpt = "text",
+        output: OutputOpt = None,
+        verbose: VerboseOpt = False,
+    ) -> int:
+        from authdoctor.commands.app import run_app_probe
+        from authdoctor.commands.check import ProbeFlags
+
+        return run_app_probe(
+            url=url,
+            inputs=settings_inputs(config, env_file, compose, service, from_env, public_url,
+                                   docker_inspect=docker_inspect, k8s=k8s),
+            ignore=ignore or [], fail_on=fail_on, timeout=timeout, probe_timeout=probe_timeout,
+            now=now, output_format=output_format, output=output, verbose=verbose,
+            stderr=sys.stderr, probe_flags=ProbeFlags(ca_file=ca_file, insecure=insecure))
