@@ -250,13 +250,14 @@ def test_sentinel_credentials_and_transport_are_the_apps(monkeypatch: pytest.Mon
     written, not percent-decoded, and connects to the master without TLS even for rediss://. A
     review found the probe decoding it (a false 'ok' where the app cannot authenticate) and using
     TLS (a false error)."""
+    from authdoctor.probes import ProbeFailure, Rung
     from authdoctor.probes import redis as probe
 
     seen: list[dict[str, object]] = []
 
     def fake_connect(kwargs: dict[str, object], where: str, timeout_s: float) -> object:
         seen.append(dict(kwargs))
-        raise probe._Failed(probe.ProbeFailure(probe.Rung.TCP, "stop", {}))
+        raise probe._Failed(ProbeFailure(Rung.TCP, "stop", {}))
 
     monkeypatch.setattr(probe, "_ladder", lambda *args: None)
     monkeypatch.setattr(probe, "_connect", fake_connect)
