@@ -9,7 +9,8 @@ FROM_INIT_PY=true) with a fresh DATA_DIR under the lab's run folder, as its own 
 PID), with nothing from the caller's environment but PATH/HOME/LANG: offline (OFFLINE_MODE,
 HF_HUB_OFFLINE, no Ollama/OpenAI backends, no model auto-updates, no telemetry) plus the
 scenario's Open WebUI variables. Readiness is `GET /health` answering 200 within a bound (11-16 s
-measured on the 2-core machines; the bound leaves room for a loaded machine).
+measured on the 2-core machines; the bound leaves room for several instances
+starting at once on a loaded 2-core machine).
 
 0.12.4 copies most settings into its database on the first start ("persistent config"), so a
 scenario with other settings gets a new instance with a new DATA_DIR; the cookie variables,
@@ -34,7 +35,7 @@ TORCH_VERSION = "2.13.0"
 HOME_ENV = "AUTHDOCTOR_OWUI_HOME"
 MARKER_NAME = ".authdoctor-openwebui"
 MARKER_TEXT = f"open-webui=={VERSION} torch=={TORCH_VERSION}"
-START_TIMEOUT_S = 120.0
+START_TIMEOUT_S = 300.0
 ADMIN = {"name": "Lab Admin", "email": "admin@example.org", "password": "lab-admin-pass"}
 
 # Offline, quiet, nothing fetched: see openwebui-live-0.12.4.md §2 ("start.sh").
