@@ -155,7 +155,7 @@ def evaluate_session(obs: SessionObservation, *, public_url: str | None, setting
     the sign-out, at Unix time `redis_read_at`."""
     where = mask_url(obs.base_url)
     signin = obs.signin
-    if signin.status != 200:
+    if signin.status != 200 or (obs.token is None and signin.body_start):  # an HTML page is no sign-in
         return [_signin_failed(obs, settings, where)]
     findings: list[Finding] = []
     token = _decode(obs.token)
