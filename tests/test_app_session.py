@@ -339,3 +339,47 @@ def test_observations_serialise_without_the_token_or_the_password() -> None:
     assert obs.to_dict()["signin"]["set_cookies"] == [
         f"token=<{len(TOKEN)} chars>; HttpOnly; Max-Age={LIFE}; Path=/; SameSite=lax"]
     assert TOKEN not in repr(obs)
+
+
+def test_a_password_sent_over_plain_http_off_loopback_is_said() -> None:
+    obs = observation(base_url="http://10.0.0.5:8080")
+    (summary,) = evaluate_session(obs, public_url="http://chat.example.com",
+                                  settings=session_settings(source(HEALTHY)))
+    assert summary.evidence["password sent"].startswith("over plain http to 10.0.0.5")
+    (local,) = evaluate_session(observation(), public_url=BASE, settings=session_settings(source(HEALTHY)))
+    assert "password sent" not in local.evidence
+
+
+def test_not_sent_over_http_off_loopback_when_users_sign_in_over_https(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """`--url http://<not loopback>` while the public URL is https: the password stays home."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from authdoctor.checks._app_session_run import session_findings
+    from authdoctor.checks.base import CheckContext
+    from authdoctor.settings.model import Deployment, TestAccount
+
+    deployment = Deployment(replicas=(source({"WEBUI_URL": "https://chat.example.com"}),),
+                            app_url="http://10.0.0.5:8080",
+                            test_account=TestAccount(email="a@example.org", password=PASSWORD))
+    ctx = CheckContext(deployment=deployment, now=datetime.now(UTC))
+    (found,) = asyncio.run(session_findings(ctx, "http://10.0.0.5:8080", False))
+    assert found.code == "deploy.skipped" and "plain http to 10.0.0.5" in found.title
+    assert ctx.probes.cache.started == 0  # nothing was sent
+
+
+def test_an_app_url_that_is_not_open_webui_says_the_signin_was_not_attempted(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from fake_openwebui import HTML_PAGE, FakeApp, serve
+
+    from authdoctor.cli import main
+
+    monkeypatch.setenv("AUTHDOCTOR_TEST_PW", PASSWORD)
+    app = FakeApp(page=HTML_PAGE)
+    with serve(app) as url, pytest.raises(SystemExit):
+        main(["app", "probe", url, "--user", "a@example.org", "--password-env", "AUTHDOCTOR_TEST_PW",
+              "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert [f["code"] for f in report["findings"]] == ["deploy.not-openwebui", "deploy.skipped"]
+    assert "sign-in was not attempted" in report["findings"][1]["title"]

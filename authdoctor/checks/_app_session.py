@@ -561,6 +561,17 @@ def _summary(obs: SessionObservation, token: DecodedToken, where: str, redis: Re
         evidence["revocation key"] = f"not read: Redis {redis.address} could not be used"
     if obs.stopped:
         evidence["stopped"] = obs.stopped
+    try:
+        from urllib.parse import urlsplit
+
+        from authdoctor.checks._urls import is_loopback_host
+
+        parts = urlsplit(obs.base_url)
+        if parts.scheme.lower() == "http" and not is_loopback_host(parts.hostname):
+            evidence["password sent"] = (f"over plain http to {parts.hostname}, as the deployment's own "
+                                         "sign-in does (anyone on the path can read it)")
+    except ValueError:
+        pass
     steps = "sign-in, the session round trip" + (" and sign-out" if obs.signout is not None else "")
     return finding(
         "deploy.session-summary",

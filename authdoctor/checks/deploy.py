@@ -138,8 +138,12 @@ async def check_live(ctx: CheckContext, *, summary: bool = False) -> list[Findin
     from authdoctor.checks._app_session_run import session_findings, wants_session
 
     features = parse_features(config) if config.answered and config.status not in PROXY_DOWN else None
-    if features is not None and wants_session(ctx):
-        findings.extend(await session_findings(ctx, base, features.ldap))
+    if wants_session(ctx):
+        if features is not None:
+            findings.extend(await session_findings(ctx, base, features.ldap))
+        else:
+            findings.append(skipped(AREA, "the test account's sign-in was not attempted: the app URL did "
+                                          "not answer like Open WebUI (see above)"))
     return findings
 
 
