@@ -234,11 +234,11 @@ async def check_live(ctx: CheckContext) -> list[Finding]:
                               "says why), so it is not known to run trusted-header sign-in: the "
                               "exposure probe was not sent (only then is it sure to create nothing)")]
     if features.trusted_header is not True:
-        why = ("the deploy area reports the difference with the settings" if header
-               else "it does not offer it")
+        if header is None:
+            return []  # `app probe URL`: the app does not offer trusted-header sign-in, nothing to expose
         return [skipped(AREA, f"the app at {shown} does not run trusted-header sign-in "
-                              f"(/api/config: auth_trusted_header false; {why}): the exposure probe "
-                              "was not sent")]
+                              "(/api/config: auth_trusted_header false; the deploy area reports the "
+                              "difference with the settings): the exposure probe was not sent")]
     answer = await exposure_probe(ctx, f"{base}{SIGNIN_PATH}")
     public = (deployment.effective_public_url or "").rstrip("/")
     if not deployment.replicas and deployment.app_url:
