@@ -271,7 +271,7 @@ def evaluate_exposure(obs: HttpObservation, *, base_url: str, header: str | None
       so a client that sends the header is signed in as whoever it names: exposed.
     - 200 with a token: something on the way signed a request without any credential in (a
       proxy that injects a fixed identity): exposed, worse.
-    - a redirect, 401 or 403 from something else than the app, or an HTML page: an
+    - a redirect, 401 or 403 from something else than the app, or a 2xx HTML page: an
       authenticating proxy answered: not exposed here (nothing to report).
     - 403 ACTION_PROHIBITED: ENABLE_PASSWORD_AUTH=false refuses every sign-in, the header's too
       (the settings half's `trusted-header.password-auth-disabled`): not exposed through sign-in.
@@ -322,9 +322,9 @@ def evaluate_exposure(obs: HttpObservation, *, base_url: str, header: str | None
             fix=fix, evidence={k: v for k, v in evidence.items() if k != "answer"} | {
                 "answer": f"{status} {obs.reason}".strip() + " with a session token"},
             subject=EMAIL_HEADER, location=location)]
-    content_type = obs.content_type.lower()
-    if 300 <= (status or 0) < 400 or (status in (401, 403) and detail != ACTION_PROHIBITED) \
-            or "html" in content_type:
+    code = status or 0
+    if 300 <= code < 400 or (code in (401, 403) and detail != ACTION_PROHIBITED) \
+            or (code < 300 and "html" in obs.content_type.lower()):
         return []  # an authenticating proxy (a login redirect or wall) answered: not exposed here
     if status == 403 and detail == ACTION_PROHIBITED:
         return []  # every sign-in is refused (ENABLE_PASSWORD_AUTH=false): not exposed by sign-in
