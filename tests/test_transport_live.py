@@ -96,7 +96,7 @@ def test_no_hsts_on_an_ip_address_is_not_reported() -> None:
     ("max-age=abc", "transport.hsts-invalid", Severity.WARNING, "is not a number of seconds"),
     ("max-age=1; max-age=2", "transport.hsts-invalid", Severity.WARNING, "appears twice"),
     ("max-age=0", "transport.hsts-short", Severity.WARNING, "max-age=0, which turns HSTS off"),
-    ("max-age=86400", "transport.hsts-short", Severity.INFO, "keeps HSTS for 86400 s (1 days) only"),
+    ("max-age=86400", "transport.hsts-short", Severity.INFO, "keeps HSTS for 86400 s (1 day) only"),
 ])
 def test_hsts_that_browsers_ignore_or_keep_briefly(value: str, code: str, severity: Severity,
                                                    words: str) -> None:
@@ -108,6 +108,8 @@ def test_hsts_that_browsers_ignore_or_keep_briefly(value: str, code: str, severi
 
 def test_half_a_year_is_enough() -> None:
     assert judge(page(hsts="max-age=15552000")) == []
+    [short] = judge(page(hsts="max-age=15551999"))
+    assert short.title.endswith("keeps HSTS for 15551999 s (180 days) only")
 
 
 def test_plain_http_that_answers_instead_of_redirecting() -> None:

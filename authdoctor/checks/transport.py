@@ -157,7 +157,10 @@ def _is_ip(host: str) -> bool:
 
 
 def _days(seconds: int) -> str:
-    return f"{seconds} s ({seconds / 86400:g} days)" if seconds >= 86400 else f"{seconds} s"
+    if seconds < 86400:
+        return f"{seconds} s"
+    days = seconds / 86400
+    return f"{seconds} s ({days:g} day{'' if days == 1 else 's'})"
 
 
 def evaluate(observed: TransportObservations) -> list[Finding]:

@@ -228,11 +228,17 @@ async def check_live(ctx: CheckContext) -> list[Finding]:
     except URLProblem:
         return [skipped(AREA, f"the app URL {shown} is not an absolute URL: the exposure probe was "
                               "not sent")]
-    features = parse_features(await ctx.probes.http_get_async(f"{base}/api/config"))
+    config = await ctx.probes.http_get_async(f"{base}/api/config")
+    features = parse_features(config)
     if features is None:
-        return [skipped(AREA, f"the app's /api/config at {shown} could not be read (the deploy area "
-                              "says why), so it is not known to run trusted-header sign-in: the "
-                              "exposure probe was not sent (only then is it sure to create nothing)")]
+        if config.answered:
+            what = (f"answered {config.status} {config.content_type or ''}".rstrip()
+                    + ", not Open WebUI's JSON")
+        else:
+            what = (config.failure.summary if config.failure is not None else config.refused) or "no answer"
+        return [skipped(AREA, f"the app's /api/config at {shown} could not be read ({what}), so it is "
+                              "not known to run trusted-header sign-in: the exposure probe was not "
+                              "sent (only then is it sure to create nothing)")]
     if features.trusted_header is not True:
         if header is None:
             return []  # `app probe URL`: the app does not offer trusted-header sign-in, nothing to expose
