@@ -30,9 +30,16 @@ other. A Kubernetes value from a ConfigMap or Secret that is not in the input is
 
 Unless --offline, live probes run too (TLS verified, no redirects followed, no credentials but
 the one a probe needs, each within --probe-timeout, the run within --timeout): GETs of each
-provider's discovery document, JWKS and end-session endpoint, of the app's /api/config and
-/oauth/<provider>/login at the public URL, and of the app's /health, /api/version, /api/config
-and /opensearch.xml at --url (default: the public URL). Each configured OAuth client is
+provider's discovery document, JWKS and end-session endpoint, of the app's /health,
+/api/version, /api/config, /opensearch.xml and /oauth/<provider>/login at --url (default: the
+public URL; redirect URIs are still judged against the public URL), and, for an https public
+URL, of its / (HSTS) and of http://<host>/ (the redirect to https). With
+WEBUI_AUTH_TRUSTED_EMAIL_HEADER set and the app's /api/config confirming it, one POST
+/api/v1/auths/signin with {{"email":"nobody@authdoctor.invalid","password":""}} and WITHOUT the
+trusted header goes to --url (default: the public URL): Open WebUI 0.12.4 answers it with 400
+"no trusted header" when nothing in between authenticates, and cannot create an account from it
+(it would for an unknown address in the header, so the header is never sent); --skip
+trusted-header leaves it out. Each configured OAuth client is
 presented to its IdP as Open WebUI presents it, without signing anyone in: one GET of the
 authorization endpoint (client_id, the redirect_uri the app sends, scope, a random state)
 and one POST of the token endpoint with a deliberately invalid code and the app's client
