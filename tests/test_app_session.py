@@ -381,5 +381,6 @@ def test_an_app_url_that_is_not_open_webui_says_the_signin_was_not_attempted(
         main(["app", "probe", url, "--user", "a@example.org", "--password-env", "AUTHDOCTOR_TEST_PW",
               "--format", "json"])
     report = json.loads(capsys.readouterr().out)
-    assert [f["code"] for f in report["findings"]] == ["deploy.not-openwebui", "deploy.skipped"]
-    assert "sign-in was not attempted" in report["findings"][1]["title"]
+    deploy = [f for f in report["findings"] if f["area"] == "deploy"]
+    assert [f["code"] for f in deploy] == ["deploy.not-openwebui", "deploy.skipped"]
+    assert "sign-in was not attempted" in deploy[1]["title"]
