@@ -384,3 +384,15 @@ def test_an_app_url_that_is_not_open_webui_says_the_signin_was_not_attempted(
     deploy = [f for f in report["findings"] if f["area"] == "deploy"]
     assert [f["code"] for f in deploy] == ["deploy.not-openwebui", "deploy.skipped"]
     assert "sign-in was not attempted" in deploy[1]["title"]
+
+
+@pytest.mark.parametrize(("claims", "expected"), [
+    ({"iat": IAT + 7200, "auth_time": IAT + 7200}, ["jwt.issued-in-future"]),  # the app's clock 2 h ahead
+    ({"exp": IAT - 3600}, ["jwt.expired"]),                                   # expired on arrival
+    ({"iat": IAT + 30}, []),                                                  # within the leeway
+])
+def test_the_apps_clock_against_ours(claims: dict[str, Any], expected: list[str]) -> None:
+    token = make_token(**claims)
+    signin = ok("/api/v1/auths/signin", "password", (), method="POST")
+    found = codes(observation(signin=signin, token=token), HEALTHY)
+    assert [c for c in found if c.startswith("jwt.")] == expected

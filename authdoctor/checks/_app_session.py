@@ -27,7 +27,8 @@ answers recorded live in openwebui-live-0.12.4 §3.2-3.8):
 
 Failure modes named here: `deploy.signin-failed`, `cookie.not-set` and the `_cookie_rules`
 codes (judged against the PUBLIC URL), `cookie.differs-from-config`, `jwt.bad-signature` (the
-app signs with another WEBUI_SECRET_KEY than the checked settings), `deploy.session-refused`,
+app signs with another WEBUI_SECRET_KEY than the checked settings), `jwt.issued-in-future` /
+`jwt.expired` (the app's clock, or JWT_EXPIRES_IN, against authdoctor's clock), `deploy.session-refused`,
 `deploy.signout-failed`, `deploy.signout-not-revoking`, `redis.key-prefix-mismatch`,
 `redis.revocation-key-no-ttl`, `redis.revocation-ttl-too-long`; `deploy.session-summary` (info)
 tells what the sign-in gave (the token's claims and lifetime, each step's answer).
@@ -186,6 +187,7 @@ def evaluate_session(obs: SessionObservation, *, public_url: str | None, setting
         return findings
     if settings.secret:
         findings.extend(_secret_findings(token, settings, where))
+    findings.extend(_clock_findings(token, now))
     findings.extend(_round_trip(obs, token, settings, where))
     findings.extend(_signout(obs, token, settings, where, redis, redis_read_at))
     findings.append(_summary(obs, token, where, redis, redis_read_at))
@@ -363,6 +365,22 @@ def _secret_findings(token: DecodedToken, settings: SessionSettings, where: str)
                   f"{settings.secret_var or 'WEBUI_SECRET_KEY'} of the checked settings (not shown)",
                   "result": "signature does not match"},
         subject=settings.secret_var or "WEBUI_SECRET_KEY")]
+
+
+#: The clock findings of a token the app has just issued: its clock against authdoctor's.
+CLOCK_CODES = ("jwt.expired", "jwt.not-yet-valid", "jwt.issued-in-future")
+CLOCK_LEEWAY_S = 60
+
+
+def _clock_findings(token: DecodedToken, now: datetime) -> list[Finding]:
+    """A token issued a moment ago that is already expired, or issued in the future, means the
+    app's clock (or JWT_EXPIRES_IN) is off: `jwt.expired`, `jwt.issued-in-future` (PyJWT in the app
+    refuses such a token, so users get 401 right after signing in). Judged at the time the answer
+    arrived, with CLOCK_LEEWAY_S for the two clocks."""
+    from authdoctor.jwt.claims import time_findings, token_times
+
+    times = token_times(token, now, leeway_s=CLOCK_LEEWAY_S)
+    return [f for f in time_findings(token, times) if f.code in CLOCK_CODES]
 
 
 # --------------------------------------------------------------------------- round trip
