@@ -29,6 +29,12 @@ Failure modes named by `evaluate` (pure: observations + settings in, findings ou
   the database copy wins (0.12.4 copies WEBUI_URL into its config table on the first start).
 - `deploy.app-summary` (info, `app probe` only): what the running app advertises.
 
+With a test account (`--user` + `--password-env`, or deploy.yaml `test_account`), probes 2-4
+follow once the URL answered like Open WebUI: the sign-in, its cookies (judged against the public
+URL), the session round trip and the opt-in `--signout`; orchestration in
+`authdoctor.checks._app_session_run`, evaluation in `authdoctor.checks._app_session`, I/O in
+`authdoctor.probes.app_session`.
+
 The oauth area's app part reports an unreachable app as its own skip and is left as it is.
 """
 
