@@ -383,7 +383,7 @@ def test_an_app_url_that_is_not_open_webui_says_the_signin_was_not_attempted(
     report = json.loads(capsys.readouterr().out)
     deploy = [f for f in report["findings"] if f["area"] == "deploy"]
     assert [f["code"] for f in deploy] == ["deploy.not-openwebui", "deploy.skipped"]
-    assert "sign-in was not attempted" in deploy[1]["title"]
+    assert "was not attempted: the app URL did not answer as Open WebUI" in deploy[1]["title"]
 
 
 @pytest.mark.parametrize(("claims", "expected"), [

@@ -148,8 +148,9 @@ async def check_live(ctx: CheckContext, *, summary: bool = False) -> list[Findin
         if features is not None:
             findings.extend(await session_findings(ctx, base, features.ldap))
         else:
-            findings.append(skipped(AREA, "the test account's sign-in was not attempted: the app URL did "
-                                          "not answer like Open WebUI (see above)"))
+            findings.append(skipped(AREA, "the sign-in with the test account (or --token's round trip) "
+                                          "was not attempted: the app URL did not answer as Open WebUI "
+                                          "(see above)"))
     return findings
 
 
