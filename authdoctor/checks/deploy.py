@@ -40,7 +40,6 @@ The oauth area's app part reports an unreachable app as its own skip and is left
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import Mapping
@@ -123,6 +122,8 @@ def settings_view(env: EnvSource) -> SettingsView:
 
 
 async def check_live(ctx: CheckContext, *, summary: bool = False) -> list[Finding]:
+    import asyncio  # here: the registry imports every check module, --offline runs too
+
     base = app_base(ctx.deployment)
     if base is None:
         return [skipped(AREA, "no app URL (give --url, --public-url or WEBUI_URL); the running app "
