@@ -91,7 +91,8 @@ async def session_findings(ctx: CheckContext, base: str, app_ldap: bool | None) 
         return [skipped(AREA, f"the app URL {mask_url(base)} cannot be used for sign-in")]
     if target.scheme.lower() == "http" and not is_loopback_host(target.hostname) and public_scheme == "https":
         return [skipped(AREA, (
-            f"sign-in not attempted: the password would travel over plain http to {target.hostname} "
+            f"sign-in not attempted: the {'token' if given else 'password'} would travel over plain "
+            f"http to {target.hostname} "
             f"while users sign in over https ({mask_url(public or '')}); give --url an https address "
             "or the public URL"))]
     session = ctx.probes
