@@ -48,7 +48,7 @@ trusted-header sign-in (with settings: and WEBUI_AUTH_TRUSTED_EMAIL_HEADER is se
 /api/v1/auths/signin with {{"email":"nobody@authdoctor.invalid","password":""}} and WITHOUT the
 trusted header: Open WebUI 0.12.4 answers 400 "no trusted header" when nothing in between
 authenticates the request, and it cannot create an account (it would for an unknown address in
-the header, so the header is never sent). Nothing is changed.
+the header, so the header is never sent). Nothing is changed (without --user).
 
 Reported: the first failed step (DNS, TCP, TLS, HTTP) when it cannot be reached; an answer that
 is not Open WebUI (an HTML page, a login wall, a proxy error); the version; the auth features it
@@ -57,6 +57,16 @@ URL it uses; with settings, where the running app disagrees with them; trusted-h
 that any client can use (trusted-header.backend-exposed); HTTPS: HSTS missing, malformed or
 short, plain http that does not redirect, redirects to http or an http WEBUI_URL in the app
 (transport.*).
+
+With a test account (--user EMAIL --password-env VAR; this creates a session) it also signs in
+once: POST /api/v1/auths/signin with {{"email","password"}} (POST /api/v1/auths/ldap with
+{{"user","password"}} for an LDAP login name when LDAP is on), never retried (the app allows 15
+attempts per email per 3 minutes). The answer's Set-Cookie headers are judged against the public
+URL, the token is decoded (never shown; verified with WEBUI_SECRET_KEY when the settings have
+it) and sent back to GET /api/v1/auths/ as Bearer and as cookie. --signout then signs out with
+POST /api/v1/auths/signout (never GET), tries the old token once more, and with Redis in the
+settings reads its revocation key (GET, TTL). --token sends a token you have through the same
+round trip, without signing in or out.
 
 Examples:
 
