@@ -234,6 +234,7 @@ class BrowserCase:
 class Timings:
     launch_s: float = 0.0
     cases: list[tuple[str, float]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # other costs of the tier (servers started)
 
     def summary(self) -> str:
         if not self.cases:
@@ -319,5 +320,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.line(browser.timings.summary())
         for label, seconds in browser.timings.cases:
             terminalreporter.line(f"  {seconds:6.2f} s  {label}")
+        for note in browser.timings.notes:
+            terminalreporter.line(note)
     _LAUNCHED.clear()
 
