@@ -15,8 +15,11 @@ from authdoctor.cli.check_cmd import (
     InsecureOpt,
     NowOpt,
     OutputOpt,
+    PasswordEnvOpt,
     ProbeTimeoutOpt,
+    SignoutOpt,
     TimeoutOpt,
+    UserOpt,
     VerboseOpt,
 )
 from authdoctor.cli.settings_options import (
@@ -50,6 +53,7 @@ Examples:
   authdoctor app probe https://chat.example.com
   authdoctor app probe --env-file .env
   authdoctor app probe http://10.0.0.5:8080 --env-file .env --format json
+  OWUI_PW=... authdoctor app probe URL --user admin@example.com --password-env OWUI_PW --signout
 
 {EXIT_CODES_HELP}
 """
@@ -77,18 +81,23 @@ def register(app: typer.Typer) -> None:
         probe_timeout: ProbeTimeoutOpt = None,
         ca_file: CaFileOpt = None,
         insecure: InsecureOpt = False,
+        user: UserOpt = None,
+        password_env: PasswordEnvOpt = None,
+        signout: SignoutOpt = False,
         now: NowOpt = None,
         output_format: FormatOpt = "text",
         output: OutputOpt = None,
         verbose: VerboseOpt = False,
     ) -> int:
         from authdoctor.commands.app import run_app_probe
-        from authdoctor.commands.check import ProbeFlags
+        from authdoctor.commands.check import ProbeFlags, with_account
 
+        inputs = settings_inputs(config, env_file, compose, service, from_env, public_url,
+                                 docker_inspect=docker_inspect, k8s=k8s)
         return run_app_probe(
             url=url,
-            inputs=settings_inputs(config, env_file, compose, service, from_env, public_url,
-                                   docker_inspect=docker_inspect, k8s=k8s),
+            inputs=inputs,
             ignore=ignore or [], fail_on=fail_on, timeout=timeout, probe_timeout=probe_timeout,
             now=now, output_format=output_format, output=output, verbose=verbose,
-            stderr=sys.stderr, probe_flags=ProbeFlags(ca_file=ca_file, insecure=insecure))
+            stderr=sys.stderr, probe_flags=with_account(
+                ProbeFlags(ca_file=ca_file, insecure=insecure), user, password_env, signout, inputs))

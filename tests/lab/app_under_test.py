@@ -384,6 +384,9 @@ class Handler(BaseHTTPRequestHandler):
     def _token_cookie(self, token: str, exp: int | None, *, http_only: bool = True,
                       with_expires: bool = False, name: str = "token") -> tuple[str, str]:
         s = self.state.settings
+        if s.auth_same_site.lower() not in ("lax", "strict", "none"):
+            # Starlette's set_cookie asserts the value: the real 0.12.4 answers 500 text/plain
+            raise AssertionError("samesite must be either 'strict', 'lax' or 'none'")
         parts = [f"{name}={token}"]
         if exp is not None:
             max_age = max(0, exp - int(time.time()))
