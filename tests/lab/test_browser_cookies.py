@@ -20,6 +20,7 @@ SameSite=none without Secure, none + Secure, WEBUI_SESSION_COOKIE_SAME_SITE=stri
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -45,6 +46,7 @@ from .tls_front import TlsFront, make_front_certificate
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.realserver]
 
 TOKEN, SESSION = "token", "owui-session"
+PASSWORD_VAR = "AUTHDOCTOR_BROWSER_OWUI_PW"
 #: Chromium's reason -> the authdoctor code that claims it (browser-truth.md "Reason strings").
 REASON_CODES = {
     "SecureOnly": "cookie.secure-on-http",
@@ -137,6 +139,22 @@ def authdoctor_codes(tmp_path: Path, env: Mapping[str, str]) -> set[str]:
                            "--offline", "--format", "json"], capture_output=True, text=True, timeout=120,
                           check=False)
     assert done.returncode in (0, 1), done.stderr
+    report: dict[str, Any] = json.loads(done.stdout)
+    return {f["code"] for f in report["findings"]}
+
+
+def authdoctor_live_codes(tmp_path: Path, env: Mapping[str, str], reach: str) -> set[str]:
+    """The finding codes of `authdoctor app probe REACH --env-file ... --user ... --password-env`:
+    one real sign-in, its Set-Cookie judged against the settings' public URL (WEBUI_URL)."""
+    env_file = tmp_path / "live.env"
+    env_file.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
+    done = subprocess.run([sys.executable, "-m", "authdoctor", "app", "probe", reach, "--env-file",
+                           str(env_file), "--user", ADMIN["email"], "--password-env", PASSWORD_VAR,
+                           "--format", "json", "--timeout", "120"],
+                          env={**os.environ, PASSWORD_VAR: ADMIN["password"]}, capture_output=True,
+                          text=True, timeout=180, check=False)
+    assert done.returncode in (0, 1), done.stderr
+    assert ADMIN["password"] not in done.stdout + done.stderr
     report: dict[str, Any] = json.loads(done.stdout)
     return {f["code"] for f in report["findings"]}
 
@@ -235,8 +253,13 @@ def check_password_sign_in(stage: Stage, lab_browser: LabBrowser, tmp_path: Path
         assert case.page.url.startswith(base) and "/auth" not in case.page.url
         assert by_cookie(case) == (200 if stored else 401)
         observed = observed_codes(case)
-    claimed = authdoctor_codes(tmp_path, settings_for(stage, where, cookie_env)) & DROP_CODES
+    settings = settings_for(stage, where, cookie_env)
+    claimed = authdoctor_codes(tmp_path, settings) & DROP_CODES
     assert claimed == observed, f"authdoctor says {sorted(claimed)}, Chromium shows {sorted(observed)}"
+    # the live half (h-signin): the app's own Set-Cookie from a real sign-in, reached on loopback
+    # and judged against the public URL the browser used, must say the same
+    live = authdoctor_live_codes(tmp_path, settings, stage.url("ip")) & DROP_CODES
+    assert live == observed, f"the live sign-in says {sorted(live)}, Chromium shows {sorted(observed)}"
 
 
 # --- default: SameSite=lax, not Secure
