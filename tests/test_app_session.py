@@ -339,3 +339,96 @@ def test_observations_serialise_without_the_token_or_the_password() -> None:
     assert obs.to_dict()["signin"]["set_cookies"] == [
         f"token=<{len(TOKEN)} chars>; HttpOnly; Max-Age={LIFE}; Path=/; SameSite=lax"]
     assert TOKEN not in repr(obs)
+
+
+def test_a_password_sent_over_plain_http_off_loopback_is_said() -> None:
+    obs = observation(base_url="http://10.0.0.5:8080")
+    (summary,) = evaluate_session(obs, public_url="http://chat.example.com",
+                                  settings=session_settings(source(HEALTHY)))
+    assert summary.evidence["password sent"].startswith("over plain http to 10.0.0.5")
+    (local,) = evaluate_session(observation(), public_url=BASE, settings=session_settings(source(HEALTHY)))
+    assert "password sent" not in local.evidence
+
+
+def test_not_sent_over_http_off_loopback_when_users_sign_in_over_https(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """`--url http://<not loopback>` while the public URL is https: the password stays home."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from authdoctor.checks._app_session_run import session_findings
+    from authdoctor.checks.base import CheckContext
+    from authdoctor.settings.model import Deployment, TestAccount
+
+    deployment = Deployment(replicas=(source({"WEBUI_URL": "https://chat.example.com"}),),
+                            app_url="http://10.0.0.5:8080",
+                            test_account=TestAccount(email="a@example.org", password=PASSWORD))
+    ctx = CheckContext(deployment=deployment, now=datetime.now(UTC))
+    (found,) = asyncio.run(session_findings(ctx, "http://10.0.0.5:8080", False))
+    assert found.code == "deploy.skipped" and "plain http to 10.0.0.5" in found.title
+    assert ctx.probes.cache.started == 0  # nothing was sent
+
+
+def test_an_app_url_that_is_not_open_webui_says_the_signin_was_not_attempted(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from fake_openwebui import HTML_PAGE, FakeApp, serve
+
+    from authdoctor.cli import main
+
+    monkeypatch.setenv("AUTHDOCTOR_TEST_PW", PASSWORD)
+    app = FakeApp(page=HTML_PAGE)
+    with serve(app) as url, pytest.raises(SystemExit):
+        main(["app", "probe", url, "--user", "a@example.org", "--password-env", "AUTHDOCTOR_TEST_PW",
+              "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    deploy = [f for f in report["findings"] if f["area"] == "deploy"]
+    assert [f["code"] for f in deploy] == ["deploy.not-openwebui", "deploy.skipped"]
+    assert "was not attempted: the app URL did not answer as Open WebUI" in deploy[1]["title"]
+
+
+@pytest.mark.parametrize(("claims", "expected"), [
+    ({"iat": IAT + 7200, "auth_time": IAT + 7200}, ["jwt.issued-in-future"]),  # the app's clock 2 h ahead
+    ({"exp": IAT - 3600}, ["jwt.expired"]),                                   # expired on arrival
+    ({"iat": IAT + 30}, []),                                                  # within the leeway
+])
+def test_the_apps_clock_against_ours(claims: dict[str, Any], expected: list[str]) -> None:
+    token = make_token(**claims)
+    signin = ok("/api/v1/auths/signin", "password", (), method="POST")
+    found = codes(observation(signin=signin, token=token), HEALTHY)
+    assert [c for c in found if c.startswith("jwt.")] == expected
+
+
+# --------------------------------------------------------------------------- a token the user gave
+
+
+def given(token: str = TOKEN, **changes: Any) -> SessionObservation:
+    return replace(observation(signin=None, method="token", user="", token=token), **changes)
+
+
+def test_a_given_token_that_works() -> None:
+    found = evaluate_session(given(), public_url=BASE, settings=session_settings(source(HEALTHY)))
+    assert [f.code for f in found] == ["deploy.session-summary"]
+    assert found[0].title.startswith("the given token at ")
+    assert "signed in" not in found[0].evidence and "given token" in found[0].evidence
+
+
+@pytest.mark.parametrize(("token", "detail", "expected", "words"), [
+    (make_token(exp=IAT - 60), "401 Unauthorized", ["deploy.session-refused"], "had expired"),
+    (make_token("another-secret-0123456789-0123456789-xx"), "401 Unauthorized",
+     ["jwt.bad-signature", "deploy.session-refused"], "another WEBUI_SECRET_KEY"),
+    (TOKEN, "Invalid token", ["deploy.session-refused"], "revoked in Redis"),
+])
+def test_a_given_token_refused_is_explained(token: str, detail: str, expected: list[str], words: str) -> None:
+    obs = given(token, bearer=refused(401, detail), cookie=refused(401, detail, credential="cookie"))
+    found = evaluate_session(obs, public_url=BASE, settings=session_settings(source(HEALTHY)))
+    assert [f.code for f in found] == [*expected, "deploy.session-refused", "deploy.session-summary"]
+    refusal = found[len(expected) - 1]
+    assert refusal.title.startswith("the app refuses the given token as a Bearer header")
+    assert words in refusal.title
+    if "jwt.bad-signature" in expected:
+        assert found[0].title.startswith("the given token was signed with another WEBUI_SECRET_KEY")
+
+
+def test_a_given_token_that_is_not_a_jwt() -> None:
+    (found,) = evaluate_session(given("not-a-jwt"), public_url=BASE, settings=session_settings(None))
+    assert found.code == "deploy.session-refused" and "not a JWT" in found.title

@@ -30,9 +30,16 @@ other. A Kubernetes value from a ConfigMap or Secret that is not in the input is
 
 Unless --offline, live probes run too (TLS verified, no redirects followed, no credentials but
 the one a probe needs, each within --probe-timeout, the run within --timeout): GETs of each
-provider's discovery document, JWKS and end-session endpoint, of the app's /api/config and
-/oauth/<provider>/login at the public URL, and of the app's /health, /api/version, /api/config
-and /opensearch.xml at --url (default: the public URL). Each configured OAuth client is
+provider's discovery document, JWKS and end-session endpoint, of the app's /health,
+/api/version, /api/config, /opensearch.xml and /oauth/<provider>/login at --url (default: the
+public URL; redirect URIs are still judged against the public URL), and, for an https public
+URL, of its / (HSTS) and of http://<host>/ (the redirect to https). With
+WEBUI_AUTH_TRUSTED_EMAIL_HEADER set and the app's /api/config confirming it, one POST
+/api/v1/auths/signin with {{"email":"nobody@authdoctor.invalid","password":""}} and WITHOUT the
+trusted header goes to --url (default: the public URL): Open WebUI 0.12.4 answers it with 400
+"no trusted header" when nothing in between authenticates, and cannot create an account from it
+(it would for an unknown address in the header, so the header is never sent); --skip
+trusted-header leaves it out. Each configured OAuth client is
 presented to its IdP as Open WebUI presents it, without signing anyone in: one GET of the
 authorization endpoint (client_id, the redirect_uri the app sends, scope, a random state)
 and one POST of the token endpoint with a deliberately invalid code and the app's client
@@ -115,6 +122,11 @@ SignoutOpt = Annotated[bool, typer.Option(
     help=("Ends the test session: POST /api/v1/auths/signout (never GET), then GET /api/v1/auths/ "
           "with the old token, which must be refused; with Redis configured, reads (GET, TTL) its "
           "revocation key {prefix}:auth:token:<jti>:revoked. Needs --user."))]
+TokenOpt = Annotated[str | None, typer.Option(
+    "--token", metavar="TOKEN|-",
+    help=("A session token of the app (from the token cookie; - reads it from stdin): sent back "
+          "once to GET /api/v1/auths/ as Bearer and as cookie, and a refusal explained by the app's "
+          "answer. Never shown, never signed out."))]
 VerboseOpt = Annotated[bool, typer.Option(
     "--verbose", "-v", help="Text format: also list passed and skipped areas in full.")]
 
@@ -149,6 +161,7 @@ def register(app: typer.Typer) -> None:
         user: UserOpt = None,
         password_env: PasswordEnvOpt = None,
         signout: SignoutOpt = False,
+        token: TokenOpt = None,
         now: NowOpt = None,
         output_format: FormatOpt = "text",
         output: OutputOpt = None,
@@ -166,5 +179,5 @@ def register(app: typer.Typer) -> None:
             probe_flags=with_account(
                 ProbeFlags(ca_file=ca_file, insecure=insecure, idp_requests=not no_idp_requests,
                            register_mcp_clients=register_mcp_clients, id_token=id_token),
-                user, password_env, signout, inputs),
+                user, password_env, signout, inputs, token),
         )

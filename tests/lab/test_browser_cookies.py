@@ -7,7 +7,7 @@ is present exactly when Chromium rejects or withholds the cookie.
 The stage: ONE Open WebUI data folder on one port, restarted per scenario (0.12.4 reads the cookie
 variables at every start; the admin made by the first signup stays), reached as
   - http://127.0.0.1:P and http://chat.example.test:P (the browser maps the name to loopback),
-  - https://chat.example.test:Q through a TLS front that passes bytes unchanged (tls_front.py),
+  - https://chat.example.test:Q through a TLS front that passes bytes unchanged (browser_tls.py),
 and its own panva oidc-provider (tests/lab/oidc.py) on http://127.0.0.1:R, which is another site
 than chat.example.test, with the dev login form: a first OAuth sign-in makes the user submit a
 form at the IdP ("form" mode of browser-truth.md truth table 2); a second one, with the IdP
@@ -36,12 +36,12 @@ from authdoctor.catalog import CATALOG
 from . import oidc as oidc_mod
 from . import openwebui_real
 from .browser import APP_HOST, BrowserCase, LabBrowser
+from .browser_tls import PassThroughTlsFront, make_front_certificate
 from .fixtures import STRONG_SECRET, LabSession, need
 from .oidc import LabOidc, start_oidc
 from .openwebui_real import ADMIN, RealOpenWebUI, start_openwebui
 from .ports import HOST, free_port
 from .process import ServerProcess
-from .tls_front import TlsFront, make_front_certificate
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.realserver]
 
@@ -69,7 +69,7 @@ class Stage:
     run_dir: Path
     port: int
     idp: LabOidc
-    front: TlsFront
+    front: PassThroughTlsFront
     base_env: dict[str, str]
     cookie_env: dict[str, str] | None = None
     proc: ServerProcess | None = None
@@ -111,7 +111,7 @@ def stage(lab_session: LabSession, lab_browser: LabBrowser) -> Iterator[Stage]:
         post_logout_redirect_uris=[f"http://{APP_HOST}:{port}/auth"], timeout=60)
     lab_session.register([idp_proc])
     cert, key = make_front_certificate(run_dir / "tls")
-    front = TlsFront(port, cert, key)
+    front = PassThroughTlsFront(port, cert, key)
     idp = idps.healthy
     base_env = {"WEBUI_SECRET_KEY": STRONG_SECRET, "WEBUI_URL": f"http://{APP_HOST}:{port}",
                 "DEFAULT_USER_ROLE": "user", **idp.env()}

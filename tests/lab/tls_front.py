@@ -1,113 +1,129 @@
-"""A TLS-terminating front for a lab server, for the browser tier: `https://<name>:PORT` (a name
-the browser maps to 127.0.0.1, tests/lab/browser.py) in front of `http://127.0.0.1:BACKEND`.
+"""A small TLS-terminating reverse proxy for the lab, in the standard library: the https front
+of a deployment, in front of the real Open WebUI or the imitation.
 
-Bytes pass through unchanged, like a TCP-mode proxy (nginx `stream`, HAProxy `mode tcp`): the
-app's Set-Cookie reaches the browser exactly as the app sent it, and the app sees plain http (no
-X-Forwarded-* headers). Its certificate comes from a throwaway trustme CA, with the browser
-tier's host names; the browser trusts it through `ignore_https_errors` (browser-truth.md: the same
-cookie results as a pinned certificate). Threads only, in the test process; `close()` stops
-everything.
+`TlsFront(backend, cert, key, hsts=...)` listens with https on 127.0.0.1 (the lab certificate
+names localhost), forwards every request to `backend` (an http base URL) unchanged except for
+what a proxy such as nginx adds (`X-Forwarded-Proto: https`, `X-Forwarded-For`, the client's
+`Host` kept), and copies the answer back (every `Set-Cookie` kept) with
+`Strict-Transport-Security: <hsts>` added when `hsts` is not None. Like nginx with
+`proxy_set_header` and no auth: it authenticates nobody, so a trusted header a client sends
+reaches the app.
+
+`PlainHttp(port, redirect_to=...)` is the plain-http listener of the same host: a 301 to the
+same path under `redirect_to` (an https origin), or, with `redirect_to=None`, a 200 page (a site
+that also serves http).
+
+Both are context managers (`start()`/`stop()`), threads of the test process, loopback only.
 """
 
 from __future__ import annotations
 
-import contextlib
-import socket
+import http.client
 import ssl
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from .ports import HOST
 
-NAMES = ("chat.example.test", "idp.example.test", "idp.other.test", "localhost", "127.0.0.1")
+HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
+                        "trailers", "transfer-encoding", "upgrade", "content-length"})
 
 
-def make_front_certificate(directory: Path) -> tuple[Path, Path]:
-    """(certificate chain, key) for NAMES, issued by a new throwaway CA."""
-    import trustme
+class _Server:
+    def __init__(self, server: ThreadingHTTPServer) -> None:
+        self.server = server
+        self.port = int(server.server_address[1])
+        self.thread = threading.Thread(target=server.serve_forever, daemon=True)
 
-    directory.mkdir(parents=True, exist_ok=True)
-    ca = trustme.CA(organization_name="authdoctor lab browser-tier CA")
-    leaf = ca.issue_cert(*NAMES, common_name=NAMES[0])
-    cert, key = directory / "front.pem", directory / "front.key"
-    cert.write_bytes(b"".join(p.bytes() for p in leaf.cert_chain_pems))
-    key.write_bytes(leaf.private_key_pem.bytes())
-    key.chmod(0o600)
-    return cert, key
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+    def __enter__(self) -> Any:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
-class TlsFront:
-    """Listens on 127.0.0.1 (a free port) with TLS; each connection is piped to the backend."""
+class TlsFront(_Server):
+    """https://localhost:<port> in front of `backend`."""
 
-    def __init__(self, backend_port: int, cert: Path, key: Path) -> None:
-        self.backend_port = backend_port
-        self._context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self._context.load_cert_chain(str(cert), str(key))
-        self._listener = socket.create_server((HOST, 0))
-        self.port = int(self._listener.getsockname()[1])
-        self._sockets: set[socket.socket] = set()
-        self._lock = threading.Lock()
-        self._closed = False
-        threading.Thread(target=self._accept, name=f"tls-front-{self.port}", daemon=True).start()
+    def __init__(self, backend: str, cert: Path, key: Path, *, hsts: str | None, port: int = 0) -> None:
+        target = urlsplit(backend)
+        self.hsts = hsts
+        front = self
 
-    def url(self, host: str = NAMES[0]) -> str:
-        return f"https://{host}:{self.port}"
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
 
-    def _track(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._sockets.add(sock)
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+                headers["X-Forwarded-Proto"] = "https"
+                headers["X-Forwarded-For"] = self.client_address[0]
+                conn = http.client.HTTPConnection(target.hostname or HOST, target.port or 80, timeout=60)
+                try:
+                    conn.request(self.command, self.path, body=body, headers=headers)
+                    answer = conn.getresponse()
+                    data = answer.read()
+                    self.send_response(answer.status, answer.reason)
+                    for name, value in answer.getheaders():
+                        if name.lower() not in HOP_BY_HOP:
+                            self.send_header(name, value)
+                finally:
+                    conn.close()
+                if front.hsts is not None:
+                    self.send_header("Strict-Transport-Security", front.hsts)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
-    def _accept(self) -> None:
-        while not self._closed:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _forward
 
-    def _serve(self, client: socket.socket) -> None:
-        self._track(client)
-        try:
-            tls = self._context.wrap_socket(client, server_side=True)
-        except (OSError, ssl.SSLError):  # the browser dropped a speculative connection
-            with contextlib.suppress(OSError):
-                client.close()
-            return
-        self._track(tls)
-        try:
-            backend = socket.create_connection((HOST, self.backend_port), timeout=30)
-        except OSError:
-            with contextlib.suppress(OSError):
-                tls.close()
-            return
-        backend.settimeout(None)
-        self._track(backend)
-        threading.Thread(target=self._pump, args=(backend, tls), daemon=True).start()
-        self._pump(tls, backend)
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
 
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
-        """Copy until either side ends, then close both (HTTP needs no half-close here)."""
-        try:
-            while True:
-                data = source.recv(65536)
-                if not data:
-                    break
-                sink.sendall(data)
-        except (OSError, ssl.SSLError):
-            pass
-        finally:
-            for sock in (source, sink):
-                with contextlib.suppress(OSError):
-                    sock.close()
+        server = ThreadingHTTPServer((HOST, port), Handler)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(str(cert), str(key))
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        super().__init__(server)
 
-    def close(self) -> None:
-        self._closed = True
-        with contextlib.suppress(OSError):
-            self._listener.close()
-        with self._lock:
-            sockets = list(self._sockets)
-            self._sockets.clear()
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.close()
+    @property
+    def url(self) -> str:
+        return f"https://localhost:{self.port}" if self.port != 443 else "https://localhost"
+
+
+class PlainHttp(_Server):
+    """http://localhost:<port>: a redirect to `redirect_to` (an https origin) or a page."""
+
+    def __init__(self, port: int, *, redirect_to: str | None) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if redirect_to is not None:
+                    self.send_response(301)
+                    self.send_header("Location", f"{redirect_to.rstrip('/')}{self.path}")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                body = b"<!doctype html><html><body>Open WebUI</body></html>"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        super().__init__(ThreadingHTTPServer((HOST, port), Handler))
