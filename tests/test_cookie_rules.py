@@ -89,10 +89,25 @@ def test_deletion_cookies_are_not_judged() -> None:
     ("http://chat.example.com", ["cookie.secure-on-http"]),
     ("http://127.0.0.1:8080", []),   # Chromium stores Secure cookies there
     ("http://localhost:3000", []),
+    ("http://app.localhost", []),
+    ("http://[::1]:8080", []),
+    # 0.0.0.0 is not a potentially trustworthy origin: Chromium drops Secure cookies there
+    ("http://0.0.0.0:8080", ["cookie.secure-on-http"]),
     ("https://chat.example.com", []),
 ])
 def test_secure_on_http_only_off_loopback(url: str, expected: list[str]) -> None:
     assert codes(SIGNIN + "; Secure", url, token_exp=EXP) == expected
+
+
+def test_a_dropped_token_cookie_is_described_as_the_browser_showed_it() -> None:
+    """Password sign-in keeps working (the page holds the token from the answer's body); the
+    OAuth return and URL-loaded files fail (tests/lab/test_browser_cookies.py)."""
+    cookie = parse_set_cookie(SIGNIN + "; Secure")
+    assert cookie is not None
+    [found] = judge_set_cookie(cookie, public_url="http://chat.example.com", now=NOW, token_exp=EXP)
+    assert "password sign-in page still signs in" in found.detail
+    assert "OAuth sign-in ends back on the sign-in page" in found.detail
+    assert "login loop" not in found.detail
 
 
 def test_samesite_none_without_secure_everywhere() -> None:

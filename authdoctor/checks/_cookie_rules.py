@@ -52,7 +52,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from authdoctor.checks._urls import is_loopback_host
+from authdoctor.checks._urls import trustworthy_http_host
 from authdoctor.checks.base import finding
 from authdoctor.clock import humanize_delta
 from authdoctor.findings import Finding
@@ -61,6 +61,11 @@ from authdoctor.masking import mask_url
 if TYPE_CHECKING:
     from authdoctor.openwebui.values import CookieSettings
 
+#: What a dropped token cookie does on 0.12.4, as a real Chromium showed it (tests/lab/
+#: test_browser_cookies.py): the password sign-in page keeps the token from the answer's body.
+TOKEN_DROPPED = ("the browser never stores the token cookie: the password sign-in page still "
+                 "signs in (it keeps the token from the answer's body), but OAuth sign-in ends back "
+                 "on the sign-in page and images and files the browser loads by URL answer 401")
 #: The cookie Open WebUI keeps its session token in.
 AUTH_COOKIE = "token"
 #: The cookies Open WebUI itself sets (the others come from a proxy or another app on the host).
@@ -264,20 +269,17 @@ def judge_set_cookie(cookie: SetCookie, *, public_url: str, now: datetime,
             detail=("Current browsers refuse to store a SameSite=None cookie that lacks Secure, on "
                     "every origin, localhost included (RFC 6265bis C4, Chromium "
                     "'SameSiteNoneInsecure')"
-                    + (": after signing in the browser has no token cookie, so cookie-authenticated "
-                       "requests fail and users are sent back to the sign-in page." if name == AUTH_COOKIE
-                       else ".")),
+                    + (f": {TOKEN_DROPPED}." if name == AUTH_COOKIE else ".")),
             fix=("Set WEBUI_AUTH_COOKIE_SECURE=true (needs https) or WEBUI_AUTH_COOKIE_SAME_SITE=lax"
                  if name == AUTH_COOKIE else "Add Secure to the cookie, or use SameSite=Lax."),
             evidence=_evidence(cookie, public_url, where), subject=name))
-    if scheme == "http" and cookie.secure and host and not is_loopback_host(host):
+    if scheme == "http" and cookie.secure and host and not trustworthy_http_host(host):
         findings.append(finding(
             "cookie.secure-on-http",
             f"the {name} cookie is Secure but the public URL is http://{host}: the browser drops it",
             detail=("Browsers store Secure cookies only from https:// pages (RFC 6265bis C3, Chromium "
                     "'SecureOnly'); http://localhost and http://127.0.0.1 are the only exceptions."
-                    + (" Sign-in answers 200 but the token cookie is discarded, so users are sent "
-                       "back to the sign-in page (a login loop)." if name == AUTH_COOKIE else "")),
+                    + (f" Sign-in answers 200 but {TOKEN_DROPPED}." if name == AUTH_COOKIE else "")),
             fix=("Serve the app over https (WEBUI_URL=https://...), or set WEBUI_AUTH_COOKIE_SECURE=false "
                  "and WEBUI_SESSION_COOKIE_SECURE=false while it is plain http."),
             evidence=_evidence(cookie, public_url, where), subject=name))

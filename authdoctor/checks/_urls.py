@@ -79,3 +79,15 @@ def same_host_and_port(a: ParsedURL, b: ParsedURL) -> bool:
     if a.scheme == b.scheme:
         return a.port == b.port
     return not (a.explicit_port and b.explicit_port) or a.port == b.port
+
+
+def trustworthy_http_host(host: str) -> bool:
+    """True for the hosts whose http:// origin browsers treat as potentially trustworthy, where
+    Chromium and Firefox keep Secure cookies: localhost, *.localhost, 127.0.0.0/8, ::1."""
+    name = host.strip("[]").lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False

@@ -38,10 +38,10 @@ A misread boolean (`WEBUI_AUTH_COOKIE_SECURE=yes`) is `config.invalid-value` (co
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import urlsplit
 
 from authdoctor.checks._replicas import each_replica
+from authdoctor.checks._urls import trustworthy_http_host
 from authdoctor.checks.base import CheckContext, CheckSpec, finding
 from authdoctor.findings import Finding, Severity
 from authdoctor.masking import mask_url
@@ -63,17 +63,6 @@ _TOKEN_DROPPED = ("the token cookie is never stored: the password sign-in page s
 _TOKEN_DROPPED_OAUTH = (", and OAuth sign-in ends back on the sign-in page (the page reads the token "
                         "from the cookie)")
 
-
-def trustworthy_http_host(host: str) -> bool:
-    """True for the hosts whose http:// origin browsers treat as potentially trustworthy, where
-    Chromium and Firefox keep Secure cookies: localhost, *.localhost, 127.0.0.0/8, ::1."""
-    name = host.strip("[]").lower().rstrip(".")
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 def _evidence(env: EnvSource, cs: CookieSettings) -> dict[str, str]:
