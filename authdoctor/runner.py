@@ -185,6 +185,8 @@ def _prepare(spec: CheckSpec, offline: bool, record: AreaRecord | None) -> AreaR
     if spec.live is not None:
         record.live = (HalfOutcome(HalfStatus.OFFLINE, OFFLINE_REASON) if offline
                        else HalfOutcome(HalfStatus.SKIPPED, "not started"))
+    elif spec.live_elsewhere and not offline:
+        record.live = HalfOutcome(HalfStatus.NOT_IMPLEMENTED, spec.live_elsewhere)
     return record
 
 

@@ -77,6 +77,19 @@ def test_offline_skips_live_halves() -> None:
     assert [f.code for f in redis.findings] == ["redis.skipped"]
 
 
+def test_an_area_whose_live_findings_come_from_another_says_where() -> None:
+    """The cookie area has no live half: the cookies that arrive are judged by the deploy area's
+    sign-in. Its record says so instead of 'no live check yet' (only when live checks run)."""
+    from authdoctor.checks.cookie import CHECK as COOKIE
+
+    live = run({"cookie": COOKIE}).checks[0].live
+    assert live is not None
+    assert live.status is HalfStatus.NOT_IMPLEMENTED
+    assert "judged under Live application" in live.reason and "--user" in live.reason
+    offline = run({"cookie": COOKIE}, offline=True).checks[0].live
+    assert offline is not None and offline.reason == "no live check yet"
+
+
 def test_a_crash_is_a_finding_and_the_others_still_report() -> None:
     checks = {**CHECKS, "ldap": CheckSpec("ldap", "LDAP", settings=crashes)}
     report = run(checks)

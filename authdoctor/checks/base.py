@@ -110,6 +110,9 @@ class CheckSpec:
     title: str
     settings: SettingsCheck | None = None
     live: LiveCheck | None = None
+    live_elsewhere: str | None = None
+    """For an area without a live half of its own: where its live findings come from instead
+    (shown as the reason the live half did not run)."""
 
 
 def finding(code: str, title: str, *, detail: str = "", fix: str = "",

@@ -239,4 +239,6 @@ def check_settings(ctx: CheckContext) -> list[Finding]:
     return each_replica(deployment, per_replica)
 
 
-CHECK = CheckSpec(area=AREA, title="Cookies", settings=check_settings, live=None)
+CHECK = CheckSpec(area=AREA, title="Cookies", settings=check_settings, live=None,
+                  live_elsewhere=("the cookies that really arrive are judged under Live application, "
+                                  "from a test account's sign-in (--user, --password-env)"))
