@@ -100,12 +100,15 @@ NO_LIVE_YET = "no live check yet"
 OFFLINE_REASON = "--offline"
 
 
-def _ok(spec: CheckSpec, settings: HalfOutcome, live: HalfOutcome) -> Finding:
-    """`<area>.ok`, saying exactly what was checked: an area is ok only for what it looked at."""
+def _ok(spec: CheckSpec, settings: HalfOutcome, live: HalfOutcome, *,
+        not_checked: Sequence[str] = ()) -> Finding:
+    """`<area>.ok`, saying exactly what was checked: an area is ok only for what it looked at
+    (`not_checked`: the steps of the live half that were skipped, from its partial skips)."""
+    rest = f"; skipped: {'; '.join(not_checked)}" if not_checked else ""
     if settings.ran and live.ran:
-        what = "settings and the running server checked, no problems found"
+        what = f"settings and the running server checked, no problems found{rest}"
     elif live.ran:
-        what = "the running server checked, no problems found"
+        what = f"the running server checked, no problems found{rest}"
     else:
         why = live.reason if live.status is not HalfStatus.SKIPPED else f"skipped: {live.reason}"
         what = f"settings ok; the server was not contacted ({why})"
@@ -224,7 +227,10 @@ def _area_done(spec: CheckSpec, record: AreaRecord, findings: list[Finding],
             title=f"{spec.title}: skipped (--offline; these checks need the network)",
             area=spec.area)]
     if not any(f.severity in _PROBLEMS for f in findings) and (record.settings.ran or record.live.ran):
-        findings.append(_ok(spec, record.settings, record.live))
+        not_checked = list(dict.fromkeys(
+            f.title.removeprefix(f"{spec.area} checks skipped: ") for f in findings
+            if f.severity is Severity.SKIPPED and f.partial))
+        findings.append(_ok(spec, record.settings, record.live, not_checked=not_checked))
     return CheckStatus.COMPLETED, findings
 
 

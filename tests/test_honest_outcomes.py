@@ -84,7 +84,9 @@ def test_text_never_says_no_problems_found_for_an_area_it_did_not_probe(
     logout_ok = "OK       Logout: settings and the running server checked, no problems found"
     oauth_ok = ("OK       OAuth clients and redirect URIs: settings and the running server checked, no "
                 "problems found")
-    ldap_ok = "OK       LDAP: settings and the running server checked, no problems found"
+    # without a test user the LDAP line names the steps it skipped (the line wraps after "the user")
+    ldap_ok = ("OK       LDAP: settings and the running server checked, no problems found; skipped: "
+               "ldap: the user")
     redis_ok = ("OK       Redis and token revocation: settings and the running server checked, no "
                 "problems found")
     # the deploy area has a live half only: it never claims the settings were checked
@@ -138,7 +140,9 @@ def test_json_gives_each_halfs_status(capsys: pytest.CaptureFixture[str], health
     ldap_ok = next(f for f in data["findings"] if f["code"] == "ldap.ok")
     # the ldap area's live half runs (issue 11) against the fixture's fake directory; without a test
     # user it says which steps it did not check, in a partial skip
-    assert ldap_ok["title"] == "LDAP: settings and the running server checked, no problems found"
+    assert ldap_ok["title"] == ("LDAP: settings and the running server checked, no problems found; "
+                                "skipped: ldap: the user lookup, its attributes, its bind and groups "
+                                "were not checked (no test user)")
     assert checks["ldap"]["live"] == {"status": "ran", "reason": ""}
     ldap_skip = next(f for f in data["findings"] if f["code"] == "ldap.skipped")
     assert "(no test user)" in ldap_skip["title"]
@@ -176,3 +180,17 @@ def test_no_idp_requests_never_claims_the_client_was_checked(capsys: pytest.Capt
     reason = oauth["live"]["reason"]
     assert "the client credentials and the redirect URI were not checked at the IdP" in reason
     assert "--no-idp-requests" in oauth["live"]["reason"]
+
+
+def test_no_idp_requests_with_a_reachable_app_says_what_was_not_checked(
+        capsys: pytest.CaptureFixture[str], healthy: Healthy) -> None:
+    # the app answers (the login redirect is checked) but the IdP step is left out: the ok line
+    # names the step that was not checked instead of claiming the whole server was
+    out = check(capsys, healthy, "--no-idp-requests")
+    flat = " ".join(out.split())
+    assert ("OAuth clients and redirect URIs: settings and the running server checked, no problems "
+            "found; skipped: oidc: the client credentials and the redirect URI were not checked at "
+            "the IdP: left out (--no-idp-requests)") in flat
+    # without a test user, the LDAP ok line says the user lookup was not checked
+    assert ("LDAP: settings and the running server checked, no problems found; skipped: ldap: the "
+            "user lookup, its attributes, its bind and groups were not checked (no test user)") in flat
