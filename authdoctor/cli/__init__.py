@@ -72,6 +72,7 @@ def build_app() -> typer.Typer:
         jwt_cmd,
         ldap_cmd,
         oidc_cmd,
+        rbac_cmd,
         redis_cmd,
     )
 
@@ -83,6 +84,7 @@ def build_app() -> typer.Typer:
     app_cmd.register(app)
     explain_cmd.register(app)
     config_cmd.register(app)
+    rbac_cmd.register(app)
     return app
 
 

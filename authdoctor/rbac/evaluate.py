@@ -466,8 +466,8 @@ def explain_access(user: User, groups: Sequence[Group], resource: Resource, acce
             detail = ("The workspace opens it for any admin, but with BYPASS_ADMIN_ACCESS_CONTROL=false "
                       "chat does not load the tool for an admin who is neither its owner nor granted "
                       "read (utils/tools.py get_tools).")
-        return granted(f"any admin may {'change' if access == 'write' else 'open'} a {_KIND_WORDS[resource.kind]}",
-                       detail)
+        verb = "change" if access == "write" else "open"
+        return granted(f"any admin may {verb} a {_KIND_WORDS[resource.kind]}", detail)
 
     if resource.owner_id and resource.owner_id == user.id:
         verdict = granted("the user owns it")
