@@ -255,12 +255,25 @@ def test_database_that_cannot_be_opened(capsys: pytest.CaptureFixture[str], tmp_
     assert (code, findings[0]["code"]) == (1, "rbac.database-unreadable")
 
 
-def test_postgres_password_never_shown(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "rbac", "why", "alice@example.com", "workspace.models", "--database",
-                         "postgresql://owui:s3cr3t-pw@127.0.0.1:1/owui", "--format", "json", "--timeout", "5")
-    assert code == 1
-    assert "s3cr3t-pw" not in out + err
-    assert json.loads(out)["findings"][0]["code"] == "rbac.database-unreadable"
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit"])
+def test_no_secret_in_any_format(capsys: pytest.CaptureFixture[str], url: str, tmp_path: Path,
+                                 fmt: str) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("WEBUI_SECRET_KEY=k3y-that-is-secret-0123456789\n"
+                        "DATABASE_URL=postgresql://owui:s3cr3t-pw@127.0.0.1:1/owui\n")
+    for database in ("postgresql://owui:s3cr3t-pw@127.0.0.1:1/owui", url):
+        code, out, err = run(capsys, "rbac", "why", "alice@example.com", "workspace.models", "--database",
+                             database, "--env-file", str(env_file), "--format", fmt, "--timeout", "5")
+        assert code in (0, 1)
+        assert "s3cr3t-pw" not in out + err and "k3y-that-is-secret" not in out + err
+    assert "rbac.permission-granted" in out
+
+
+def test_postgres_that_refuses_is_unreadable(capsys: pytest.CaptureFixture[str]) -> None:
+    code, findings = why_json(capsys, "postgresql://owui:pw@127.0.0.1:1/owui", "alice@example.com",
+                              "workspace.models")
+    assert (code, [f["code"] for f in findings]) == (1, ["rbac.database-unreadable"])
+    assert findings[0]["evidence"]["database"] == "postgresql://owui:***@127.0.0.1:1/owui"
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -299,3 +312,46 @@ def test_explain_documents_every_rbac_code(capsys: pytest.CaptureFixture[str]) -
     for code_name in [c for c in CATALOG if c.startswith("rbac.")]:
         code, out, _ = run(capsys, "explain", code_name)
         assert code == 0 and code_name in out
+
+
+# ----------------------------------------------------------------------------- the fast path
+
+def _fast_lines(url: str, tmp: Path) -> list[list[str]]:
+    return [
+        ["rbac", "why", "alice@example.com", "workspace.models", "--database", url],
+        ["rbac", "why", "bob@example.com", "workspace.models", "--database", url, "--format", "json",
+         "--fail-on", "warning", "--now", "2026-11-28T12:00:00Z"],
+        ["rbac", "why", "--database", url, "bob@example.com", "--model", "gpt-x", "-f", "sarif",
+         "--now=2026-11-28T12:00:00Z"],
+        ["rbac", "why", "alice@example.com", "--knowledge=kb1", "--access", "write", f"--database={url}",
+         "--timeout", "5"],
+        ["rbac", "why", "alice@example.com", "workspace.model", "--database", url],
+        ["rbac", "why", "alice@example.com", "--database", url],
+        ["rbac", "why", "alice@example.com", "workspace.models"],
+        ["rbac", "why", "alice@example.com", "workspace.models", "--database", url, "-o",
+         str(tmp / "r.txt")],
+    ]
+
+
+def test_the_fast_path_says_exactly_what_typer_says(capsys: pytest.CaptureFixture[str], url: str,
+                                                     tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from authdoctor.cli import fast
+
+    for args in _fast_lines(url, tmp_path):
+        assert fast.fast_command(args) is not None, args
+        quick = run(capsys, *args)
+        with monkeypatch.context() as patch:
+            patch.setattr(fast, "fast_command", lambda args: None)
+            slow = run(capsys, *args)
+        assert slow == quick, args
+
+
+@pytest.mark.parametrize("args", [
+    ["rbac"], ["rbac", "why"], ["rbac", "why", "--help"], ["rbac", "show", "a"],
+    ["rbac", "why", "a", "b", "c", "--database", "x"], ["rbac", "why", "a", "--model"],
+    ["rbac", "why", "a", "b", "--timeout", "soon"], ["rbac", "why", "a", "b", "--bogus"],
+])
+def test_unusual_rbac_lines_are_left_to_typer(args: list[str]) -> None:
+    from authdoctor.cli import fast
+
+    assert fast.fast_command(args) is None

@@ -65,7 +65,8 @@ def find_user(db: ReadOnlyDatabase, who: str) -> User | None:
     columns = 'SELECT id, email, role, name FROM "user" WHERE '
     rows = _all(db, columns + "id = ?", (who,))
     if not rows:
-        rows = _all(db, columns + "lower(email) = ? LIMIT 2", (who.lower(),))
+        # `email IS NOT NULL` lets SQLite use the partial index uq_user_email_lower
+        rows = _all(db, columns + "lower(email) = ? AND email IS NOT NULL LIMIT 2", (who.lower(),))
     if not rows:
         return None
     uid, email, role, name = rows[0]
