@@ -339,11 +339,16 @@ def explain_permission(user: User, groups: Sequence[Group], name: str, stored: S
     elif switches.reset_on_start:
         detail += ("RESET_CONFIG_ON_START=true: the next restart replaces the stored defaults with the "
                    "environment's. ")
-    fixes = [f"turn {name} on for one of the user's groups ({GROUPS_UI} > <group> > Permissions)"
-             if groups else f"add the user to a group with {name} on ({GROUPS_UI})"]
+    fixes = []
+    if groups:
+        fixes.append(f"turn {name} on for one of the user's groups ({GROUPS_UI} > <group> > Permissions)")
     if other_groups_with:
         listed = ", ".join(f"'{g}'" for g in other_groups_with[:MAX_LISTED])
-        fixes.append(f"add the user to a group that has it on: {listed}")
+        more = " ..." if len(other_groups_with) > MAX_LISTED else ""
+        fixes.append(f"add the user to a group that has it on: {listed}{more} ({GROUPS_UI} > <group> > "
+                     "Users)")
+    elif not groups:
+        fixes.append(f"add the user to a group with {name} on ({GROUPS_UI})")
     default_fix = f"turn it on for every user in {DEFAULTS_UI}"
     if not switches.persistent_config and default.var:
         default_fix = f"set {default.var}=true and restart"

@@ -335,11 +335,19 @@ def test_unknown_model_and_user(capsys: pytest.CaptureFixture[str], scenario: Sc
 
 
 def test_text_report_for_the_readme(capsys: pytest.CaptureFixture[str], scenario: Scenario) -> None:
-    """The text answer a person reads (the README shows this run)."""
-    with pytest.raises(SystemExit) as excinfo:
-        main(["rbac", "why", _email("bob"), "workspace.models", "--database", scenario.database,
-              "--now", "2026-11-28T12:00:00Z", "--no-color"])
-    out, _ = capsys.readouterr()
-    assert excinfo.value.code == 0
-    assert "rbac.permission-denied" in out and "bob@example.org does not have workspace.models" in out
-    print(out.replace(scenario.database, "sqlite:////srv/open-webui/data/webui.db"))
+    """The text answers a person reads (the README shows these runs, `-s` prints them)."""
+    shown = []
+    for args in ([_email("bob"), "workspace.models"], [_email("alice"), "workspace.models"],
+                 [_email("dave"), "--model", "for-readers"]):
+        with pytest.raises(SystemExit) as excinfo:
+            main(["rbac", "why", *args, "--database", scenario.database, "--now", "2026-11-28T12:00:00Z",
+                  "--no-color"])
+        out, _ = capsys.readouterr()
+        assert excinfo.value.code == 0
+        shown.append(out)
+    assert "WARNING  rbac.permission-denied  bob@example.org does not have workspace.models" in shown[0]
+    assert "INFO     rbac.permission-granted  alice@example.org has workspace.models" in shown[1]
+    assert "WARNING  rbac.base-model-denied  dave@example.org cannot use the model" in shown[2]
+    with capsys.disabled():
+        for out in shown:
+            print(out.replace(scenario.database, "sqlite:////srv/open-webui/data/webui.db"))
