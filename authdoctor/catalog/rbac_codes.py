@@ -13,8 +13,7 @@ ENTRIES: tuple[CodeInfo, ...] = (
     CodeInfo(
         code="rbac.permission-granted",
         severity=Severity.INFO,
-        summary="the user has the permission; the finding names what grants it (a group, the defaults, "
-                "or the admin role)",
+        summary="the user has the permission; the finding names what grants it (a group, the defaults)",
         explanation=(
             "The answer of `authdoctor rbac why USER PERMISSION` when the user has it. Open WebUI "
             "0.12.4 checks permissions only for the role 'user' (admins skip every check). For a "
@@ -31,8 +30,7 @@ ENTRIES: tuple[CodeInfo, ...] = (
     CodeInfo(
         code="rbac.permission-denied",
         severity=Severity.WARNING,
-        summary="the user lacks the permission: off in the default permissions and in every group of "
-                "the user (the fix names what to turn on)",
+        summary="the user lacks the permission: off in the defaults and in every group of the user",
         explanation=(
             "has_permission is false: no group of the user (parent groups included) has the "
             "permission on, and the default permissions have it off or lack it (a missing path is "
@@ -51,8 +49,7 @@ ENTRIES: tuple[CodeInfo, ...] = (
     CodeInfo(
         code="rbac.access-granted",
         severity=Severity.INFO,
-        summary="the user can use or change the model, knowledge base or tool; the finding names why "
-                "(owner, a grant, public, an admin switch)",
+        summary="the user can use or change the model, knowledge base or tool; the finding names why",
         explanation=(
             "The answer of `authdoctor rbac why USER --model/--knowledge/--tool ID` when access is "
             "allowed: BYPASS_MODEL_ACCESS_CONTROL (models, everyone), the admin role (with "
@@ -66,8 +63,7 @@ ENTRIES: tuple[CodeInfo, ...] = (
     CodeInfo(
         code="rbac.access-denied",
         severity=Severity.WARNING,
-        summary="the user cannot use or change the resource: not the owner, and no grant names the user, "
-                "everyone, or a group of the user",
+        summary="the user cannot use or change the item: not the owner, and no grant reaches the user",
         explanation=(
             "Open WebUI 0.12.4 stores resource sharing in the access_grant table (resource_type, "
             "resource_id, principal_type user|group, principal_id or '*', permission read|write). "
@@ -99,8 +95,7 @@ ENTRIES: tuple[CodeInfo, ...] = (
     CodeInfo(
         code="rbac.base-model-denied",
         severity=Severity.WARNING,
-        summary="the user may use the model itself but not a base model it is built on (chat answers "
-                "403 'Model not found')",
+        summary="the user may use the model but not a base model it is built on ('Model not found')",
         explanation=(
             "A workspace model points at a base model (base_model_id). Open WebUI 0.12.4 checks each "
             "step of that chain (has_base_model_access): the user must own it or have a read grant, "
@@ -114,8 +109,8 @@ ENTRIES: tuple[CodeInfo, ...] = (
     CodeInfo(
         code="rbac.resource-not-found",
         severity=Severity.ERROR,
-        summary="no model, knowledge base or tool with that id in the database (a connection's model "
-                "without a row is admin-only)",
+        summary=("no model, knowledge base or tool with that id (a connection's model with no row is "
+                 "admin-only)"),
         explanation=(
             "authdoctor found no row with the id given. For a model this is also the state of a "
             "model served by a connection (Ollama, OpenAI) that was never edited in Admin Panel > "
@@ -171,8 +166,7 @@ ENTRIES: tuple[CodeInfo, ...] = (
     CodeInfo(
         code="rbac.database-unreadable",
         severity=Severity.ERROR,
-        summary="the database could not be read as Open WebUI 0.12.4's (a table or column is missing, "
-                "or a query failed)",
+        summary="the database could not be read as Open WebUI 0.12.4's (a missing table, a failed query)",
         explanation=(
             "authdoctor reads the user, group, group_member, config, access_grant and model/knowledge/"
             "tool tables of the 0.12.4 schema. A missing table or column means another version of the "
