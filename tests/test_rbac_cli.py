@@ -255,6 +255,17 @@ def test_database_that_cannot_be_opened(capsys: pytest.CaptureFixture[str], tmp_
     assert (code, findings[0]["code"]) == (1, "rbac.database-unreadable")
 
 
+def test_a_fifo_is_refused_without_waiting(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "webui.db"
+    os.mkfifo(fifo)
+    code, findings = why_json(capsys, f"sqlite:///{fifo}", "alice@example.com", "workspace.models",
+                              "--timeout", "5")
+    assert (code, [f["code"] for f in findings]) == (1, ["rbac.database-unreadable"])
+    assert "not a regular file" in findings[0]["title"]
+
+
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit"])
 def test_no_secret_in_any_format(capsys: pytest.CaptureFixture[str], url: str, tmp_path: Path,
                                  fmt: str) -> None:

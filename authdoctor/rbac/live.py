@@ -8,7 +8,8 @@ the report says so as an error rather than a guess.
 
 from __future__ import annotations
 
-import asyncio
+import os
+import stat
 from dataclasses import dataclass
 
 from authdoctor.checks.base import CheckContext, CheckSpec, finding
@@ -40,6 +41,9 @@ def answer(question: Question, ctx: CheckContext) -> list[Finding]:
     from authdoctor.rbac.evaluate import explain_access, explain_permission, read_switches
 
     switches = read_switches(ctx.deployment.env, settings_given=bool(ctx.deployment.replicas))
+    special = _special_file(question.database_url)
+    if special is not None:
+        return [_unreadable(question, DatabaseUnavailable("not-a-file", special, kind="sqlite"))]
     try:
         with open_readonly(question.database_url, timeout=question.timeout_s) as db:
             rows = read_rows(db, question.who, permission=question.permission, kind=question.kind,
@@ -63,13 +67,36 @@ def answer(question: Question, ctx: CheckContext) -> list[Finding]:
 
 
 async def rbac_live(ctx: CheckContext, *, question: Question) -> list[Finding]:
-    return await asyncio.to_thread(answer, question, ctx)
+    """The reader is synchronous: it runs right here, in the area's own daemon thread (the runner
+    abandons that thread at the deadline; a worker of asyncio's default executor would hold the
+    process's exit instead)."""
+    return answer(question, ctx)
 
 
 def spec(question: Question) -> CheckSpec:
     from functools import partial
 
     return CheckSpec(area=AREA, title=TITLE, live=partial(rbac_live, question=question))
+
+
+def _special_file(url: str) -> str | None:
+    """A SQLite path naming a FIFO, a device or a socket: opening it would block or read a stream
+    (the reader opens the file to read its header), so it is refused before that."""
+    from authdoctor.probes.db import DatabaseUnavailable, parse_database_url
+
+    try:
+        target = parse_database_url(url)
+    except DatabaseUnavailable:
+        return None  # the reader reports the URL itself
+    if target.kind != "sqlite" or not target.path:
+        return None
+    try:
+        mode = os.stat(target.path).st_mode
+    except OSError:
+        return None  # missing or unreadable: the reader says which
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return f"{target.path} is not a regular file (a FIFO, a device or a socket), not a database"
 
 
 def _user_not_found(question: Question) -> Finding:
