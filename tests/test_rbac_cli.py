@@ -297,6 +297,7 @@ def test_postgres_that_refuses_is_unreadable(capsys: pytest.CaptureFixture[str])
     (("alice@example.com", "--model", "m", "--access", "execute"), "--access must be read or write"),
     (("  ", "workspace.models"), "USER is empty"),
     (("alice@example.com", "--model", " "), "--model: the id is empty"),
+    (("al\udcffice@example.com", "workspace.models"), "USER is not valid UTF-8"),
 ])
 def test_usage_errors(capsys: pytest.CaptureFixture[str], url: str, args: tuple[str, ...],
                       message: str) -> None:

@@ -33,6 +33,10 @@ def parse_question(*, who: str, permission: str | None, model: str | None, knowl
     """(who, permission, kind, resource id, access) or a `UsageError` naming what is wrong."""
     from authdoctor.rbac.permissions import SECTIONS, close_names, is_known
 
+    for label, value in (("USER", who), ("PERMISSION", permission), ("--model", model),
+                         ("--knowledge", knowledge), ("--tool", tool), ("--access", access)):
+        if value is not None and not _utf8(value):
+            raise UsageError(f"{label} is not valid UTF-8 text (the app's ids and emails are)")
     who = who.strip()
     if not who:
         raise UsageError("USER is empty: give the user's email or id (e.g. alice@example.com)")
@@ -65,6 +69,14 @@ def parse_question(*, who: str, permission: str | None, model: str | None, knowl
     if not resource_id:
         raise UsageError(f"--{kind}: the id is empty")
     return who, None, kind, resource_id, access or "read"
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: bytes that were not UTF-8 on the command line
+        return False
+    return True
 
 
 def run_rbac_why(*, who: str, permission: str | None, model: str | None, knowledge: str | None,
