@@ -529,6 +529,8 @@ def summary_findings(state: DatabaseState) -> list[Finding]:
             text = value.effective_text
             if value.spec.secret:
                 shown = "set" if text else "<unset>"
+            elif value.spec.kind == "bool" and text is not None:
+                shown = "true" if text.lower() == "true" else "false"
             else:
                 shown = repr(text) if text is not None else "<unset>"
             origin = ("database" if value.winner == "database" else

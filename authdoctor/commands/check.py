@@ -44,6 +44,9 @@ class ProbeFlags:
     """`--database URL`: the app's database, read read-only (`authdoctor.settings.database`)."""
     token: str | None = field(default=None, repr=False)
     """`--token`: an Open WebUI token to judge (over `test_account.token`)."""
+    database_from_settings: bool = False
+    """`db show`: without `--database`, read the database the settings name whatever its kind
+    (`check` connects to a PostgreSQL one only when given `--database`)."""
 
     def apply(self, deployment: Deployment) -> Deployment:
         if self.token:
@@ -104,6 +107,10 @@ def _with_database(deployment: Deployment, flags: ProbeFlags | None, *, offline:
     from authdoctor.settings.database import attach_database
 
     explicit = flags.database if flags is not None else None
+    if explicit is None and flags is not None and flags.database_from_settings:
+        from authdoctor.settings.database import database_url
+
+        explicit, _ = database_url(deployment.env)
     if explicit is None and command != "check":
         return deployment
     return attach_database(deployment, explicit=explicit, offline=offline, timeout=timeout,

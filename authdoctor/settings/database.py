@@ -184,7 +184,9 @@ def read_into(deployment: Deployment, url: str, *, shown: str, origin: str, time
     where = observation.shown
     replicas = []
     primary: tuple[EffectiveValue, ...] = ()
-    for index, replica in enumerate(deployment.replicas):
+    # Without settings (`db show --database URL` alone) the view is against an empty environment:
+    # every value is the row's or the app's default.
+    for index, replica in enumerate(deployment.replicas or (deployment.env,)):
         try:
             values = effective_values(replica, observation.config)
         except UnknownValueError:
@@ -193,6 +195,8 @@ def read_into(deployment: Deployment, url: str, *, shown: str, origin: str, time
         if index == 0:
             primary = tuple(values)
         replicas.append(overlay(replica, values, where))
+    if not deployment.replicas:
+        return replace(deployment, database=replace(state, effective=primary))
     return replace(deployment, replicas=tuple(replicas),
                    database=replace(state, effective=primary))
 
