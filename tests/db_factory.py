@@ -55,3 +55,40 @@ def add_user(conn: sqlite3.Connection, user_id: str, email: str, role: str = "us
     conn.execute("INSERT INTO auth (id, email, password, active, mfa, session_stamp) VALUES "
                  "(?, ?, ?, ?, ?, ?)", (user_id, email, password, active,
                                         json.dumps(mfa) if mfa is not None else None, session_stamp))
+
+
+def fernet_token(key: str, data: dict[str, Any], at: int | None = None) -> str:
+    """A session token encrypted as 0.12.4 does (models/oauth_sessions.py): the key hashed with
+    SHA-256 unless it is 44 characters."""
+    import base64
+    import hashlib
+
+    from cryptography.fernet import Fernet
+
+    raw = key.encode() if len(key) == 44 else base64.urlsafe_b64encode(hashlib.sha256(key.encode()).digest())
+    fernet = Fernet(raw)
+    body = json.dumps(data).encode()
+    return (fernet.encrypt_at_time(body, at) if at is not None else fernet.encrypt(body)).decode()
+
+
+def add_session(conn: sqlite3.Connection, session_id: str, user_id: str, token: str, *,
+                provider: str = "oidc", expires_at: int = 1_900_000_000,
+                updated_at: int = 1_795_000_000) -> None:
+    conn.execute("INSERT INTO oauth_session (id, user_id, provider, token, expires_at, created_at, "
+                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 (session_id, user_id, provider, token, expires_at, updated_at, updated_at))
+
+
+def add_api_key(conn: sqlite3.Connection, user_id: str, key: str) -> None:
+    conn.execute("INSERT INTO api_key (id, user_id, \"key\", created_at, updated_at) VALUES "
+                 "(?, ?, ?, 1795000000, 1795000000)", (f"key_{user_id}", user_id, key))
+
+
+def add_group(conn: sqlite3.Connection, group_id: str, name: str, members: list[str], *,
+              permissions: dict[str, Any] | None = None, parent: str | None = None) -> None:
+    conn.execute('INSERT INTO "group" (id, user_id, name, description, permissions, created_at, '
+                 "updated_at, parent_group_id) VALUES (?, '', ?, '', ?, 1795000000, 1795000000, ?)",
+                 (group_id, name, json.dumps(permissions or {}), parent))
+    conn.executemany("INSERT INTO group_member (id, group_id, user_id, created_at, updated_at) "
+                     "VALUES (?, ?, ?, 1795000000, 1795000000)",
+                     [(f"{group_id}-{user}", group_id, user) for user in members])

@@ -39,6 +39,11 @@ and one POST of the token endpoint with a deliberately invalid code and the app'
 authentication (HTTP Basic of client id and secret by default; the secret goes to that URL
 only, never over plain http off loopback). --no-idp-requests leaves these two out.
 
+The app's database (--database, or an SQLite DATA_DIR/webui.db the settings name on this
+machine) is opened read-only (SQLite mode=ro, PostgreSQL in a READ ONLY transaction): its
+config table decides the values every check judges; users, roles, OAuth sessions (a sample
+decrypted with the settings' key) and session stamps are counted, never listed.
+
 MCP tool servers with OAuth 2.1 (TOOL_SERVER_CONNECTIONS): each MCP URL gets one POST of the
 app's JSON-RPC initialize request (no credentials), then GETs of its protected resource and
 authorization server metadata, as Open WebUI discovers them. No client is registered unless
@@ -50,6 +55,7 @@ Examples:
   authdoctor check --env-file .env
   authdoctor check --env-file .env --offline
   authdoctor check --env-file .env --url http://10.0.0.5:8080
+  authdoctor check --env-file .env --database sqlite:////srv/open-webui/data/webui.db
   authdoctor check --config deploy.yaml --format json --output report.json
   authdoctor check --env-file a.env --env-file b.env --only secret --only cookie
   docker inspect open-webui | authdoctor check --docker-inspect -
@@ -96,6 +102,16 @@ IdTokenOpt = Annotated[str | None, typer.Option(
           "with the claims the app reads (email, username, roles, groups). Never shown."))]
 VerboseOpt = Annotated[bool, typer.Option(
     "--verbose", "-v", help="Text format: also list passed and skipped areas in full.")]
+DatabaseOpt = Annotated[str | None, typer.Option(
+    "--database", metavar="URL",
+    help=("The app's database, read read-only: sqlite:////path/webui.db or postgresql://... "
+          "(the 'postgres' extra). Its settings table decides which values the app really uses. "
+          "Default: the settings' DATABASE_URL or DATA_DIR/webui.db when it is an SQLite file here."))]
+TokenOpt = Annotated[str | None, typer.Option(
+    "--token", metavar="TOKEN|-",
+    help=("An Open WebUI token (or 'Bearer ...', a Cookie value, - for stdin): would the app "
+          "accept it? (signature, account and session stamp in the database, Redis revocation). "
+          "Never shown."))]
 
 
 def register(app: typer.Typer) -> None:
@@ -125,6 +141,8 @@ def register(app: typer.Typer) -> None:
         no_idp_requests: NoIdpRequestsOpt = False,
         register_mcp_clients: RegisterMcpOpt = False,
         id_token: IdTokenOpt = None,
+        database: DatabaseOpt = None,
+        token: TokenOpt = None,
         now: NowOpt = None,
         output_format: FormatOpt = "text",
         output: OutputOpt = None,
@@ -140,5 +158,5 @@ def register(app: typer.Typer) -> None:
             output_format=output_format, output=output, verbose=verbose, stderr=sys.stderr,
             probe_flags=ProbeFlags(ca_file=ca_file, insecure=insecure, idp_requests=not no_idp_requests,
                                    register_mcp_clients=register_mcp_clients,
-                                   id_token=id_token),
+                                   id_token=id_token, database=database, token=token),
         )

@@ -46,7 +46,7 @@ _CHECK_VALUES = {"--config": "config", "-c": "config", "--public-url": "public_u
                  "--fail-on": "fail_on", "--timeout": "timeout", "--probe-timeout": "probe_timeout",
                  "--now": "now", "--format": "output_format", "-f": "output_format",
                  "--output": "output", "-o": "output", "--ca-file": "ca_file",
-                 "--id-token": "id_token"}
+                 "--id-token": "id_token", "--database": "database", "--token": "token"}
 _CHECK_FLAGS = {"--from-env": "from_env", "--offline": "offline", "--verbose": "verbose",
                 "-v": "verbose", "--insecure": "insecure", "--no-idp-requests": "no_idp_requests",
                 "--register-mcp-clients": "register_mcp_clients"}
@@ -127,7 +127,8 @@ def _check(args: list[str]) -> Command | None:
             probe_flags=ProbeFlags(ca_file=values.get("ca_file"), insecure="insecure" in flags,
                                    idp_requests="no_idp_requests" not in flags,
                                    register_mcp_clients="register_mcp_clients" in flags,
-                                   id_token=values.get("id_token")),
+                                   id_token=values.get("id_token"),
+                                   database=values.get("database"), token=values.get("token")),
         )
 
     return run

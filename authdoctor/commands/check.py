@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, TextIO
 from authdoctor.settings import SettingsInputs
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from authdoctor.checks.base import CheckSpec
     from authdoctor.settings.model import Deployment
 
@@ -38,8 +40,20 @@ class ProbeFlags:
     """`ldap test --user`: the LDAP test user (over `test_account.ldap_user`)."""
     ldap_password: str | None = field(default=None, repr=False)
     """`ldap test --password-env/--password-stdin`: its password (never on the command line)."""
+    database: str | None = field(default=None, repr=False)
+    """`--database URL`: the app's database, read read-only (`authdoctor.settings.database`)."""
+    token: str | None = field(default=None, repr=False)
+    """`--token`: an Open WebUI token to judge (over `test_account.token`)."""
+    database_from_settings: bool = False
+    """`db show`: without `--database`, read the database the settings name whatever its kind
+    (`check` connects to a PostgreSQL one only when given `--database`)."""
 
     def apply(self, deployment: Deployment) -> Deployment:
+        if self.token:
+            from authdoctor.settings.model import TestAccount
+
+            account = replace(deployment.test_account or TestAccount(), token=self.token)
+            deployment = replace(deployment, test_account=account)
         if self.id_token:
             from authdoctor.settings.model import TestAccount
 
@@ -85,6 +99,24 @@ def read_id_token(flags: ProbeFlags, inputs: SettingsInputs) -> ProbeFlags:
     return replace(flags, id_token=value.strip())
 
 
+def _with_database(deployment: Deployment, flags: ProbeFlags | None, *, offline: bool,
+                   command: str, timeout: float, now: datetime | None) -> Deployment:
+    """The app's database read once for the run (`authdoctor.settings.database`): `--database`,
+    or for `check` the database the settings name when it is an SQLite file on this machine."""
+    from authdoctor.clock import utcnow
+    from authdoctor.settings.database import attach_database
+
+    explicit = flags.database if flags is not None else None
+    if explicit is None and flags is not None and flags.database_from_settings:
+        from authdoctor.settings.database import database_url
+
+        explicit, _ = database_url(deployment.env)
+    if explicit is None and command != "check":
+        return deployment
+    return attach_database(deployment, explicit=explicit, offline=offline, timeout=timeout,
+                           now=now or utcnow(), implicit=command == "check")
+
+
 def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str],
               ignore: Sequence[str], offline: bool, fail_on: str, timeout: float,
               probe_timeout: float | None, now: str | None, output_format: str, output: str | None,
@@ -112,6 +144,10 @@ def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str
         check_seconds("--probe-timeout", probe_timeout, minimum=MIN_TIMEOUT_S)
     if probe_flags is not None and probe_flags.id_token is not None:
         probe_flags = read_id_token(probe_flags, inputs)
+    if probe_flags is not None and probe_flags.token is not None:
+        from authdoctor.commands.redis import read_token
+
+        probe_flags = replace(probe_flags, token=read_token(probe_flags.token, inputs))
     if probe_flags is not None and probe_flags.ca_file is not None:
         from authdoctor.localfiles import check_regular_file
 
@@ -135,6 +171,10 @@ def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str
         if probe_flags is not None:
             loaded = probe_flags.apply(loaded)
         check_output_path(output, [*named_inputs, *loaded.sources, *loaded.files_read])
+        phase.text = "while reading the database"
+        loaded = _with_database(loaded, probe_flags, offline=offline, command=command,
+                                timeout=probe_timeout or loaded.probe.timeout_s,
+                                now=options.now)
         phase.text = "while running the checks"
         checks_until = deadline.earlier(render_reserve(deadline.seconds))
         # Progress only for people: a terminal on stderr and the text format (never for CI formats).

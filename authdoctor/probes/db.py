@@ -211,7 +211,7 @@ class SchemaInfo:
 
     def to_dict(self) -> dict[str, Any]:
         return {"status": self.status, "revision": self.revision, "expected": HEAD_REVISION,
-                "tables": sorted(self.tables)}
+                "tables": len(self.tables)}
 
 
 def classify_revision(revision: str | None, tables: frozenset[str]) -> SchemaInfo:
@@ -568,8 +568,322 @@ def _postgres_error(exc: Exception, target: DatabaseTarget, *,
                                timed_out=timed_out)
 
 
+# ----------------------------------------------------------------------------- the observation
+
+#: The config keys authdoctor reads (auth, sign-up, LDAP, OAuth): `authdoctor.openwebui.dbconfig`
+#: maps them to the app's variables. Nothing else of the config table is read.
+AUTH_CONFIG_PREFIXES = ("auth.", "ui.enable_", "ui.default_user_role", "ui.default_group_id",
+                        "webui.url", "ldap.", "oauth.")
+#: Config keys whose values are credentials: kept for the effective settings, never shown.
+SECRET_CONFIG_KEYS = frozenset({"ldap.server.app_password", "oauth.client_secret",
+                                "oauth.google.client_secret", "oauth.microsoft.client_secret",
+                                "oauth.github.client_secret", "oauth.feishu.client_secret"})
+#: How many OAuth sessions are sampled (most recently written first) to test the key.
+SESSION_SAMPLE = 50
+#: How many groups `db show` lists (the rest are counted).
+GROUP_SAMPLE = 50
+
+
+@dataclass(frozen=True)
+class SessionSample:
+    """One sampled `oauth_session` row: the provider, its times, and the Fernet token (a secret:
+    never shown, never serialised; only the evaluation's decryption reads it)."""
+
+    provider: str
+    expires_at: int
+    updated_at: int
+    token: str = field(repr=False, default="")
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    name: str
+    members: int
+    permissions: Any = None
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class TokenAccount:
+    """The database's answer for one token's user id (`--token`): the rows `is_valid_token`
+    reads. `session_stamp` is compared by the evaluation, never shown."""
+
+    user_found: bool
+    auth_found: bool
+    role: str | None = None
+    active: bool | None = None
+    session_stamp: str | None = field(default=None, repr=False)
+    mfa_enrolled: bool = False
+
+
+@dataclass(frozen=True)
+class DatabaseObservation:
+    """What the database holds about sign-in, as counts and a bounded sample: it never grows
+    with the number of rows. `config` holds the auth-related config rows (decoded JSON; secrets
+    among them are never serialised); `problems` names the parts that could not be read
+    (section -> reason), so a partial read is honest."""
+
+    kind: str
+    shown: str
+    schema: SchemaInfo
+    immutable: bool = False
+    config: dict[str, Any] = field(default_factory=dict, repr=False)
+    config_updated_at: dict[str, int | None] = field(default_factory=dict)
+    config_rows: int = 0
+    users: int = 0
+    users_by_role: dict[str, int] = field(default_factory=dict)
+    first_user_role: str | None = None
+    inactive_accounts: int = 0
+    users_without_auth: int = 0
+    null_session_stamps: int = 0
+    mfa_enrolled: int = 0
+    password_kinds: dict[str, int] = field(default_factory=dict)
+    oauth_providers: dict[str, int] = field(default_factory=dict)
+    oauth_users: int = 0
+    password_users_without_oauth: int = 0
+    scim_users: int = 0
+    api_keys: int = 0
+    api_key_users: int = 0
+    groups: int = 0
+    group_members: int = 0
+    group_sample: tuple[GroupSummary, ...] = ()
+    sessions: int = 0
+    sessions_by_provider: dict[str, int] = field(default_factory=dict)
+    sessions_expired: int = 0
+    session_sample: tuple[SessionSample, ...] = field(default=(), repr=False)
+    token_account: TokenAccount | None = None
+    problems: dict[str, str] = field(default_factory=dict)
+
+    def secret_values(self) -> set[str]:
+        """The credentials read from the config table (for the output safety net)."""
+        values = set()
+        for key in SECRET_CONFIG_KEYS:
+            value = self.config.get(key)
+            if isinstance(value, str) and value:
+                values.add(value)
+        return values
+
+    def to_dict(self) -> dict[str, Any]:
+        config = {key: ("<set>" if key in SECRET_CONFIG_KEYS and value else value)
+                  for key, value in sorted(self.config.items())}
+        return {
+            "kind": self.kind, "database": self.shown, "schema": self.schema.to_dict(),
+            "immutable": self.immutable, "config": config, "config_rows": self.config_rows,
+            "users": self.users, "users_by_role": dict(self.users_by_role),
+            "first_user_role": self.first_user_role, "inactive_accounts": self.inactive_accounts,
+            "users_without_auth": self.users_without_auth,
+            "null_session_stamps": self.null_session_stamps, "mfa_enrolled": self.mfa_enrolled,
+            "password_kinds": dict(self.password_kinds), "oauth_providers": dict(self.oauth_providers),
+            "oauth_users": self.oauth_users,
+            "password_users_without_oauth": self.password_users_without_oauth,
+            "scim_users": self.scim_users, "api_keys": self.api_keys,
+            "api_key_users": self.api_key_users, "groups": self.groups,
+            "group_members": self.group_members,
+            "group_sample": [{"name": g.name, "members": g.members, "parent": g.parent}
+                             for g in self.group_sample],
+            "sessions": self.sessions, "sessions_by_provider": dict(self.sessions_by_provider),
+            "sessions_expired": self.sessions_expired,
+            "sessions_sampled": len(self.session_sample),
+            "token_account": None if self.token_account is None else {
+                "user_found": self.token_account.user_found,
+                "auth_found": self.token_account.auth_found, "role": self.token_account.role,
+                "active": self.token_account.active},
+            "problems": dict(self.problems),
+        }
+
+
+def password_kind(password: str | None) -> str:
+    """How `auth.password` was written (reference §2): bcrypt, argon2, none ('' or NULL: no
+    password sign-in, an OAuth or trusted-header account), ldap (a bare UUID the LDAP sign-in
+    stores), other."""
+    if not password:
+        return "none"
+    if password.startswith(("$2b$", "$2a$", "$2y$")):
+        return "bcrypt"
+    if password.startswith("$argon2"):
+        return "argon2"
+    if re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", password):
+        return "ldap"
+    return "other"
+
+
+_PASSWORD_KIND_SQL = """
+SELECT CASE
+  WHEN password IS NULL OR password = '' THEN 'none'
+  WHEN password LIKE '$2b$%' OR password LIKE '$2a$%' OR password LIKE '$2y$%' THEN 'bcrypt'
+  WHEN password LIKE '$argon2%' THEN 'argon2'
+  WHEN LENGTH(password) = 36 AND password NOT LIKE '$%' THEN 'ldap'
+  ELSE 'other' END AS kind, COUNT(*)
+FROM auth GROUP BY 1"""
+
+
+def read_observation(db: ReadOnlyDatabase, *, now: float, token_user_id: str | None = None,
+                     sample: int = SESSION_SAMPLE, deadline: float | None = None) -> DatabaseObservation:
+    """Read what the db checks need from an open database: aggregate queries and bounded samples
+    only (memory does not grow with the rows). A section that fails (an older schema without a
+    column, a statement timeout) is named in `problems`; the others are still read. `deadline`
+    (a `time.monotonic()` value) stops starting new sections once passed."""
+    schema = db.schema()
+    values: dict[str, Any] = {"problems": {}}
+    problems: dict[str, str] = values["problems"]
+
+    def section(name: str, required: tuple[str, ...], work: Any) -> None:
+        if deadline is not None and time.monotonic() > deadline:
+            problems[name] = "not read: the time ran out"
+            return
+        missing = [t for t in required if not db.has_table(t)]
+        if missing:
+            problems[name] = f"no {', '.join(missing)} table"
+            return
+        try:
+            work()
+        except DatabaseUnavailable as exc:
+            problems[name] = exc.reason
+
+    def config() -> None:
+        rows: dict[str, Any] = {}
+        updated: dict[str, int | None] = {}
+        count = 0
+        for raw_key, value, updated_at in db.rows(
+                'SELECT "key", CAST(value AS TEXT), updated_at FROM config'):
+            count += 1
+            key = str(raw_key)
+            if key.startswith(AUTH_CONFIG_PREFIXES):
+                rows[key] = decode_json(value)
+                updated[key] = int(updated_at) if updated_at is not None else None
+        values.update(config=rows, config_updated_at=updated, config_rows=count)
+
+    def users() -> None:
+        by_role = {str(role): int(n) for role, n in db.rows(
+            'SELECT role, COUNT(*) FROM "user" GROUP BY role')}
+        first = None
+        for (role,) in db.rows('SELECT role FROM "user" ORDER BY created_at ASC LIMIT 1'):
+            first = str(role) if role is not None else None
+        providers: dict[str, int] = {}
+        oauth_users = scim = 0
+        user_columns = db.columns("user")
+        if "oauth" in user_columns:
+            for (raw,) in db.rows('SELECT CAST(oauth AS TEXT) FROM "user" WHERE oauth IS NOT NULL'):
+                data = decode_json(raw)
+                if isinstance(data, dict) and data:
+                    oauth_users += 1
+                    for provider in data:
+                        providers[str(provider)] = providers.get(str(provider), 0) + 1
+        if "scim" in user_columns:
+            scim = int(db.scalar('SELECT COUNT(*) FROM "user" WHERE scim IS NOT NULL AND '
+                                 "CAST(scim AS TEXT) NOT IN ('null', '{}')") or 0)
+        values.update(users=sum(by_role.values()), users_by_role=by_role, first_user_role=first,
+                      oauth_providers=providers, oauth_users=oauth_users, scim_users=scim)
+
+    def auth() -> None:
+        kinds = {str(kind): int(n) for kind, n in db.rows(_PASSWORD_KIND_SQL)}
+        auth_columns = db.columns("auth")
+        inactive = int(db.scalar("SELECT COUNT(*) FROM auth WHERE active = ?", (False,)) or 0)
+        stamps = (int(db.scalar("SELECT COUNT(*) FROM auth WHERE session_stamp IS NULL") or 0)
+                  if "session_stamp" in auth_columns else 0)
+        mfa = 0
+        if "mfa" in auth_columns:
+            for (raw,) in db.rows("SELECT CAST(mfa AS TEXT) FROM auth WHERE mfa IS NOT NULL"):
+                data = decode_json(raw)
+                if isinstance(data, dict) and data.get("secret"):
+                    mfa += 1
+        without_auth = int(db.scalar(
+            'SELECT COUNT(*) FROM "user" u WHERE NOT EXISTS (SELECT 1 FROM auth a WHERE a.id = u.id)')
+            or 0)
+        password_no_oauth = 0
+        if "oauth" in db.columns("user"):
+            password_no_oauth = int(db.scalar(
+                'SELECT COUNT(*) FROM "user" u JOIN auth a ON a.id = u.id WHERE '
+                "(u.oauth IS NULL OR CAST(u.oauth AS TEXT) IN ('null', '{}')) AND "
+                "a.password IS NOT NULL AND a.password <> ''") or 0)
+        values.update(password_kinds=kinds, inactive_accounts=inactive, null_session_stamps=stamps,
+                      mfa_enrolled=mfa, users_without_auth=without_auth,
+                      password_users_without_oauth=password_no_oauth)
+
+    def api_keys() -> None:
+        values.update(api_keys=int(db.scalar("SELECT COUNT(*) FROM api_key") or 0),
+                      api_key_users=int(db.scalar(
+                          "SELECT COUNT(DISTINCT user_id) FROM api_key") or 0))
+
+    def groups() -> None:
+        count = int(db.scalar('SELECT COUNT(*) FROM "group"') or 0)
+        members = int(db.scalar("SELECT COUNT(*) FROM group_member") or 0)
+        parent = "parent_group_id" in db.columns("group")
+        listed = []
+        for row in db.rows(
+                'SELECT g.name, (SELECT COUNT(*) FROM group_member m WHERE m.group_id = g.id), '
+                "CAST(g.permissions AS TEXT), "
+                + ("(SELECT p.name FROM \"group\" p WHERE p.id = g.parent_group_id) "
+                   if parent else "NULL ")
+                + 'FROM "group" g ORDER BY g.name LIMIT ?', (GROUP_SAMPLE,)):
+            listed.append(GroupSummary(name=str(row[0]), members=int(row[1] or 0),
+                                       permissions=decode_json(row[2]),
+                                       parent=str(row[3]) if row[3] is not None else None))
+        values.update(groups=count, group_members=members, group_sample=tuple(listed))
+
+    def sessions() -> None:
+        by_provider = {str(p): int(n) for p, n in db.rows(
+            "SELECT provider, COUNT(*) FROM oauth_session GROUP BY provider")}
+        expired = int(db.scalar("SELECT COUNT(*) FROM oauth_session WHERE expires_at < ?",
+                                (int(now),)) or 0)
+        picked = tuple(SessionSample(provider=str(p), expires_at=int(e), updated_at=int(u),
+                                     token=str(t))
+                       for p, e, u, t in db.rows(
+                           "SELECT provider, expires_at, updated_at, token FROM oauth_session "
+                           "ORDER BY updated_at DESC LIMIT ?", (sample,)))
+        values.update(sessions=sum(by_provider.values()), sessions_by_provider=by_provider,
+                      sessions_expired=expired, session_sample=picked)
+
+    def token() -> None:
+        assert token_user_id is not None
+        role = None
+        user_found = False
+        for (found_role,) in db.rows('SELECT role FROM "user" WHERE id = ?', (token_user_id,)):
+            user_found, role = True, (str(found_role) if found_role is not None else None)
+        stamp_column = "session_stamp" if "session_stamp" in db.columns("auth") else "NULL"
+        account = TokenAccount(user_found=user_found, auth_found=False, role=role)
+        for active, stamp, mfa in db.rows(
+                f"SELECT active, {stamp_column}, CAST(mfa AS TEXT) FROM auth WHERE id = ?",
+                (token_user_id,)):
+            data = decode_json(mfa)
+            account = TokenAccount(user_found=user_found, auth_found=True, role=role,
+                                   active=bool(active) if active is not None else None,
+                                   session_stamp=str(stamp) if stamp is not None else None,
+                                   mfa_enrolled=isinstance(data, dict) and bool(data.get("secret")))
+        values["token_account"] = account
+
+    section("config", ("config",), config)
+    section("users", ("user",), users)
+    section("auth", ("auth", "user"), auth)
+    section("api_keys", ("api_key",), api_keys)
+    section("groups", ("group", "group_member"), groups)
+    section("oauth_sessions", ("oauth_session",), sessions)
+    if token_user_id is not None:
+        section("token", ("user", "auth"), token)
+    return DatabaseObservation(kind=db.kind, shown=db.shown, schema=schema, immutable=db.immutable,
+                               **values)
+
+
 __all__ = [
-    "HEAD_REVISION", "KNOWN_REVISIONS", "REVISION_FLAT_CONFIG", "REVISION_SESSION_STAMP",
-    "DatabaseTarget", "DatabaseUnavailable", "ReadOnlyDatabase", "SchemaInfo", "classify_revision",
-    "decode_json", "open_readonly", "parse_database_url", "qmark_to_format",
+    "AUTH_CONFIG_PREFIXES",
+    "HEAD_REVISION",
+    "KNOWN_REVISIONS",
+    "REVISION_FLAT_CONFIG",
+    "REVISION_SESSION_STAMP",
+    "SECRET_CONFIG_KEYS",
+    "DatabaseObservation",
+    "DatabaseTarget",
+    "DatabaseUnavailable",
+    "GroupSummary",
+    "ReadOnlyDatabase",
+    "SchemaInfo",
+    "SessionSample",
+    "TokenAccount",
+    "classify_revision",
+    "decode_json",
+    "open_readonly",
+    "parse_database_url",
+    "password_kind",
+    "qmark_to_format",
+    "read_observation",
 ]
