@@ -69,6 +69,8 @@ def db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     add_model(conn, "gpt-x", "u-admin")
     add_grant(conn, "model", "gpt-x", "group", "g-eng", "read")
     add_model(conn, "preset", "u-alice", base="gpt-x")
+    add_model(conn, "retired", "u-alice")
+    conn.execute("UPDATE model SET is_active = 0 WHERE id = 'retired'")
     conn.execute("INSERT INTO knowledge (id, user_id, name, description, created_at) VALUES "
                  "('kb1', 'u-admin', 'Handbook', '', 1)")
     add_grant(conn, "knowledge", "kb1", "user", "u-bob", "read")
@@ -197,6 +199,7 @@ def test_settings_give_the_env_only_switches(capsys: pytest.CaptureFixture[str],
     (("u-alice", "--tool", "calc"), "rbac.access-denied"),
     (("admin@example.com", "--tool", "calc"), "rbac.access-granted"),
     (("alice@example.com", "--model", "llama3:8b"), "rbac.resource-not-found"),
+    (("alice@example.com", "--model", "retired"), "rbac.model-inactive"),
     (("carol@example.com", "--model", "gpt-x"), "rbac.user-pending"),
     (("nobody@example.com", "workspace.models"), "rbac.user-not-found"),
 ])

@@ -348,3 +348,13 @@ def test_knowledge_and_tool_denials_say_what_the_user_sees() -> None:
 def test_access_must_be_read_or_write() -> None:
     with pytest.raises(ValueError, match="read or write"):
         explain_access(ALICE, [], model(), "execute", switches())
+
+
+def test_inactive_model_is_refused_to_everyone() -> None:
+    off = model(owner_id="u-alice", active=False)
+    found = access(ALICE, [], off)
+    assert (found.code, found.severity) == ("rbac.model-inactive", Severity.WARNING)
+    assert "toggle" in found.fix
+    bypass = switches(BYPASS_MODEL_ACCESS_CONTROL="true")
+    assert access(ADMIN, [], off, sw=bypass).code == "rbac.model-inactive"
+    assert access(ALICE, [], off, "write").code == "rbac.access-granted"  # the owner may still change it

@@ -107,6 +107,20 @@ ENTRIES: tuple[CodeInfo, ...] = (
         references=("Open WebUI utils/access_control/__init__.py has_base_model_access",),
     ),
     CodeInfo(
+        code="rbac.model-inactive",
+        severity=Severity.WARNING,
+        summary="the model is switched off (is_active false): nobody can use it, admins included",
+        explanation=(
+            "A model row has an on/off toggle (is_active). Open WebUI 0.12.4 leaves an inactive model "
+            "out of the models it serves (utils/models.py get_all_models), so it disappears from every "
+            "model selector and chat answers 'Model not found', for admins too and whatever the "
+            "access grants or BYPASS_MODEL_ACCESS_CONTROL say. It still shows in the workspace, "
+            "greyed out."
+        ),
+        fix="Switch the model on again in Workspace > Models (or Admin Panel > Settings > Models).",
+        references=("Open WebUI utils/models.py get_all_models",),
+    ),
+    CodeInfo(
         code="rbac.resource-not-found",
         severity=Severity.ERROR,
         summary=("no model, knowledge base or tool with that id (a connection's model with no row is "

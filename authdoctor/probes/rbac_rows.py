@@ -117,7 +117,7 @@ def _email(db: ReadOnlyDatabase, user_id: str) -> str:
 def load_resource(db: ReadOnlyDatabase, kind: str, resource_id: str) -> Resource:
     """One model, knowledge base or tool with its grants (`missing` when no row has the id)."""
     table = RESOURCE_TABLES[kind]
-    base_col = ", base_model_id" if kind == "model" else ""
+    base_col = ", base_model_id, is_active" if kind == "model" else ""
     rows = _all(db, f'SELECT id, name, user_id{base_col} FROM "{table}" WHERE id = ?', (resource_id,))
     if not rows:
         return Resource(kind=kind, id=resource_id, missing=True)
@@ -137,7 +137,8 @@ def load_resource(db: ReadOnlyDatabase, kind: str, resource_id: str) -> Resource
     return Resource(kind=kind, id=str(row[0]), name=str(row[1] or ""), owner_id=owner_id,
                     owner_shown=_email(db, owner_id) if owner_id else "",
                     base_model_id=(str(row[3]) if kind == "model" and row[3] else None),
-                    grants=grants, group_names=names)
+                    grants=grants, group_names=names,
+                    active=(kind != "model" or row[4] is None or bool(row[4])))
 
 
 def base_chain(db: ReadOnlyDatabase, model: Resource) -> list[Resource]:

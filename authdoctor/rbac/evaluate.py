@@ -111,6 +111,7 @@ class Resource:
     grants: tuple[Grant, ...] = ()
     group_names: Mapping[str, str] = field(default_factory=dict)
     missing: bool = False
+    active: bool = True  # model.is_active: off takes the model away from everyone
 
     @property
     def shown(self) -> str:
@@ -452,6 +453,17 @@ def explain_access(user: User, groups: Sequence[Group], resource: Resource, acce
         return [finding("rbac.access-granted", f"{user.shown} can {what}: {why}", detail=detail,
                         evidence=evidence, subject=user.shown)]
 
+    if resource.kind == "model" and access == "read" and not resource.missing and not resource.active:
+        return [finding(
+            "rbac.model-inactive",
+            f"{user.shown} cannot {what}: the model is switched off (is_active false), for everyone",
+            detail=("An admin (or a user with write access) turned the model off in the workspace. Open "
+                    "WebUI 0.12.4 leaves inactive models out of the models it serves "
+                    "(utils/models.py get_all_models), so nobody can chat with it, admins included, "
+                    "whatever the grants and BYPASS_* switches say; chat answers 'Model not found'."),
+            fix=(f"Switch it on again: {_WORKSPACE_UI['model']} (or Admin Panel > Settings > Models) > "
+                 f"{resource.name or resource.id} > the on/off toggle."),
+            evidence=evidence, subject=user.shown)]
     # Switches that decide before any row is read.
     if resource.kind == "model" and access == "read":
         if switches.bypass_model:
