@@ -548,7 +548,7 @@ def _postgres_error(exc: Exception, target: DatabaseTarget, *,
             or "pg_hba.conf" in lowered or "no password supplied" in lowered:
         return DatabaseUnavailable("auth-failed", f"PostgreSQL refused the login: {text}",
                                    rung=Rung.APPLICATION, kind="postgresql", evidence=evidence)
-    if sqlstate == "3D000":
+    if sqlstate == "3D000" or ("database \"" in text and "does not exist" in lowered):
         return DatabaseUnavailable("database-missing", f"PostgreSQL has no such database: {text}",
                                    rung=Rung.APPLICATION, kind="postgresql", evidence=evidence)
     if statement or sqlstate:
