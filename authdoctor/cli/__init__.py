@@ -73,6 +73,7 @@ def build_app() -> typer.Typer:
         jwt_cmd,
         ldap_cmd,
         oidc_cmd,
+        rbac_cmd,
         redis_cmd,
     )
 
@@ -85,6 +86,7 @@ def build_app() -> typer.Typer:
     db_cmd.register(app)
     explain_cmd.register(app)
     config_cmd.register(app)
+    rbac_cmd.register(app)
     return app
 
 
