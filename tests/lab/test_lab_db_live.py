@@ -278,3 +278,19 @@ def test_real_postgres_refusing_the_login(capsys: Capsys, lab_postgres: LabPostg
     code, out, _ = run(capsys, "db", "show", "--database", lab_postgres.url(database="nope"),
                        "--format", "json")
     assert code == 1 and by_code(out, "db.auth-failed")
+
+
+def test_real_postgres_observation_is_complete(pg_app: RealOpenWebUI, lab_postgres: LabPostgres) -> None:
+    """Every section reads on PostgreSQL 15 with the database's own JSON functions (no fallback)."""
+    from authdoctor.probes.db import open_readonly, read_observation
+
+    before = len(lab_postgres.statements("authdoctor-readonly"))
+    with open_readonly(lab_postgres.ro_url, timeout=10) as db:
+        observation = read_observation(db, now=0)
+    assert observation.problems == {}
+    assert observation.schema.status == "current"
+    assert observation.users_by_role == {"admin": 1, "pending": 1}
+    assert observation.password_kinds == {"bcrypt": 2}
+    assert observation.config["auth.jwt_expiry"] == "3h"
+    sent = " ".join(lab_postgres.statements("authdoctor-readonly")[before:])
+    assert "json_object_keys" in sent and "json_typeof" in sent
