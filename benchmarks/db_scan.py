@@ -11,7 +11,8 @@ same run and alternately:
     sqlite3 <db> 'select count(*) from user'
     authdoctor rbac why <user> workspace.models --database ...   (only if the command exists)
 
-and prints each one's median wall time and authdoctor's peak RSS (the child's own rusage). The
+and prints each one's median wall time (with `authdoctor --version` for the interpreter's start-up
+alone, which dominates on a loaded machine) and authdoctor's peak RSS (the child's own rusage). The
 same is measured on a database a tenth of the size: the reader streams, counts and samples, so
 memory must not grow with the rows. Targets: check <= 2 s, rbac why <= 0.5 s; peak RSS of the large
 run within 10 % (and 10 MB) of the small run's.
@@ -132,8 +133,10 @@ def rbac_available() -> bool:
 
 def measure(db: Path, env_file: Path, rounds: int, rbac: bool) -> dict[str, list[float]]:
     url = f"sqlite:///{db}"
-    runs: dict[str, list[float]] = {"check": [], "check_rss": [], "sqlite3": [], "rbac": [], "rbac_rss": []}
+    runs: dict[str, list[float]] = {"check": [], "check_rss": [], "sqlite3": [], "rbac": [], "rbac_rss": [],
+                                    "startup": []}
     for _ in range(rounds):
+        runs["startup"].append(timed(authdoctor("--version"))[0])
         seconds, rss, out = timed(authdoctor("check", "--only", "db", "--env-file", str(env_file),
                                              "--database", url, "--format", "json",
                                              "--timeout", "120", "--probe-timeout", "60"))
@@ -181,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             ("sqlite3 webui.db 'select count(*) from user'", large["sqlite3"])]
     if rbac:
         rows.append(("authdoctor rbac why", large["rbac"]))
+    rows.append(("authdoctor --version (start-up alone)", large["startup"]))
     for name, values in rows:
         print(f"{name:44} {med(values):7.2f}s {' '.join(f'{v:.2f}' for v in values):>24}")
     print(f"check / sqlite3 count: {med(large['check']) / med(large['sqlite3']):.1f}x")
