@@ -440,3 +440,79 @@ def test_implicit_sqlite_from_data_dir(capsys: Capsys, tmp_path: Path,
     pg = env_file(tmp_path, "DATABASE_URL=postgresql://u:pw-xyz-123@db.internal:5432/x\n")
     _, out, _ = run(capsys, "check", "--env-file", pg, "--only", "db", "--now", NOW, "--format", "json")
     assert codes(out) == ["db.skipped"] and "--database" in str(findings(out)[0]["title"])
+
+
+# ----------------------------------------------------------------------------- secrets (sweep)
+
+FRAGMENT = 6
+
+
+def _fragments(*secrets: str) -> set[str]:
+    return {s[i:i + FRAGMENT] for s in secrets for i in range(len(s) - FRAGMENT + 1)}
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit"])
+def test_no_secret_from_the_database_in_any_format(capsys: Capsys, tmp_path: Path,
+                                                   db: tuple[Path, sqlite3.Connection], fmt: str) -> None:
+    """Every credential the database holds (the LDAP bind password and OAuth client secret rows,
+    an API key, the tokens inside the OAuth sessions), the environment's own LDAP password that
+    the row overrides, a --database URL password and the --token: none of them, nor a 6-character
+    piece of one, is printed, whatever the format and the areas that judge the effective values."""
+    path, conn = db
+    # markers without an English word in them (a 6-character piece must not occur by chance)
+    db_ldap, env_ldap, db_client = "Zq101Xv7Wk+Jp", "Zq102Xv7Wk+Jp", "Zq103Xv7Wk+Jp"
+    access, api_key = "Zq104Xv7Wk+Jp", "sk-Zq105Xv7WkJpMn8Pq2Rs4Tu6Vw8Xy"
+    add_user(conn, "u1", "admin@example.com", "admin", session_stamp="stamp")
+    add_api_key(conn, "u1", api_key)
+    add_config(conn, {"ldap.enable": True, "ldap.server.host": "127.0.0.1", "ldap.server.port": 1,
+                      "ldap.server.app_dn": "cn=svc,dc=example,dc=org",
+                      "ldap.server.app_password": db_ldap, "oauth.client_secret": db_client})
+    add_session(conn, "s1", "u1", fernet_token(OLD_KEY, {"access_token": access}))
+    conn.commit()
+    settings = env_file(tmp_path, f"LDAP_APP_PASSWORD={env_ldap}\nENABLE_LDAP=true\n"
+                        "LDAP_SEARCH_BASE=dc=example,dc=org\n")
+    token = app_token("u1", "stale")
+    code, out, err = run(capsys, "check", "--env-file", settings, "--database", url(path),
+                         "--only", "db", "--only", "ldap", "--only", "config", "--token", token,
+                         "--now", NOW, "--format", fmt, "--probe-timeout", "2")
+    assert code == 1, out[-2000:]
+    assert "config.env-shadowed-by-db" in out and "db.oauth-session-undecryptable" in out
+    text = out + err
+    for secret in (db_ldap, env_ldap, db_client, access, api_key, token, KEY, OLD_KEY):
+        assert secret not in text
+    assert not {text[i:i + FRAGMENT] for i in range(len(text) - FRAGMENT + 1)} & _fragments(
+        db_ldap, env_ldap, db_client, access, api_key.removeprefix("sk-"))
+
+
+def test_a_password_in_the_database_url_is_never_shown(capsys: Capsys, tmp_path: Path) -> None:
+    secret = "Qz7UrlPassword+u4"
+    from urllib.parse import quote
+
+    for fmt in ("text", "json"):
+        _, out, err = run(capsys, "db", "show", "--database",
+                          f"postgresql://owui:{quote(secret, safe='')}@127.0.0.1:1/owui",
+                          "--now", NOW, "--format", fmt)
+        assert "db.unreachable" in out
+        assert secret not in out + err and quote(secret, safe="") not in out + err
+
+
+# ----------------------------------------------------------------------------- evaluation alone
+
+def test_a_refused_login_is_db_auth_failed_with_the_rung() -> None:
+    """Evaluation from a failure (the lab's PostgreSQL proves the probe side)."""
+    from datetime import UTC, datetime
+
+    from authdoctor.checks.db import evaluate
+    from authdoctor.probes import Rung
+    from authdoctor.probes.db import DatabaseUnavailable
+    from authdoctor.settings.database import DatabaseState
+    from authdoctor.settings.model import EnvSource
+
+    failure = DatabaseUnavailable("auth-failed", "PostgreSQL refused the login: password "
+                                  "authentication failed for user \"owui\"", rung=Rung.APPLICATION,
+                                  kind="postgresql", evidence={"url": "postgresql://owui:****@db/owui"})
+    state = DatabaseState(shown="postgresql://owui:****@db/owui", origin="--database", failure=failure)
+    [found] = evaluate(state, EnvSource(label="x"), datetime(2026, 11, 28, tzinfo=UTC))
+    assert found.code == "db.auth-failed" and found.severity.value == "error"
+    assert found.evidence["failed at"] == "application"
+    assert "Nothing was written" in found.detail

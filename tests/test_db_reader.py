@@ -172,6 +172,15 @@ def test_directory_instead_of_file(tmp_path: Path) -> None:
     assert unavailable(sqlite_url(tmp_path)).code == "not-found"
 
 
+def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "webui.db"
+    os.mkfifo(fifo)
+    error = unavailable(sqlite_url(fifo))      # opening a FIFO without a writer would block
+    assert error.code == "not-sqlite" and "not a regular file" in error.reason
+
+
 @pytest.mark.parametrize(("content", "words"), [
     (b"", "empty"), (b"PK\x03\x04 a zip file" * 10, "not an SQLite database")])
 def test_not_sqlite(tmp_path: Path, content: bytes, words: str) -> None:
@@ -267,3 +276,41 @@ def test_postgres_refused_connection_is_tcp_unreachable() -> None:
     error = unavailable(f"postgresql://owui:s3cr3t-pw@127.0.0.1:{port}/owui", timeout=2)
     assert error.code == "unreachable" and error.rung is Rung.TCP
     assert "s3cr3t-pw" not in str(error.to_dict())
+
+
+# ----------------------------------------------------------------------------- the observation
+
+def _mixed_oauth(tmp_path: Path) -> Path:
+    path = create_database(tmp_path / "webui.db")
+    conn = sqlite3.connect(path)
+    add_user(conn, "u1", "a@example.com", "admin", oauth={"oidc": {"sub": "1"}, "github": {"sub": "2"}})
+    add_user(conn, "u2", "b@example.com", "user", oauth={"oidc": {"sub": "3"}})
+    add_user(conn, "u3", "c@example.com", "user")
+    add_user(conn, "u4", "d@example.com", "user", oauth={})
+    conn.execute("""UPDATE "user" SET oauth = 'not json {' WHERE id = 'u3'""")
+    conn.commit()
+    conn.close()
+    return path
+
+
+def test_oauth_links_counted_by_the_database(tmp_path: Path) -> None:
+    from authdoctor.probes.db import read_observation
+
+    with open_readonly(sqlite_url(_mixed_oauth(tmp_path)), timeout=2) as db:
+        observation = read_observation(db, now=0)
+    assert observation.oauth_providers == {"oidc": 2, "github": 1}
+    assert observation.oauth_users == 2
+    assert observation.password_users_without_oauth == 2
+    assert observation.problems == {}
+
+
+def test_oauth_links_counted_in_python_without_json_functions(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """An SQLite built without JSON1: the same counts, streamed."""
+    import authdoctor.probes.db as reader
+
+    monkeypatch.setitem(reader._OAUTH_KEYS_SQL, "sqlite", "SELECT no_such_function(oauth) FROM \"user\"")
+    with open_readonly(sqlite_url(_mixed_oauth(tmp_path)), timeout=2) as db:
+        observation = reader.read_observation(db, now=0)
+    assert observation.oauth_providers == {"oidc": 2, "github": 1}
+    assert observation.oauth_users == 2

@@ -51,6 +51,7 @@ import math
 import os
 import re
 import sqlite3
+import stat
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -413,6 +414,19 @@ def _open_sqlite(target: DatabaseTarget, timeout: float) -> ReadOnlyDatabase:
     path = target.path
     evidence = {"path": path}
     try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise DatabaseUnavailable("not-found", f"{path} does not exist (authdoctor never creates "
+                                  "it)", kind="sqlite", evidence=evidence) from None
+    except OSError as exc:
+        raise DatabaseUnavailable("permission-denied", f"{path} cannot be examined: {exc.strerror}",
+                                  kind="sqlite", evidence=evidence) from None
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        # a FIFO, device or socket: opening it could block forever (a FIFO without a writer)
+        raise DatabaseUnavailable("not-sqlite", f"{path} is not a regular file (a FIFO, device or "
+                                  "socket), so it is not an SQLite database", kind="sqlite",
+                                  evidence=evidence)
+    try:
         with open(path, "rb") as handle:      # read-only; the header says SQLite and WAL or not
             header = handle.read(100)
     except FileNotFoundError:
@@ -548,7 +562,7 @@ def _postgres_error(exc: Exception, target: DatabaseTarget, *,
             or "pg_hba.conf" in lowered or "no password supplied" in lowered:
         return DatabaseUnavailable("auth-failed", f"PostgreSQL refused the login: {text}",
                                    rung=Rung.APPLICATION, kind="postgresql", evidence=evidence)
-    if sqlstate == "3D000":
+    if sqlstate == "3D000" or ("database \"" in text and "does not exist" in lowered):
         return DatabaseUnavailable("database-missing", f"PostgreSQL has no such database: {text}",
                                    rung=Rung.APPLICATION, kind="postgresql", evidence=evidence)
     if statement or sqlstate:
@@ -578,7 +592,7 @@ AUTH_CONFIG_PREFIXES = ("auth.", "ui.enable_", "ui.default_user_role", "ui.defau
 SECRET_CONFIG_KEYS = frozenset({"ldap.server.app_password", "oauth.client_secret",
                                 "oauth.google.client_secret", "oauth.microsoft.client_secret",
                                 "oauth.github.client_secret", "oauth.feishu.client_secret"})
-#: How many OAuth sessions are sampled (most recently written first) to test the key.
+#: How many OAuth sessions are sampled (the newest first) to test the key.
 SESSION_SAMPLE = 50
 #: How many groups `db show` lists (the rest are counted).
 GROUP_SAMPLE = 50
@@ -707,14 +721,39 @@ def password_kind(password: str | None) -> str:
     return "other"
 
 
+# One scan of auth: how each password was written, inactive accounts, accounts without a stamp.
 _PASSWORD_KIND_SQL = """
 SELECT CASE
   WHEN password IS NULL OR password = '' THEN 'none'
   WHEN password LIKE '$2b$%' OR password LIKE '$2a$%' OR password LIKE '$2y$%' THEN 'bcrypt'
   WHEN password LIKE '$argon2%' THEN 'argon2'
   WHEN LENGTH(password) = 36 AND password NOT LIKE '$%' THEN 'ldap'
-  ELSE 'other' END AS kind, COUNT(*)
+  ELSE 'other' END AS kind, COUNT(*),
+  SUM(CASE WHEN active = ? THEN 1 ELSE 0 END),
+  SUM(CASE WHEN {stamp} IS NULL THEN 1 ELSE 0 END)
 FROM auth GROUP BY 1"""
+# user.oauth = {provider: {"sub": ...}}: accounts per provider, by the database's JSON functions.
+_OAUTH_KEYS_SQL = {
+    "sqlite": ("SELECT j.key, COUNT(*) FROM \"user\" u, json_each(CASE WHEN json_valid(u.oauth) "
+               "AND json_type(u.oauth) = 'object' THEN u.oauth ELSE '{}' END) j "
+               "WHERE u.oauth IS NOT NULL GROUP BY j.key"),
+    "postgresql": ("SELECT k, COUNT(*) FROM \"user\" u, json_object_keys(CASE WHEN "
+                   "json_typeof(CAST(u.oauth AS json)) = 'object' THEN CAST(u.oauth AS json) "
+                   "ELSE CAST('{}' AS json) END) k WHERE u.oauth IS NOT NULL GROUP BY k"),
+}
+# An account linked to at least one provider (a non-empty JSON object in user.oauth).
+_LINKED = {
+    "sqlite": ("(u.oauth IS NOT NULL AND json_valid(u.oauth) AND json_type(u.oauth) = 'object' "
+               "AND u.oauth <> '{}')"),
+    "postgresql": ("(u.oauth IS NOT NULL AND json_typeof(CAST(u.oauth AS json)) = 'object' AND "
+                   "CAST(u.oauth AS text) <> '{}')"),
+}
+_OAUTH_USERS_SQL = {
+    "sqlite": ("SELECT COUNT(*) FROM \"user\" WHERE oauth IS NOT NULL AND json_valid(oauth) AND "
+               "json_type(oauth) = 'object' AND oauth <> '{}'"),
+    "postgresql": ("SELECT COUNT(*) FROM \"user\" WHERE oauth IS NOT NULL AND "
+                   "json_typeof(CAST(oauth AS json)) = 'object' AND CAST(oauth AS text) <> '{}'"),
+}
 
 
 def read_observation(db: ReadOnlyDatabase, *, now: float, token_user_id: str | None = None,
@@ -763,12 +802,17 @@ def read_observation(db: ReadOnlyDatabase, *, now: float, token_user_id: str | N
         oauth_users = scim = 0
         user_columns = db.columns("user")
         if "oauth" in user_columns:
-            for (raw,) in db.rows('SELECT CAST(oauth AS TEXT) FROM "user" WHERE oauth IS NOT NULL'):
-                data = decode_json(raw)
-                if isinstance(data, dict) and data:
-                    oauth_users += 1
-                    for provider in data:
-                        providers[str(provider)] = providers.get(str(provider), 0) + 1
+            try:      # counted by the database's own JSON functions: nothing streams through Python
+                providers = {str(p): int(n) for p, n in db.rows(_OAUTH_KEYS_SQL[db.kind])}
+                oauth_users = int(db.scalar(_OAUTH_USERS_SQL[db.kind]) or 0)
+            except DatabaseUnavailable:    # an SQLite without JSON1, a value that is not JSON
+                providers, oauth_users = {}, 0
+                for (raw,) in db.rows('SELECT CAST(oauth AS TEXT) FROM "user" WHERE oauth IS NOT NULL'):
+                    data = decode_json(raw)
+                    if isinstance(data, dict) and data:
+                        oauth_users += 1
+                        for provider in data:
+                            providers[str(provider)] = providers.get(str(provider), 0) + 1
         if "scim" in user_columns:
             scim = int(db.scalar('SELECT COUNT(*) FROM "user" WHERE scim IS NOT NULL AND '
                                  "CAST(scim AS TEXT) NOT IN ('null', '{}')") or 0)
@@ -776,11 +820,14 @@ def read_observation(db: ReadOnlyDatabase, *, now: float, token_user_id: str | N
                       oauth_providers=providers, oauth_users=oauth_users, scim_users=scim)
 
     def auth() -> None:
-        kinds = {str(kind): int(n) for kind, n in db.rows(_PASSWORD_KIND_SQL)}
         auth_columns = db.columns("auth")
-        inactive = int(db.scalar("SELECT COUNT(*) FROM auth WHERE active = ?", (False,)) or 0)
-        stamps = (int(db.scalar("SELECT COUNT(*) FROM auth WHERE session_stamp IS NULL") or 0)
-                  if "session_stamp" in auth_columns else 0)
+        stamp = "session_stamp" if "session_stamp" in auth_columns else "'-'"
+        kinds: dict[str, int] = {}
+        inactive = stamps = 0
+        for kind, n, off, unstamped in db.rows(_PASSWORD_KIND_SQL.format(stamp=stamp), (False,)):
+            kinds[str(kind)] = int(n)
+            inactive += int(off or 0)
+            stamps += int(unstamped or 0)
         mfa = 0
         if "mfa" in auth_columns:
             for (raw,) in db.rows("SELECT CAST(mfa AS TEXT) FROM auth WHERE mfa IS NOT NULL"):
@@ -792,10 +839,14 @@ def read_observation(db: ReadOnlyDatabase, *, now: float, token_user_id: str | N
             or 0)
         password_no_oauth = 0
         if "oauth" in db.columns("user"):
-            password_no_oauth = int(db.scalar(
-                'SELECT COUNT(*) FROM "user" u JOIN auth a ON a.id = u.id WHERE '
-                "(u.oauth IS NULL OR CAST(u.oauth AS TEXT) IN ('null', '{}')) AND "
-                "a.password IS NOT NULL AND a.password <> ''") or 0)
+            query = ('SELECT COUNT(*) FROM "user" u JOIN auth a ON a.id = u.id WHERE NOT {linked} '
+                     "AND a.password IS NOT NULL AND a.password <> ''")
+            try:
+                password_no_oauth = int(db.scalar(query.format(linked=_LINKED[db.kind])) or 0)
+            except DatabaseUnavailable:    # no JSON functions: text comparison
+                password_no_oauth = int(db.scalar(query.format(
+                    linked="(u.oauth IS NOT NULL AND CAST(u.oauth AS TEXT) NOT IN ('null', '{}'))"))
+                    or 0)
         values.update(password_kinds=kinds, inactive_accounts=inactive, null_session_stamps=stamps,
                       mfa_enrolled=mfa, users_without_auth=without_auth,
                       password_users_without_oauth=password_no_oauth)
@@ -826,11 +877,15 @@ def read_observation(db: ReadOnlyDatabase, *, now: float, token_user_id: str | N
             "SELECT provider, COUNT(*) FROM oauth_session GROUP BY provider")}
         expired = int(db.scalar("SELECT COUNT(*) FROM oauth_session WHERE expires_at < ?",
                                 (int(now),)) or 0)
+        # The newest rows: by rowid on SQLite (the last inserted; ordering by updated_at, which
+        # has no index, reads every token of the table), by updated_at on PostgreSQL (the tokens
+        # are TOASTed there: a scan reads only the small columns).
+        order = "rowid DESC" if db.kind == "sqlite" else "updated_at DESC"
         picked = tuple(SessionSample(provider=str(p), expires_at=int(e), updated_at=int(u),
                                      token=str(t))
                        for p, e, u, t in db.rows(
                            "SELECT provider, expires_at, updated_at, token FROM oauth_session "
-                           "ORDER BY updated_at DESC LIMIT ?", (sample,)))
+                           f"ORDER BY {order} LIMIT ?", (sample,)))
         values.update(sessions=sum(by_provider.values()), sessions_by_provider=by_provider,
                       sessions_expired=expired, session_sample=picked)
 
