@@ -73,8 +73,7 @@ def find_user(db: ReadOnlyDatabase, who: str) -> User | None:
     return User(id=str(uid), email=str(email or ""), role=str(role or ""), name=str(name or ""))
 
 
-_GROUPS_SQL = """
-WITH RECURSIVE chain(group_id, via_id) AS (
+_GROUPS_SQL = """WITH RECURSIVE chain(group_id, via_id) AS (
     SELECT group_id, CAST(NULL AS TEXT) FROM group_member WHERE user_id = ?
     UNION
     SELECT g.parent_group_id, chain.group_id
