@@ -112,6 +112,8 @@ def run_rbac_why(*, who: str, permission: str | None, model: str | None, knowled
 
 def _refuse_output_over_database(output: str | None, url: str) -> None:
     """`--output` must never name the SQLite file (or its -wal/-shm): the report would destroy it."""
+    if output is None or output == "-":
+        return
     from authdoctor.output import check_output_path
     from authdoctor.probes.db import DatabaseUnavailable, parse_database_url
 
