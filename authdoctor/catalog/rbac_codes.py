@@ -34,8 +34,8 @@ ENTRIES: tuple[CodeInfo, ...] = (
         explanation=(
             "has_permission is false: no group of the user (parent groups included) has the "
             "permission on, and the default permissions have it off or lack it (a missing path is "
-            "false). The app then answers 401 'You do not have permission to access this resource' "
-            "on the guarded endpoint (e.g. POST /api/v1/models/create for workspace.models) and the "
+            "false). Where the API checks it the app answers 401 '401 Unauthorized' (e.g. POST "
+            "/api/v1/models/create for workspace.models), the same words as a rejected token, and the "
             "UI hides the feature. A USER_PERMISSIONS_* variable only matters for keys the stored "
             "user.permissions lacks: once the app has seeded the row (first start) or an admin "
             "saved the defaults, changing the variable does nothing; the finding says so when it "

@@ -329,7 +329,9 @@ def explain_permission(user: User, groups: Sequence[Group], name: str, stored: S
                  else "the user is in no group")
     title = f"{user.shown} does not have {name}: off in the default permissions and {in_groups}"
     detail = (f"has_permission('{name}') is true only when a group of the user has it on or the "
-              f"default permissions do. Default: {default.source}. ")
+              f"default permissions do. Default: {default.source}. Where the API checks it, the app "
+              "answers 401 '401 Unauthorized' (the same words as a rejected token) and the UI hides "
+              "the feature. ")
     if default.stored_hides_env and default.var:
         detail += (f"{default.var} is set in the environment, but the app reads it only for keys "
                    "missing from the stored user.permissions (it seeded them at the first start, or "
@@ -594,7 +596,8 @@ def _denied(user: User, groups: Sequence[Group], resource: Resource, access: str
                     "knowledge": "Opening it answers 401, and chat does not retrieve from it.",
                     "tool": "Opening it answers 401, and chat does not load it."}[resource.kind])
     else:
-        detail += "Saving a change answers 400/401 'You do not have permission to access this resource'."
+        detail += ("Saving a change answers 401 '401 Unauthorized'." if resource.kind == "tool" else
+                   "Saving a change answers 400 'You do not have permission to access this resource...'.")
     fix = _grant_fix(resource, user, access)
     if user.role == "admin" and resource.kind == "model" and access == "read":
         fix += " Or unset BYPASS_ADMIN_ACCESS_CONTROL (default true) so admins see every model."
