@@ -56,6 +56,8 @@ AREAS: Mapping[str, str] = {
     "mcp": "Tool-server OAuth (MCP)",
     "deploy": "Live application",
     "transport": "Transport (HTTPS)",
+    "db": "The app's database",
+    "rbac": "Permissions and access (RBAC)",
     "probe": "How authdoctor probed",
     "internal": "authdoctor itself",
 }
@@ -93,6 +95,7 @@ def _load() -> dict[str, CodeInfo]:
     from authdoctor.catalog import (
         config_codes,
         cookie_codes,
+        db_codes,
         deploy_codes,
         internal_codes,
         jwt_codes,
@@ -102,6 +105,7 @@ def _load() -> dict[str, CodeInfo]:
         oauth_codes,
         oidc_codes,
         probe_codes,
+        rbac_codes,
         redis_codes,
         secret_codes,
         transport_codes,
@@ -111,7 +115,7 @@ def _load() -> dict[str, CodeInfo]:
     merged: dict[str, CodeInfo] = {}
     modules = (secret_codes, config_codes, jwt_codes, cookie_codes, oauth_codes, oidc_codes,
                logout_codes, ldap_codes, redis_codes, trusted_header_codes, mcp_codes, deploy_codes,
-               transport_codes, probe_codes, internal_codes)
+               transport_codes, db_codes, rbac_codes, probe_codes, internal_codes)
     for entry in [*_generic_entries(), *(e for m in modules for e in m.ENTRIES)]:
         if entry.code in merged:
             raise RuntimeError(f"duplicate catalog code {entry.code}")

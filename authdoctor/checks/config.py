@@ -749,8 +749,12 @@ def _judged(rule: Callable[[EnvSource], list[Finding]]) -> Callable[[EnvSource],
 
 
 def check_settings(ctx: CheckContext) -> list[Finding]:
+    database = ctx.deployment.database
+    # With the config table read, the db area names each ignored value (config.env-shadowed-by-db)
+    # and the replicas already hold the values the app uses: the generic "may be ignored" is moot.
+    persisted = () if database is not None and database.config_applied else (persisted_findings,)
     rules = (unknown_variable_findings, whitespace_findings, invalid_value_findings,
-             startup_findings, cors_findings, persisted_findings, database_findings,
+             startup_findings, cors_findings, *persisted, database_findings,
              signup_reopens_findings)
 
     def per_replica(env: EnvSource) -> list[Finding]:

@@ -68,10 +68,12 @@ def build_app() -> typer.Typer:
         app_cmd,
         check_cmd,
         config_cmd,
+        db_cmd,
         explain_cmd,
         jwt_cmd,
         ldap_cmd,
         oidc_cmd,
+        rbac_cmd,
         redis_cmd,
     )
 
@@ -81,8 +83,10 @@ def build_app() -> typer.Typer:
     ldap_cmd.register(app)
     redis_cmd.register(app)
     app_cmd.register(app)
+    db_cmd.register(app)
     explain_cmd.register(app)
     config_cmd.register(app)
+    rbac_cmd.register(app)
     return app
 
 

@@ -52,6 +52,11 @@ against the public URL, the token decoded (never shown) and sent back as Bearer 
 GET /api/v1/auths/; --signout also signs that session out (POST) and checks the old token is
 refused and, with Redis, its revocation key.
 
+The app's database (--database, or an SQLite DATA_DIR/webui.db the settings name on this
+machine) is opened read-only (SQLite mode=ro, PostgreSQL in a READ ONLY transaction): its
+config table decides the values every check judges; users, roles, OAuth sessions (a sample
+decrypted with the settings' key) and session stamps are counted, never listed.
+
 MCP tool servers with OAuth 2.1 (TOOL_SERVER_CONNECTIONS): each MCP URL gets one POST of the
 app's JSON-RPC initialize request (no credentials), then GETs of its protected resource and
 authorization server metadata, as Open WebUI discovers them. No client is registered unless
@@ -64,6 +69,7 @@ Examples:
   authdoctor check --env-file .env --offline
   authdoctor check --env-file .env --url http://10.0.0.5:8080
   authdoctor check --env-file .env --user admin@example.com --password-env OWUI_PW --signout
+  authdoctor check --env-file .env --database sqlite:////srv/open-webui/data/webui.db
   authdoctor check --config deploy.yaml --format json --output report.json
   authdoctor check --env-file a.env --env-file b.env --only secret --only cookie
   docker inspect open-webui | authdoctor check --docker-inspect -
@@ -122,13 +128,19 @@ SignoutOpt = Annotated[bool, typer.Option(
     help=("Ends the test session: POST /api/v1/auths/signout (never GET), then GET /api/v1/auths/ "
           "with the old token, which must be refused; with Redis configured, reads (GET, TTL) its "
           "revocation key {prefix}:auth:token:<jti>:revoked. Needs --user."))]
-TokenOpt = Annotated[str | None, typer.Option(
-    "--token", metavar="TOKEN|-",
-    help=("A session token of the app (from the token cookie; - reads it from stdin): sent back "
-          "once to GET /api/v1/auths/ as Bearer and as cookie, and a refusal explained by the app's "
-          "answer. Never shown, never signed out."))]
 VerboseOpt = Annotated[bool, typer.Option(
     "--verbose", "-v", help="Text format: also list passed and skipped areas in full.")]
+DatabaseOpt = Annotated[str | None, typer.Option(
+    "--database", metavar="URL",
+    help=("The app's database, read read-only: sqlite:////path/webui.db or postgresql://... "
+          "(the 'postgres' extra). Its settings table decides which values the app really uses. "
+          "Default: the settings' DATABASE_URL or DATA_DIR/webui.db when it is an SQLite file here."))]
+TokenOpt = Annotated[str | None, typer.Option(
+    "--token", metavar="TOKEN|-",
+    help=("A session token of the app (the token cookie's value, 'Bearer ...', a Cookie header "
+          "value, or - for stdin): sent back once to GET /api/v1/auths/ as Bearer and as cookie, a "
+          "refusal explained by the app's answer; with the app's database, its account and session "
+          "stamp are checked too. Never shown, never signed out."))]
 
 
 def register(app: typer.Typer) -> None:
@@ -161,6 +173,7 @@ def register(app: typer.Typer) -> None:
         user: UserOpt = None,
         password_env: PasswordEnvOpt = None,
         signout: SignoutOpt = False,
+        database: DatabaseOpt = None,
         token: TokenOpt = None,
         now: NowOpt = None,
         output_format: FormatOpt = "text",
@@ -178,6 +191,7 @@ def register(app: typer.Typer) -> None:
             output_format=output_format, output=output, verbose=verbose, stderr=sys.stderr,
             probe_flags=with_account(
                 ProbeFlags(ca_file=ca_file, insecure=insecure, idp_requests=not no_idp_requests,
-                           register_mcp_clients=register_mcp_clients, id_token=id_token),
+                           register_mcp_clients=register_mcp_clients, id_token=id_token,
+                           database=database),
                 user, password_env, signout, inputs, token),
         )

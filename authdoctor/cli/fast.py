@@ -47,7 +47,7 @@ _CHECK_VALUES = {"--config": "config", "-c": "config", "--public-url": "public_u
                  "--now": "now", "--format": "output_format", "-f": "output_format",
                  "--output": "output", "-o": "output", "--ca-file": "ca_file",
                  "--id-token": "id_token", "--user": "user", "--password-env": "password_env",
-                 "--token": "token"}
+                 "--database": "database", "--token": "token"}
 _CHECK_FLAGS = {"--from-env": "from_env", "--offline": "offline", "--verbose": "verbose",
                 "-v": "verbose", "--insecure": "insecure", "--no-idp-requests": "no_idp_requests",
                 "--register-mcp-clients": "register_mcp_clients", "--signout": "signout"}
@@ -130,7 +130,7 @@ def _check(args: list[str]) -> Command | None:
                 ProbeFlags(ca_file=values.get("ca_file"), insecure="insecure" in flags,
                            idp_requests="no_idp_requests" not in flags,
                            register_mcp_clients="register_mcp_clients" in flags,
-                           id_token=values.get("id_token")),
+                           id_token=values.get("id_token"), database=values.get("database")),
                 values.get("user"), values.get("password_env"), "signout" in flags, inputs,
                 values.get("token")),
         )
@@ -155,7 +155,52 @@ def _explain(args: list[str]) -> Command | None:
     return run
 
 
+# `rbac why`'s options (authdoctor/cli/rbac_cmd.py): it answers within 0.5 s on a large database,
+# and typer's start-up alone costs about a third of that.
+_RBAC_LISTS = {"--env-file": "env_file", "-e": "env_file", "--compose": "compose",
+               "--service": "service", "--ignore": "ignore", "--docker-inspect": "docker_inspect",
+               "--k8s": "k8s"}
+_RBAC_VALUES = {"--config": "config", "-c": "config", "--model": "model", "--knowledge": "knowledge",
+                "--tool": "tool", "--access": "access", "--database": "database",
+                "--fail-on": "fail_on", "--timeout": "timeout", "--now": "now",
+                "--format": "output_format", "-f": "output_format", "--output": "output", "-o": "output"}
+_RBAC_FLAGS = {"--from-env": "from_env", "--verbose": "verbose", "-v": "verbose"}
+
+
+def _rbac(args: list[str]) -> Command | None:
+    if not args or args[0] != "why":
+        return None
+    parsed = _split(args[1:], _RBAC_LISTS, _RBAC_VALUES, _RBAC_FLAGS)
+    if parsed is None:
+        return None
+    lists, values, flags, positional = parsed
+    if not 1 <= len(positional) <= 2 or not _plain_seconds(values.get("timeout")):
+        return None  # typer's own messages for a missing USER or an extra argument
+    timeout = values.get("timeout")
+
+    def run() -> int:
+        import sys
+
+        from authdoctor.cli.settings_options import settings_inputs
+        from authdoctor.commands.rbac import run_rbac_why
+
+        return run_rbac_why(
+            who=positional[0], permission=positional[1] if len(positional) > 1 else None,
+            model=values.get("model"), knowledge=values.get("knowledge"), tool=values.get("tool"),
+            access=values.get("access"), database=values.get("database"),
+            inputs=settings_inputs(values.get("config"), lists.get("env_file"), lists.get("compose"),
+                                   lists.get("service"), "from_env" in flags, None,
+                                   docker_inspect=lists.get("docker_inspect"), k8s=lists.get("k8s")),
+            ignore=lists.get("ignore", []), fail_on=values.get("fail_on", CHECK_DEFAULTS["fail_on"]),
+            timeout=CHECK_DEFAULT_TIMEOUT if timeout is None else float(timeout), now=values.get("now"),
+            output_format=values.get("output_format", CHECK_DEFAULTS["output_format"]),
+            output=values.get("output"), verbose="verbose" in flags, stderr=sys.stderr)
+
+    return run
+
+
 _TABLE: dict[str, Callable[[list[str]], Command | None]] = {
     "check": _check,
     "explain": _explain,
+    "rbac": _rbac,
 }

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, TextIO
 from authdoctor.settings import SettingsInputs
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from authdoctor.checks.base import CheckSpec
     from authdoctor.settings.model import Deployment
 
@@ -47,7 +49,12 @@ class ProbeFlags:
     """`--signout`: sign the test session out and check that the old token is refused."""
     app_token: str | None = field(default=None, repr=False)
     """`--token`: a session token the user gave, sent back to the app's session endpoint (over
-    `test_account.token`); `-` was read from stdin by `with_account`."""
+    `test_account.token`); `run_check` reads `-` from stdin (`commands.redis.read_token`)."""
+    database: str | None = field(default=None, repr=False)
+    """`--database URL`: the app's database, read read-only (`authdoctor.settings.database`)."""
+    database_from_settings: bool = False
+    """`db show`: without `--database`, read the database the settings name whatever its kind
+    (`check` connects to a PostgreSQL one only when given `--database`)."""
 
     def apply(self, deployment: Deployment) -> Deployment:
         if self.id_token:
@@ -111,22 +118,11 @@ def read_id_token(flags: ProbeFlags, inputs: SettingsInputs) -> ProbeFlags:
 def with_account(flags: ProbeFlags, user: str | None, password_env: str | None, signout: bool,
                  inputs: SettingsInputs, token: str | None = None) -> ProbeFlags:
     """`flags` with `--user`, `--password-env`, `--signout` and `--token`; the password is read
-    here from the named variable (never from the command line), a `--token -` from stdin."""
+    here from the named variable (never from the command line); `run_check` reads a `--token -`
+    from stdin and takes the JWT out of 'Bearer ...' or a Cookie value (`commands.redis.read_token`)."""
     from authdoctor.commands.ldap import read_password
-    from authdoctor.errors import UsageError
 
     password = read_password(password_env=password_env, password_stdin=False, inputs=inputs)
-    if token is not None:
-        if token.strip() == "-":
-            if "-" in (*inputs.docker_inspect, *inputs.k8s):
-                raise UsageError("--token -: stdin already carries the settings (--docker-inspect - or "
-                                 "--k8s -)")
-            from authdoctor.commands.common import read_token_argument
-
-            token = read_token_argument("-")
-        if not token.strip():
-            raise UsageError("--token: the token is empty")
-        token = token.strip()
     return replace(flags, app_user=user.strip() if user is not None else None, app_password=password,
                    signout=signout, app_token=token)
 
@@ -152,6 +148,24 @@ def check_test_account(deployment: Deployment, *, offline: bool, password_given:
                          "--password-env VAR")
     if deployment.probe.signout and offline:
         raise UsageError("--signout needs the live probes; it cannot be combined with --offline")
+
+
+def _with_database(deployment: Deployment, flags: ProbeFlags | None, *, offline: bool,
+                   command: str, timeout: float, now: datetime | None) -> Deployment:
+    """The app's database read once for the run (`authdoctor.settings.database`): `--database`,
+    or for `check` the database the settings name when it is an SQLite file on this machine."""
+    from authdoctor.clock import utcnow
+    from authdoctor.settings.database import attach_database
+
+    explicit = flags.database if flags is not None else None
+    if explicit is None and flags is not None and flags.database_from_settings:
+        from authdoctor.settings.database import database_url
+
+        explicit, _ = database_url(deployment.env)
+    if explicit is None and command != "check":
+        return deployment
+    return attach_database(deployment, explicit=explicit, offline=offline, timeout=timeout,
+                           now=now or utcnow(), implicit=command == "check")
 
 
 def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str],
@@ -181,6 +195,10 @@ def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str
         check_seconds("--probe-timeout", probe_timeout, minimum=MIN_TIMEOUT_S)
     if probe_flags is not None and probe_flags.id_token is not None:
         probe_flags = read_id_token(probe_flags, inputs)
+    if probe_flags is not None and probe_flags.app_token is not None:
+        from authdoctor.commands.redis import read_token
+
+        probe_flags = replace(probe_flags, app_token=read_token(probe_flags.app_token, inputs))
     if probe_flags is not None and probe_flags.ca_file is not None:
         from authdoctor.localfiles import check_regular_file
 
@@ -206,6 +224,10 @@ def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str
         check_test_account(loaded, offline=offline,
                            password_given=probe_flags is not None and probe_flags.app_password is not None)
         check_output_path(output, [*named_inputs, *loaded.sources, *loaded.files_read])
+        phase.text = "while reading the database"
+        loaded = _with_database(loaded, probe_flags, offline=offline, command=command,
+                                timeout=probe_timeout or loaded.probe.timeout_s,
+                                now=options.now)
         phase.text = "while running the checks"
         checks_until = deadline.earlier(render_reserve(deadline.seconds))
         # Progress only for people: a terminal on stderr and the text format (never for CI formats).

@@ -14,6 +14,7 @@ import dataclasses
 import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from authdoctor.findings import SourceLocation
 from authdoctor.masking import (
@@ -25,6 +26,9 @@ from authdoctor.masking import (
     occurring_in,
     shown_value,
 )
+
+if TYPE_CHECKING:
+    from authdoctor.settings.database import DatabaseState
 
 
 class UnknownValueError(LookupError):
@@ -268,6 +272,9 @@ class Deployment:
     sources: tuple[str, ...] = ()
     declared_replicas: int | None = None
     files_read: tuple[str, ...] = ()  # every settings file read, those a source names included
+    database: DatabaseState | None = None
+    """The app's database (`authdoctor.settings.database`): read, failed, or why not read. When
+    its config table was read, `replicas` already hold the values the app really uses."""
 
     @property
     def replica_count(self) -> int:
@@ -318,5 +325,10 @@ class Deployment:
             account = self.test_account
             values.update(v for v in (account.password, account.ldap_password, account.token,
                                         account.id_token) if v)
+        if self.database is not None:
+            values.update(self.database.secret_values())
+            if self.database.environment is not None:   # the variables before the overlay
+                for var in self.database.environment:
+                    values.update(var.secret_parts())
         values.discard("")
         return values

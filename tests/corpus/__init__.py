@@ -8,7 +8,8 @@ from dataclasses import replace
 
 from corpus.model import Case
 
-CATEGORIES = ("jwt-decode", "jwt-verify", "deploy-yaml", "env", "compose", "from-env", "options", "secrets")
+CATEGORIES = ("jwt-decode", "jwt-verify", "deploy-yaml", "env", "compose", "from-env", "options", "secrets",
+              "rbac")
 
 
 def all_cases() -> list[Case]:
@@ -21,6 +22,7 @@ def all_cases() -> list[Case]:
         cases_jwt_decode,
         cases_jwt_verify,
         cases_options,
+        cases_rbac,
         cases_secrets,
     )
 
@@ -33,6 +35,7 @@ def all_cases() -> list[Case]:
         cases_compose,
         cases_from_env,
         cases_options,
+        cases_rbac,
         cases_secrets,
     ):
         cases.extend(replace(case, slow=True) if case.slow or _big(case) else case for case in module.cases())

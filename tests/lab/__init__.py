@@ -53,10 +53,14 @@ lab_openwebui_factory(env) -> `RealOpenWebUI` (openwebui_real.py): the real Open
     (scripts/install-openwebui), offline on loopback, fresh DATA_DIR, one instance per distinct
     `env` per session. .url .port .env (the settings, WEBUI_URL included) .pid .data_dir .log_path
     .create_admin() (the first signup becomes the admin). Tests mark `e2e` + `realserver`.
+lab_postgres -> `LabPostgres` (postgres.py): Debian's PostgreSQL on 127.0.0.1 (run as the `postgres`
+    user when root), roles openwebui (owner of database openwebui) and authdoctor_ro (SELECT only),
+    every statement logged with its application_name. .url(user, password, database) .app_url
+    (postgresql+psycopg://, for the real app) .ro_url .statements(application)
 lab_certs -> `LabCerts` (certs.py): ca_file, server_cert/key, unknown_ca_file,
     unknown_ca_cert/key, wrong_host_cert/key
 
 Modules: ports.py (free ports, waits), process.py (start/stop by PID), certs.py, ldap.py, samba_ad.py,
-redis_servers.py, oidc.py, app_under_test.py, openwebui_real.py, lab.py (whole lab, state file), cli.py
-(scripts/lab), fixtures.py (the pytest plugin, loaded by tests/conftest.py).
+redis_servers.py, oidc.py, app_under_test.py, openwebui_real.py, postgres.py, lab.py (whole lab, state
+file), cli.py (scripts/lab), fixtures.py (the pytest plugin, loaded by tests/conftest.py).
 """

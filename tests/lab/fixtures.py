@@ -31,7 +31,7 @@ import pytest
 
 from . import ldap as ldap_mod
 from . import oidc as oidc_mod
-from . import openwebui_real, redis_servers
+from . import openwebui_real, postgres, redis_servers
 from . import samba_ad as samba_ad_mod
 from .app_under_test import LabApp, start_app
 from .certs import LabCerts, make_certs
@@ -84,6 +84,7 @@ MISSING: dict[str, Callable[[], list[str]]] = {
     "oidc": oidc_mod.missing_binaries,
     "samba_ad": samba_ad_mod.missing_binaries,
     "openwebui": openwebui_real.missing_binaries,
+    "postgres": postgres.missing_binaries,
 }
 
 
@@ -178,6 +179,10 @@ class LabSession:
             return oinfo
         if key == "app":
             return self.app({}, port=self.app_ports[0])
+        if key == "postgres":
+            pinfo, pproc = postgres.start_postgres(self.run_dir)
+            self.register([pproc])
+            return pinfo
         raise KeyError(key)
 
     def default_app_env(self, port: int, *, redis: LabRedis | None, oidc: LabOidc | None,
@@ -285,6 +290,7 @@ FIXTURE_KEYS: dict[str, list[str]] = {
     "lab_app": ["app", "redis:persistent", "oidc", "ldap"],
     "lab_app_factory": ["redis:persistent", "oidc", "ldap"],
     "lab_openwebui_factory": [],
+    "lab_postgres": ["postgres"],
 }
 _NEEDED = pytest.StashKey[list[str]]()
 
@@ -459,6 +465,15 @@ def lab_app_factory(lab_session: LabSession) -> Callable[..., LabApp]:
             need(ldap_mod.missing_binaries(), "OpenLDAP")
         return lab_session.app(overrides or {}, **kwargs)
     return factory
+
+
+@pytest.fixture(scope="session")
+def lab_postgres(lab_session: LabSession) -> postgres.LabPostgres:
+    """A real PostgreSQL on loopback (tests/lab/postgres.py): roles `openwebui` (owner of the
+    database `openwebui`) and `authdoctor_ro` (SELECT only), every statement logged."""
+    need(postgres.missing_binaries(), "PostgreSQL")
+    info: postgres.LabPostgres = lab_session.get("postgres")
+    return info
 
 
 @pytest.fixture(scope="session")
