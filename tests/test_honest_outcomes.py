@@ -120,7 +120,7 @@ def test_text_never_says_no_problems_found_for_an_area_it_did_not_probe(
     # The db area (issue 13) is skipped in both: offline, and online because the healthy settings'
     # DATABASE_URL is a PostgreSQL server, which authdoctor reads only when given --database.
     skipped_count = 5
-    assert summary.startswith(f"1 info, {skipped_count} skipped · 13 areas checked"), summary
+    assert summary.startswith(f"1 info, {skipped_count} skipped · 14 areas checked"), summary
     assert ("(settings only, --offline)" in summary) is offline
     assert summary.endswith("exit 0 (fail-on error)")
 
