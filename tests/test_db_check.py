@@ -516,3 +516,13 @@ def test_a_refused_login_is_db_auth_failed_with_the_rung() -> None:
     assert found.code == "db.auth-failed" and found.severity.value == "error"
     assert found.evidence["failed at"] == "application"
     assert "Nothing was written" in found.detail
+
+
+def test_an_option_libpq_refuses_is_an_unusable_url(capsys: Capsys) -> None:
+    code, out, _ = run(capsys, "db", "show", "--database",
+                       "postgresql://owui:Zq106Xv7Wk@127.0.0.1:1/owui?sslmode=bogus", "--now", NOW,
+                       "--format", "json")
+    assert code == 1
+    found = by_code(out, "db.unreadable")
+    assert str(found["title"]).startswith("the PostgreSQL URL cannot be used: ")
+    assert "invalid sslmode" in str(found["title"]) and "Zq106Xv7Wk" not in out

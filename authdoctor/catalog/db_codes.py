@@ -30,13 +30,14 @@ ENTRIES: tuple[CodeInfo, ...] = (
     CodeInfo(
         code="db.unreadable",
         severity=Severity.ERROR,
-        summary="the app's SQLite database cannot be read (missing, not SQLite, damaged or locked)",
+        summary="the app's database cannot be read (missing, not SQLite, damaged, locked, bad URL)",
         explanation=(
             "authdoctor opens the database strictly read-only (file:PATH?mode=ro&readonly_shm=1): "
             "it never creates, repairs or locks it for writing. The file was not found, is not an "
             "SQLite database, is truncated or damaged, is locked by a writer beyond the timeout, "
-            "or its -wal file is there without its -shm index. A damaged or wrong file is also "
-            "what the app would open: sign-in fails for everyone."
+            "or its -wal file is there without its -shm index; or a PostgreSQL URL carries an "
+            "option libpq refuses (an unknown sslmode). A damaged or wrong file, or such a URL, "
+            "is also what the app would open: sign-in fails for everyone."
         ),
         fix="Point --database at the app's DATA_DIR/webui.db (copy webui.db together with its -wal "
             "and -shm files if you copy it); restore a damaged database from a backup.",

@@ -94,7 +94,8 @@ def failure_findings(state: DatabaseState) -> list[Finding]:
         "db.unreachable": f"the database server cannot be reached: {failure.reason}",
         "db.auth-failed": failure.reason,
         "db.not-inspectable": f"the database is not inspectable: {failure.reason}",
-    }.get(code, f"the database cannot be read: {failure.reason}")
+    }.get(code, failure.reason if failure.code == "url-invalid"
+          else f"the database cannot be read: {failure.reason}")
     return [finding(code, title, detail=(
         f"{failure.reason}. Nothing was written. The checks that need the database did not run; "
         "the other areas judged the environment's values."),

@@ -565,6 +565,11 @@ def _postgres_error(exc: Exception, target: DatabaseTarget, *,
     if sqlstate == "3D000" or ("database \"" in text and "does not exist" in lowered):
         return DatabaseUnavailable("database-missing", f"PostgreSQL has no such database: {text}",
                                    rung=Rung.APPLICATION, kind="postgresql", evidence=evidence)
+    if not statement and ("invalid sslmode" in lowered or "invalid connection option" in lowered
+                          or "invalid uri query parameter" in lowered
+                          or "invalid integer value" in lowered or "invalid value for" in lowered):
+        return DatabaseUnavailable("url-invalid", f"the PostgreSQL URL cannot be used: {text}",
+                                   rung=Rung.PROTOCOL, kind="postgresql", evidence=evidence)
     if statement or sqlstate:
         return DatabaseUnavailable("query-failed" if statement else "refused",
                                    f"PostgreSQL refused: {text}", rung=Rung.APPLICATION,
