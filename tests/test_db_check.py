@@ -526,3 +526,29 @@ def test_an_option_libpq_refuses_is_an_unusable_url(capsys: Capsys) -> None:
     found = by_code(out, "db.unreadable")
     assert str(found["title"]).startswith("the PostgreSQL URL cannot be used: ")
     assert "invalid sslmode" in str(found["title"]) and "Zq106Xv7Wk" not in out
+
+
+def test_deploy_yaml_names_the_database(capsys: Capsys, tmp_path: Path, db: tuple[Path, sqlite3.Connection],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    path, conn = db
+    add_user(conn, "u1", "a@example.com", "pending")
+    conn.commit()
+    monkeypatch.setenv("OWUI_DATABASE_URL", url(path))
+    deploy = tmp_path / "deploy.yaml"
+    deploy.write_text(f"secret_key: {KEY}\nprobe:\n  database: ${{OWUI_DATABASE_URL}}\n")
+    _, out, _ = run(capsys, "check", "--config", str(deploy), "--only", "db", "--now", NOW,
+                    "--format", "json")
+    assert "db.no-admin" in codes(out)
+    # --database wins over probe.database
+    other = create_database(tmp_path / "other.db")
+    _, out, _ = run(capsys, "check", "--config", str(deploy), "--database", url(other), "--only", "db",
+                    "--now", NOW, "--format", "json")
+    assert codes(out) == ["db.no-users"]
+
+
+def test_check_database_that_is_no_url_is_a_usage_error(capsys: Capsys, tmp_path: Path) -> None:
+    code, out, err = run(capsys, "check", "--env-file", env_file(tmp_path, ""), "--database",
+                         "webui.db", "--only", "db")
+    assert (code, out) == (2, "")
+    assert err.strip().splitlines() == ["authdoctor: error: --database: 'webui.db' is not a database "
+                                        "URL (expected sqlite:///PATH or postgresql://USER@HOST/DB)"]

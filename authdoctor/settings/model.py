@@ -253,6 +253,9 @@ class ProbeOptions:
     register_mcp_clients: bool = False
     """True (`check --register-mcp-clients`): register one OAuth client per OAuth 2.1 MCP tool
     server at its authorization server, as the app does (creates a client there)."""
+    database: str | None = field(default=None, repr=False)
+    """`probe.database` of deploy.yaml: the app's database for the db area (`--database` wins).
+    May hold a password: never shown (`Deployment.secret_values`)."""
 
 
 @dataclass(frozen=True)
@@ -315,7 +318,7 @@ class Deployment:
         for replica in self.replicas:
             for var in replica:
                 values.update(var.secret_parts())
-        for url in (self.public_url, self.app_url):
+        for url in (self.public_url, self.app_url, self.probe.database):
             if url:
                 values.update(credential_parts(url))
         if self.test_account is not None:
