@@ -43,11 +43,11 @@ from authdoctor.checks.base import CheckContext, CheckSpec, finding, skipped
 from authdoctor.findings import Finding, Severity
 from authdoctor.masking import mask
 from authdoctor.openwebui.envread import getenv
-from authdoctor.settings.model import EnvSource, UnknownValueError
+from authdoctor.settings.model import EnvSource
 
 if TYPE_CHECKING:
     from authdoctor.openwebui.dbconfig import EffectiveValue
-    from authdoctor.probes.db import DatabaseObservation, DatabaseUnavailable, SessionSample
+    from authdoctor.probes.db import DatabaseObservation, SessionSample
     from authdoctor.settings.database import DatabaseState
 
 AREA = "db"
@@ -613,14 +613,9 @@ def evaluate(state: DatabaseState | None, env: EnvSource, now: datetime, *,
     observation = state.observation
     if observation is None:
         return [skipped(AREA, state.not_read or "the database was not read")]
-    findings = [*schema_findings(observation), *shadow_findings(state)]
-    try:
-        findings += user_findings(observation, env)
-        findings += session_findings(observation, env, now)
-        findings += token_findings(observation, env, token)
-        findings += secret_findings(observation, env)
-    except UnknownValueError:
-        raise
+    findings = [*schema_findings(observation), *shadow_findings(state),
+                *user_findings(observation, env), *session_findings(observation, env, now),
+                *token_findings(observation, env, token), *secret_findings(observation, env)]
     if summary:
         findings += summary_findings(state)
     return findings
@@ -635,10 +630,6 @@ async def check_live(ctx: CheckContext, *, summary: bool = False) -> list[Findin
     """The database was read before the run (`authdoctor.settings.database`); evaluate it."""
     return evaluate(ctx.deployment.database, ctx.deployment.env, ctx.now, token=_token(ctx),
                     summary=summary)
-
-
-def failure_of(state: DatabaseState | None) -> DatabaseUnavailable | None:
-    return state.failure if state is not None else None
 
 
 CHECK = CheckSpec(area=AREA, title="The app's database", live=check_live)
