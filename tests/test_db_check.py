@@ -552,3 +552,41 @@ def test_check_database_that_is_no_url_is_a_usage_error(capsys: Capsys, tmp_path
     assert (code, out) == (2, "")
     assert err.strip().splitlines() == ["authdoctor: error: --database: 'webui.db' is not a database "
                                         "URL (expected sqlite:///PATH or postgresql://USER@HOST/DB)"]
+
+
+def mfa_secret(key: str) -> str:
+    """A TOTP secret encrypted as 0.12.4 does without MFA_ENCRYPTION_KEY (HKDF of the key)."""
+    import base64
+
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                   info=b"open-webui/mfa-encryption/v1").derive(key.encode())
+    return Fernet(base64.urlsafe_b64encode(derived)).encrypt(b"JBSWY3DPEHPK3PXP").decode()
+
+
+@pytest.mark.parametrize(("written_with", "mfa_on", "expected"), [
+    (KEY, "true", None),
+    (OLD_KEY, "false", "switching it on makes the app refuse to start"),
+    (OLD_KEY, "true", "the app refuses to start"),
+])
+def test_mfa_secrets_written_with_another_key(capsys: Capsys, tmp_path: Path,
+                                              db: tuple[Path, sqlite3.Connection], written_with: str,
+                                              mfa_on: str, expected: str | None) -> None:
+    path, conn = db
+    secret = mfa_secret(written_with)
+    add_user(conn, "u1", "admin@example.com", "admin", mfa={"secret": secret, "last_step": -1})
+    add_config(conn, {"auth.mfa.enable": mfa_on == "true"})
+    conn.commit()
+    _, out, _ = run(capsys, "check", "--env-file", env_file(tmp_path, f"ENABLE_MFA={mfa_on}\n"),
+                    "--database", url(path), "--only", "db", "--now", NOW, "--format", "json")
+    found = [f for f in findings(out) if f["code"] == "db.mfa-secret-undecryptable"]
+    if expected is None:
+        assert found == []
+    else:
+        [only] = found
+        assert only["title"] == "1 of 1 sampled MFA secret(s) do not decrypt with WEBUI_SECRET_KEY"
+        assert expected in str(only["detail"]) and only["severity"] == "error"
+    assert secret not in out

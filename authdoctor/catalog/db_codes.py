@@ -191,6 +191,21 @@ ENTRIES: tuple[CodeInfo, ...] = (
         references=("Open WebUI models/oauth_sessions.py", _REF_DB + " §4"),
     ),
     CodeInfo(
+        code="db.mfa-secret-undecryptable",
+        severity=Severity.ERROR,
+        summary="stored MFA secrets do not decrypt with the key the settings give",
+        explanation=(
+            "0.12.4 encrypts each user's authenticator (TOTP) secret with MFA_ENCRYPTION_KEY, or "
+            "else with a key derived from WEBUI_SECRET_KEY (HKDF-SHA256). Secrets that do not "
+            "decrypt were written with another key. With ENABLE_MFA on, the app checks every "
+            "secret at start and refuses to start ('Stored MFA secrets cannot be decrypted'); with "
+            "it off, switching it on later fails the same way, and a code check answers 503."
+        ),
+        fix="Restore the WEBUI_SECRET_KEY or MFA_ENCRYPTION_KEY the secrets were written with; if it "
+            "is lost, reset MFA for the users concerned so they enrol again.",
+        references=("Open WebUI utils/mfa.py cipher, validate_mfa_configuration", _REF_DB + " §5"),
+    ),
+    CodeInfo(
         code="db.oauth-session-no-refresh",
         severity=Severity.WARNING,
         summary="OAuth sessions have expired without a refresh token: the app will delete them",
