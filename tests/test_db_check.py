@@ -516,3 +516,77 @@ def test_a_refused_login_is_db_auth_failed_with_the_rung() -> None:
     assert found.code == "db.auth-failed" and found.severity.value == "error"
     assert found.evidence["failed at"] == "application"
     assert "Nothing was written" in found.detail
+
+
+def test_an_option_libpq_refuses_is_an_unusable_url(capsys: Capsys) -> None:
+    code, out, _ = run(capsys, "db", "show", "--database",
+                       "postgresql://owui:Zq106Xv7Wk@127.0.0.1:1/owui?sslmode=bogus", "--now", NOW,
+                       "--format", "json")
+    assert code == 1
+    found = by_code(out, "db.unreadable")
+    assert str(found["title"]).startswith("the PostgreSQL URL cannot be used: ")
+    assert "invalid sslmode" in str(found["title"]) and "Zq106Xv7Wk" not in out
+
+
+def test_deploy_yaml_names_the_database(capsys: Capsys, tmp_path: Path, db: tuple[Path, sqlite3.Connection],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    path, conn = db
+    add_user(conn, "u1", "a@example.com", "pending")
+    conn.commit()
+    monkeypatch.setenv("OWUI_DATABASE_URL", url(path))
+    deploy = tmp_path / "deploy.yaml"
+    deploy.write_text(f"secret_key: {KEY}\nprobe:\n  database: ${{OWUI_DATABASE_URL}}\n")
+    _, out, _ = run(capsys, "check", "--config", str(deploy), "--only", "db", "--now", NOW,
+                    "--format", "json")
+    assert "db.no-admin" in codes(out)
+    # --database wins over probe.database
+    other = create_database(tmp_path / "other.db")
+    _, out, _ = run(capsys, "check", "--config", str(deploy), "--database", url(other), "--only", "db",
+                    "--now", NOW, "--format", "json")
+    assert codes(out) == ["db.no-users"]
+
+
+def test_check_database_that_is_no_url_is_a_usage_error(capsys: Capsys, tmp_path: Path) -> None:
+    code, out, err = run(capsys, "check", "--env-file", env_file(tmp_path, ""), "--database",
+                         "webui.db", "--only", "db")
+    assert (code, out) == (2, "")
+    assert err.strip().splitlines() == ["authdoctor: error: --database: 'webui.db' is not a database "
+                                        "URL (expected sqlite:///PATH or postgresql://USER@HOST/DB)"]
+
+
+def mfa_secret(key: str) -> str:
+    """A TOTP secret encrypted as 0.12.4 does without MFA_ENCRYPTION_KEY (HKDF of the key)."""
+    import base64
+
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                   info=b"open-webui/mfa-encryption/v1").derive(key.encode())
+    return Fernet(base64.urlsafe_b64encode(derived)).encrypt(b"JBSWY3DPEHPK3PXP").decode()
+
+
+@pytest.mark.parametrize(("written_with", "mfa_on", "expected"), [
+    (KEY, "true", None),
+    (OLD_KEY, "false", "switching it on makes the app refuse to start"),
+    (OLD_KEY, "true", "the app refuses to start"),
+])
+def test_mfa_secrets_written_with_another_key(capsys: Capsys, tmp_path: Path,
+                                              db: tuple[Path, sqlite3.Connection], written_with: str,
+                                              mfa_on: str, expected: str | None) -> None:
+    path, conn = db
+    secret = mfa_secret(written_with)
+    add_user(conn, "u1", "admin@example.com", "admin", mfa={"secret": secret, "last_step": -1})
+    add_config(conn, {"auth.mfa.enable": mfa_on == "true"})
+    conn.commit()
+    _, out, _ = run(capsys, "check", "--env-file", env_file(tmp_path, f"ENABLE_MFA={mfa_on}\n"),
+                    "--database", url(path), "--only", "db", "--now", NOW, "--format", "json")
+    found = [f for f in findings(out) if f["code"] == "db.mfa-secret-undecryptable"]
+    if expected is None:
+        assert found == []
+    else:
+        [only] = found
+        assert only["title"] == "1 of 1 sampled MFA secret(s) do not decrypt with WEBUI_SECRET_KEY"
+        assert expected in str(only["detail"]) and only["severity"] == "error"
+    assert secret not in out

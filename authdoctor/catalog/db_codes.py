@@ -30,13 +30,14 @@ ENTRIES: tuple[CodeInfo, ...] = (
     CodeInfo(
         code="db.unreadable",
         severity=Severity.ERROR,
-        summary="the app's SQLite database cannot be read (missing, not SQLite, damaged or locked)",
+        summary="the app's database cannot be read (missing, not SQLite, damaged, locked, bad URL)",
         explanation=(
             "authdoctor opens the database strictly read-only (file:PATH?mode=ro&readonly_shm=1): "
             "it never creates, repairs or locks it for writing. The file was not found, is not an "
             "SQLite database, is truncated or damaged, is locked by a writer beyond the timeout, "
-            "or its -wal file is there without its -shm index. A damaged or wrong file is also "
-            "what the app would open: sign-in fails for everyone."
+            "or its -wal file is there without its -shm index; or a PostgreSQL URL carries an "
+            "option libpq refuses (an unknown sslmode). A damaged or wrong file, or such a URL, "
+            "is also what the app would open: sign-in fails for everyone."
         ),
         fix="Point --database at the app's DATA_DIR/webui.db (copy webui.db together with its -wal "
             "and -shm files if you copy it); restore a damaged database from a backup.",
@@ -188,6 +189,21 @@ ENTRIES: tuple[CodeInfo, ...] = (
             "ENCRYPTION_KEY, else WEBUI_SECRET_KEY); if it is lost, users must sign in with OAuth "
             "again.",
         references=("Open WebUI models/oauth_sessions.py", _REF_DB + " §4"),
+    ),
+    CodeInfo(
+        code="db.mfa-secret-undecryptable",
+        severity=Severity.ERROR,
+        summary="stored MFA secrets do not decrypt with the key the settings give",
+        explanation=(
+            "0.12.4 encrypts each user's authenticator (TOTP) secret with MFA_ENCRYPTION_KEY, or "
+            "else with a key derived from WEBUI_SECRET_KEY (HKDF-SHA256). Secrets that do not "
+            "decrypt were written with another key. With ENABLE_MFA on, the app checks every "
+            "secret at start and refuses to start ('Stored MFA secrets cannot be decrypted'); with "
+            "it off, switching it on later fails the same way, and a code check answers 503."
+        ),
+        fix="Restore the WEBUI_SECRET_KEY or MFA_ENCRYPTION_KEY the secrets were written with; if it "
+            "is lost, reset MFA for the users concerned so they enrol again.",
+        references=("Open WebUI utils/mfa.py cipher, validate_mfa_configuration", _REF_DB + " §5"),
     ),
     CodeInfo(
         code="db.oauth-session-no-refresh",

@@ -19,6 +19,9 @@ Failure modes named here, and the app behaviour each rests on (0.12.4):
 - `db.oauth-email-taken`, `db.oauth-provider-orphaned`: `utils/oauth.py handle_callback` finds
   an account by `user.oauth[provider].sub`, by email only with merge on; else 400 EMAIL_TAKEN
   (sign-up on) or 403 (off).
+- `db.mfa-secret-undecryptable`: `utils/mfa.py cipher` (MFA_ENCRYPTION_KEY, else HKDF of
+  WEBUI_SECRET_KEY); with ENABLE_MFA the start refuses undecryptable secrets
+  (`validate_mfa_configuration`).
 - `db.oauth-session-undecryptable`, `db.oauth-session-no-refresh`: `models/oauth_sessions.py`
   (Fernet, key = OAUTH_SESSION_TOKEN_ENCRYPTION_KEY else WEBUI_SECRET_KEY, SHA-256 unless 44
   characters), `OAuthManager.get_oauth_token` (no refresh token: the session is deleted).
@@ -43,11 +46,11 @@ from authdoctor.checks.base import CheckContext, CheckSpec, finding, skipped
 from authdoctor.findings import Finding, Severity
 from authdoctor.masking import mask
 from authdoctor.openwebui.envread import getenv
-from authdoctor.settings.model import EnvSource, UnknownValueError
+from authdoctor.settings.model import EnvSource
 
 if TYPE_CHECKING:
     from authdoctor.openwebui.dbconfig import EffectiveValue
-    from authdoctor.probes.db import DatabaseObservation, DatabaseUnavailable, SessionSample
+    from authdoctor.probes.db import DatabaseObservation, SessionSample
     from authdoctor.settings.database import DatabaseState
 
 AREA = "db"
@@ -94,7 +97,8 @@ def failure_findings(state: DatabaseState) -> list[Finding]:
         "db.unreachable": f"the database server cannot be reached: {failure.reason}",
         "db.auth-failed": failure.reason,
         "db.not-inspectable": f"the database is not inspectable: {failure.reason}",
-    }.get(code, f"the database cannot be read: {failure.reason}")
+    }.get(code, failure.reason if failure.code == "url-invalid"
+          else f"the database cannot be read: {failure.reason}")
     return [finding(code, title, detail=(
         f"{failure.reason}. Nothing was written. The checks that need the database did not run; "
         "the other areas judged the environment's values."),
@@ -418,6 +422,75 @@ def session_findings(observation: DatabaseObservation, env: EnvSource, now: date
     return findings
 
 
+# --------------------------------------------------------------------------- MFA secrets
+
+MFA_HKDF_INFO = b"open-webui/mfa-encryption/v1"
+
+
+def mfa_cipher(env: EnvSource) -> tuple[Any, str] | None:
+    """The Fernet 0.12.4 encrypts TOTP secrets with (utils/mfa.py cipher): MFA_ENCRYPTION_KEY as
+    is, else HKDF-SHA256 of WEBUI_SECRET_KEY (info 'open-webui/mfa-encryption/v1'); and the key's
+    name. None when there is no key to try (or MFA_ENCRYPTION_KEY is not a Fernet key: the app
+    cannot use it either)."""
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    from authdoctor.openwebui.values import secret_key
+
+    override = getenv(env, "MFA_ENCRYPTION_KEY", "")
+    if override:
+        try:
+            return Fernet(override.encode()), "MFA_ENCRYPTION_KEY"
+        except ValueError:
+            return None
+    key = secret_key(env).value
+    if not key:
+        return None
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=MFA_HKDF_INFO).derive(key.encode())
+    return Fernet(base64.urlsafe_b64encode(derived)), "WEBUI_SECRET_KEY"
+
+
+def mfa_findings(observation: DatabaseObservation, env: EnvSource) -> list[Finding]:
+    """`db.mfa-secret-undecryptable`: enrolled TOTP secrets that the settings' key cannot read."""
+    from cryptography.fernet import InvalidToken
+
+    if not observation.mfa_secret_sample:
+        return []
+    found = mfa_cipher(env)
+    if found is None:
+        return []
+    cipher, key_name = found
+    failed = 0
+    for secret in observation.mfa_secret_sample:
+        try:
+            cipher.decrypt(secret.encode())
+        except (InvalidToken, ValueError):
+            failed += 1
+    if not failed:
+        return []
+    enabled = _true(env, "ENABLE_MFA", "False")
+    consequence = ("MFA is on, so the app refuses to start: 'Stored MFA secrets cannot be decrypted. "
+                   "Restore the WEBUI_SECRET_KEY or MFA_ENCRYPTION_KEY they were encrypted with.'"
+                   if enabled else
+                   "MFA is off now; switching it on makes the app refuse to start, and these users' "
+                   "authenticator codes answer 503 'Authenticator configuration is unavailable'.")
+    return [finding(
+        "db.mfa-secret-undecryptable",
+        f"{failed} of {len(observation.mfa_secret_sample)} sampled MFA secret(s) do not decrypt with "
+        f"{key_name}",
+        detail=(f"The authenticator (TOTP) secrets are encrypted with a key derived from "
+                f"{key_name}; these were written with another one (the key changed since). "
+                + consequence),
+        fix=(f"Restore the {key_name} the secrets were written with; if it is lost, reset MFA for "
+             "these users (Admin Panel > Users) so they enrol again."),
+        evidence={"MFA enrolled": str(observation.mfa_enrolled), "sampled": str(len(
+            observation.mfa_secret_sample)), "do not decrypt": str(failed), "key": key_name,
+            "ENABLE_MFA": str(enabled).lower()},
+        subject=key_name, location=env.location(key_name),
+        severity=Severity.ERROR)]
+
+
 # --------------------------------------------------------------------------- a token (--token)
 
 def token_findings(observation: DatabaseObservation, env: EnvSource, token: str | None) -> list[Finding]:
@@ -612,14 +685,10 @@ def evaluate(state: DatabaseState | None, env: EnvSource, now: datetime, *,
     observation = state.observation
     if observation is None:
         return [skipped(AREA, state.not_read or "the database was not read")]
-    findings = [*schema_findings(observation), *shadow_findings(state)]
-    try:
-        findings += user_findings(observation, env)
-        findings += session_findings(observation, env, now)
-        findings += token_findings(observation, env, token)
-        findings += secret_findings(observation, env)
-    except UnknownValueError:
-        raise
+    findings = [*schema_findings(observation), *shadow_findings(state),
+                *user_findings(observation, env), *session_findings(observation, env, now),
+                *mfa_findings(observation, env),
+                *token_findings(observation, env, token), *secret_findings(observation, env)]
     if summary:
         findings += summary_findings(state)
     return findings
@@ -634,10 +703,6 @@ async def check_live(ctx: CheckContext, *, summary: bool = False) -> list[Findin
     """The database was read before the run (`authdoctor.settings.database`); evaluate it."""
     return evaluate(ctx.deployment.database, ctx.deployment.env, ctx.now, token=_token(ctx),
                     summary=summary)
-
-
-def failure_of(state: DatabaseState | None) -> DatabaseUnavailable | None:
-    return state.failure if state is not None else None
 
 
 CHECK = CheckSpec(area=AREA, title="The app's database", live=check_live)

@@ -148,6 +148,19 @@ def check_test_account(deployment: Deployment, *, offline: bool, password_given:
                          "--password-env VAR")
     if deployment.probe.signout and offline:
         raise UsageError("--signout needs the live probes; it cannot be combined with --offline")
+def check_database_url(database: str) -> None:
+    """`--database` that is not a database URL at all is a usage error (exit 2); a database that
+    cannot be read is a finding of the db area."""
+    from authdoctor.errors import UsageError
+    from authdoctor.probes.db import DatabaseUnavailable, parse_database_url
+
+    if not database.strip():
+        raise UsageError("--database: the URL is empty")
+    try:
+        parse_database_url(database)
+    except DatabaseUnavailable as exc:
+        if exc.code == "url-invalid":
+            raise UsageError(f"--database: {exc.reason}") from None
 
 
 def _with_database(deployment: Deployment, flags: ProbeFlags | None, *, offline: bool,
@@ -158,6 +171,8 @@ def _with_database(deployment: Deployment, flags: ProbeFlags | None, *, offline:
     from authdoctor.settings.database import attach_database
 
     explicit = flags.database if flags is not None else None
+    if explicit is None:
+        explicit = deployment.probe.database      # deploy.yaml probe.database
     if explicit is None and flags is not None and flags.database_from_settings:
         from authdoctor.settings.database import database_url
 
@@ -195,6 +210,8 @@ def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str
         check_seconds("--probe-timeout", probe_timeout, minimum=MIN_TIMEOUT_S)
     if probe_flags is not None and probe_flags.id_token is not None:
         probe_flags = read_id_token(probe_flags, inputs)
+    if probe_flags is not None and probe_flags.database is not None:
+        check_database_url(probe_flags.database)
     if probe_flags is not None and probe_flags.app_token is not None:
         from authdoctor.commands.redis import read_token
 

@@ -39,9 +39,6 @@ def run_db_show(*, inputs: SettingsInputs, database: str | None, token: str | No
         raise UsageError("give the database, e.g. authdoctor db show --database "
                          "sqlite:////srv/open-webui/data/webui.db (or the app's settings with "
                          "--env-file, whose DATABASE_URL or DATA_DIR names it)")
-    if database is not None and not database.strip():
-        raise UsageError("--database: the URL is empty")
-    _check_url(database)
     spec = all_checks()["db"]
     checks = {"db": replace(spec, live=partial(check_live, summary=True))}
 
@@ -56,20 +53,6 @@ def run_db_show(*, inputs: SettingsInputs, database: str | None, token: str | No
                      probe_flags=ProbeFlags(database=database, app_token=token,
                                             database_from_settings=True),
                      after_load=named)
-
-
-def _check_url(database: str | None) -> None:
-    """A URL that is not a database URL at all is a usage error (exit 2); a database that cannot
-    be read is a finding."""
-    if database is None:
-        return
-    from authdoctor.probes.db import DatabaseUnavailable, parse_database_url
-
-    try:
-        parse_database_url(database)
-    except DatabaseUnavailable as exc:
-        if exc.code == "url-invalid":
-            raise UsageError(f"--database: {exc.reason}") from None
 
 
 def _shown(database: str | None, deployment: Deployment) -> str | None:

@@ -565,6 +565,11 @@ def _postgres_error(exc: Exception, target: DatabaseTarget, *,
     if sqlstate == "3D000" or ("database \"" in text and "does not exist" in lowered):
         return DatabaseUnavailable("database-missing", f"PostgreSQL has no such database: {text}",
                                    rung=Rung.APPLICATION, kind="postgresql", evidence=evidence)
+    if not statement and ("invalid sslmode" in lowered or "invalid connection option" in lowered
+                          or "invalid uri query parameter" in lowered
+                          or "invalid integer value" in lowered or "invalid value for" in lowered):
+        return DatabaseUnavailable("url-invalid", f"the PostgreSQL URL cannot be used: {text}",
+                                   rung=Rung.PROTOCOL, kind="postgresql", evidence=evidence)
     if statement or sqlstate:
         return DatabaseUnavailable("query-failed" if statement else "refused",
                                    f"PostgreSQL refused: {text}", rung=Rung.APPLICATION,
@@ -651,6 +656,8 @@ class DatabaseObservation:
     users_without_auth: int = 0
     null_session_stamps: int = 0
     mfa_enrolled: int = 0
+    mfa_secret_sample: tuple[str, ...] = field(default=(), repr=False)
+    """Up to `SESSION_SAMPLE` encrypted TOTP secrets (auth.mfa.secret): secrets, never serialised."""
     password_kinds: dict[str, int] = field(default_factory=dict)
     oauth_providers: dict[str, int] = field(default_factory=dict)
     oauth_users: int = 0
@@ -829,11 +836,14 @@ def read_observation(db: ReadOnlyDatabase, *, now: float, token_user_id: str | N
             inactive += int(off or 0)
             stamps += int(unstamped or 0)
         mfa = 0
+        mfa_sample: list[str] = []
         if "mfa" in auth_columns:
             for (raw,) in db.rows("SELECT CAST(mfa AS TEXT) FROM auth WHERE mfa IS NOT NULL"):
                 data = decode_json(raw)
                 if isinstance(data, dict) and data.get("secret"):
                     mfa += 1
+                    if len(mfa_sample) < sample:
+                        mfa_sample.append(str(data["secret"]))
         without_auth = int(db.scalar(
             'SELECT COUNT(*) FROM "user" u WHERE NOT EXISTS (SELECT 1 FROM auth a WHERE a.id = u.id)')
             or 0)
@@ -848,7 +858,8 @@ def read_observation(db: ReadOnlyDatabase, *, now: float, token_user_id: str | N
                     linked="(u.oauth IS NOT NULL AND CAST(u.oauth AS TEXT) NOT IN ('null', '{}'))"))
                     or 0)
         values.update(password_kinds=kinds, inactive_accounts=inactive, null_session_stamps=stamps,
-                      mfa_enrolled=mfa, users_without_auth=without_auth,
+                      mfa_enrolled=mfa, mfa_secret_sample=tuple(mfa_sample),
+                      users_without_auth=without_auth,
                       password_users_without_oauth=password_no_oauth)
 
     def api_keys() -> None:

@@ -131,8 +131,8 @@ def _attach(deployment: Deployment, *, explicit: str | None, offline: bool,
     else:
         found, origin = database_url(deployment.env)
         if found is None:
-            return replace(deployment, database=DatabaseState(shown="", origin=origin,
-                                                               not_read=origin))
+            return replace(deployment, database=DatabaseState(
+                shown="", origin=origin, not_read=f"no database given (--database URL; {origin})"))
         url = found
     shown = mask_url(url)
     try:

@@ -175,6 +175,8 @@ SECTIONS: dict[str, Any] = {
         "ca_file": F("string", None, "extra CA bundle (PEM) for internal CAs"),
         "idp_requests": F("boolean", None, "present the client to the IdP's authorize and token "
                           "endpoints (default true; false = --no-idp-requests)"),
+        "database": F("string", None, "the app's database, read read-only: sqlite:////path/webui.db "
+                      "or postgresql://... (use ${VAR}); --database wins"),
     },
 }
 
@@ -482,7 +484,8 @@ def parse_deploy_yaml(text: str, path: str, environ: Mapping[str, str] | None = 
     probe = ProbeOptions(timeout_s=float(probe_data.get("timeout", 5.0)),
                          verify_tls=probe_data.get("verify_tls", True),
                          ca_file=probe_data.get("ca_file"),
-                         idp_requests=probe_data.get("idp_requests", True))
+                         idp_requests=probe_data.get("idp_requests", True),
+                         database=probe_data.get("database"))
     account = data.get("test_account")
     replicas: int | None = data.get("replicas")
     return DeployFile(

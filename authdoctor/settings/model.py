@@ -256,6 +256,9 @@ class ProbeOptions:
     signout: bool = False
     """True (`--signout`): after the test account's sign-in, sign the session out (POST
     /api/v1/auths/signout) and check that the old token is refused."""
+    database: str | None = field(default=None, repr=False)
+    """`probe.database` of deploy.yaml: the app's database for the db area (`--database` wins).
+    May hold a password: never shown (`Deployment.secret_values`)."""
 
 
 @dataclass(frozen=True)
@@ -318,7 +321,7 @@ class Deployment:
         for replica in self.replicas:
             for var in replica:
                 values.update(var.secret_parts())
-        for url in (self.public_url, self.app_url):
+        for url in (self.public_url, self.app_url, self.probe.database):
             if url:
                 values.update(credential_parts(url))
         if self.test_account is not None:

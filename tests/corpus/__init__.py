@@ -9,13 +9,14 @@ from dataclasses import replace
 from corpus.model import Case
 
 CATEGORIES = ("jwt-decode", "jwt-verify", "deploy-yaml", "env", "compose", "from-env", "options", "secrets",
-              "rbac")
+              "rbac", "db")
 
 
 def all_cases() -> list[Case]:
     """Every case of every category, in a stable order; ids are unique."""
     from corpus import (
         cases_compose,
+        cases_db,
         cases_deploy_yaml,
         cases_env,
         cases_from_env,
@@ -36,6 +37,7 @@ def all_cases() -> list[Case]:
         cases_from_env,
         cases_options,
         cases_rbac,
+        cases_db,
         cases_secrets,
     ):
         cases.extend(replace(case, slow=True) if case.slow or _big(case) else case for case in module.cases())
