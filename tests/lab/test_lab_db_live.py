@@ -29,7 +29,7 @@ from authdoctor.cli import main
 
 from .fixtures import STRONG_SECRET
 from .oidc import LabOidc, drive_authorization
-from .openwebui_real import RealOpenWebUI
+from .openwebui_real import ADMIN, RealOpenWebUI
 from .postgres import RO_PASSWORD, WRITE_STATEMENT, LabPostgres
 
 pytestmark = [pytest.mark.e2e, pytest.mark.realserver]
@@ -227,7 +227,14 @@ def pg_app(lab_openwebui_factory: Callable[[Mapping[str, str]], RealOpenWebUI],
            lab_postgres: LabPostgres) -> RealOpenWebUI:
     app = lab_openwebui_factory({"WEBUI_SECRET_KEY": STRONG_SECRET, "DATABASE_URL": lab_postgres.app_url,
                                  "DEFAULT_USER_ROLE": "pending", "JWT_EXPIRES_IN": "8h"})
-    admin = Admin(app, app.create_admin()["token"])
+    # the same settings as test_lab_rbac_postgres.py's instance, which the lab shares: whichever
+    # module runs first creates the admin, the other signs in
+    if httpx.get(f"{app.url}/api/config", timeout=30).json().get("onboarding"):
+        token = app.create_admin()["token"]
+    else:
+        token = httpx.post(f"{app.url}/api/v1/auths/signin", timeout=60,
+                           json={"email": ADMIN["email"], "password": ADMIN["password"]}).json()["token"]
+    admin = Admin(app, token)
     admin.call("POST", "/api/v1/auths/add", BOB)
     admin.save_jwt_expiry("3h")
     return app
