@@ -272,7 +272,7 @@ def check_settings(ctx: CheckContext) -> list[Finding]:
     env = ctx.deployment.env
     if not getenv(env, VARIABLE, "").strip():
         return [skipped(AREA, f"no tool server in {VARIABLE} (servers added in the admin UI are "
-                              "stored in the database, which authdoctor does not read)")]
+                              "stored in the app's database; this area does not read them there yet)")]
     parsed = parse_connections(env)
     out = list(parsed.findings)
     if not tool_servers_enabled(env):
