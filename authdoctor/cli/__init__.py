@@ -69,6 +69,7 @@ def build_app() -> typer.Typer:
         check_cmd,
         config_cmd,
         explain_cmd,
+        har_cmd,
         jwt_cmd,
         ldap_cmd,
         oidc_cmd,
@@ -81,6 +82,7 @@ def build_app() -> typer.Typer:
     ldap_cmd.register(app)
     redis_cmd.register(app)
     app_cmd.register(app)
+    har_cmd.register(app)
     explain_cmd.register(app)
     config_cmd.register(app)
     return app
