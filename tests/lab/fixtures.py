@@ -8,8 +8,8 @@ in `<repo>/.lab-run/pytest-<pid>/` (removed after a green session, kept after a 
 
 Missing binaries: the test is skipped locally but FAILS when the lab is required
 (`AUTHDOCTOR_REQUIRE_LAB=1`, or `CI` set to a true value and AUTHDOCTOR_REQUIRE_LAB unset). When
-required, any skipped test marked `realserver` also makes the session fail (exit 1), so a green
-CI run never hides a skipped real-server test.
+required, any skipped test marked `realserver` (or `browser`: the real Chromium, tests/lab/browser.py)
+also makes the session fail (exit 1), so a green CI run never hides a skipped real-server test.
 
 At the end of the session every lab process is stopped, and a finaliser checks each PID is
 gone (by PID and start time); leftovers of an earlier session that was killed (its pytest PID
@@ -47,6 +47,7 @@ from .samba_ad import LabSambaAd, start_samba_ad
 REQUIRE_ENV = "AUTHDOCTOR_REQUIRE_LAB"
 KEEP_ENV = "AUTHDOCTOR_LAB_KEEP"
 MARKER = "realserver"
+MARKERS = (MARKER, "browser")  # a skipped test with any of these fails a session that requires the lab
 SLOW_DELAY_S = 1.0  # the `slow` IdP variant in tests (scripts/lab uses 6 s, above the default probe timeout)
 APP_PORT_POOL = 4  # app ports registered as OIDC redirect URIs (lab_app + factory apps)
 OPENWEBUI_PORT_POOL = 2  # more of them, kept for real Open WebUI instances (lab_openwebui_factory)
@@ -309,7 +310,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.skipped and MARKER in report.keywords and not hasattr(report, "wasxfail") \
+    if report.skipped and any(m in report.keywords for m in MARKERS) and not hasattr(report, "wasxfail") \
             and report.nodeid not in _SKIPPED_REALSERVER:
         _SKIPPED_REALSERVER.append(report.nodeid)
 
@@ -325,8 +326,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.section("real-server tests skipped while the lab is required", red=True)
         for nodeid in skipped:
             terminalreporter.line(f"SKIPPED {nodeid}")
-        terminalreporter.line(f"{len(skipped)} `{MARKER}` test(s) skipped with {REQUIRE_ENV}=1 (or CI): "
-                              "the session fails.")
+        terminalreporter.line(f"{len(skipped)} `{MARKER}`/`browser` test(s) skipped with {REQUIRE_ENV}=1 "
+                              "(or CI): the session fails.")
 
 
 # ----------------------------------------------------------------------------- fixtures

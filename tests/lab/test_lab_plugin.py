@@ -52,7 +52,8 @@ def scratch() -> Iterator[Path]:
 
 
 def run_inner_pytest(folder: Path, test_source: str, **env: str) -> subprocess.CompletedProcess[str]:
-    (folder / "pytest.ini").write_text("[pytest]\nmarkers =\n    realserver: real server\n")
+    (folder / "pytest.ini").write_text(
+        "[pytest]\nmarkers =\n    realserver: real server\n    browser: real browser\n")
     (folder / "conftest.py").write_text('pytest_plugins = ["lab.fixtures"]\n')
     (folder / "test_inner.py").write_text(test_source)
     full_env = {k: v for k, v in os.environ.items() if k not in ("AUTHDOCTOR_REQUIRE_LAB", "CI")}
@@ -92,6 +93,30 @@ def test_skips_pass_locally_and_fail_a_required_session(scratch: Path) -> None:
     assert "real-server tests skipped while the lab is required" in required.stdout
     assert "SKIPPED test_inner.py::test_needs_a_server" in required.stdout
     assert "1 passed, 1 skipped, 1 error" in required.stdout
+
+
+BROWSER_INNER_TESTS = """
+import pytest
+
+@pytest.mark.browser
+def test_needs_chromium():
+    pytest.skip("no browser")
+
+def test_plain():
+    pass
+"""
+
+
+def test_a_skipped_browser_test_fails_a_required_session(scratch: Path) -> None:
+    """A `browser` test (tests/lab/browser.py) is a real-server test: skipped is fine locally,
+    a failure of the session when the lab is required."""
+    relaxed = run_inner_pytest(scratch, BROWSER_INNER_TESTS, AUTHDOCTOR_REQUIRE_LAB="0")
+    assert relaxed.returncode == 0, relaxed.stdout
+    assert "1 passed, 1 skipped" in relaxed.stdout
+    required = run_inner_pytest(scratch, BROWSER_INNER_TESTS, AUTHDOCTOR_REQUIRE_LAB="1")
+    assert required.returncode == 1, required.stdout
+    assert "SKIPPED test_inner.py::test_needs_chromium" in required.stdout
+    assert "1 passed, 1 skipped" in required.stdout
 
 
 @pytest.mark.realserver
