@@ -111,15 +111,18 @@ def fate_of(flow: Flow, item: CookieSet) -> Fate:
     candidates: list[HarEntry] = []
     for later in flow.after(item.entry):
         host = hostname(later.url)
-        if not domain_covers(cookie, item.host, host):
+        # A Domain that does not cover the setting host is refused: judge it as host-only there.
+        if not (domain_covers(cookie, item.host, host) if domain_valid(cookie, item.host)
+                else host == item.host):
             continue
-        # Nothing recorded about what was sent (from cache, not captured), another path, a Secure
+        # Nothing recorded about what was sent (from cache, not captured; no answer: Chrome keeps
+        # only provisional headers for those), another path, a Secure
         # cookie from https on a plain-http request (not sent there by design), or the callback
         # (judged by the round trip: SameSite may rightly keep the cookie off there).
-        if (later.request_headers and path_covers(cookie_path, later.path)
+        if (later.request_headers and later.has_response and path_covers(cookie_path, later.path)
                 and not (cookie.secure and item.entry.scheme == "https" and later.scheme != "https"
                          and not is_loopback_host(host))
-                and not CALLBACK_PATH.match(later.path)):
+                and later.index not in flow.callback_chains):
             candidates.append(later)
             if _carries(later, cookie):
                 return Fate(tuple(candidates), later)

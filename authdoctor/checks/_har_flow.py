@@ -185,6 +185,18 @@ class Flow:
     def after(self, entry: HarEntry) -> tuple[HarEntry, ...]:
         return self.entries[entry.index + 1:]
 
+    @property
+    def callback_chains(self) -> frozenset[int]:
+        """Entries of the navigations back from an IdP: each OAuth callback and the redirects it
+        leads to. They are cross-site, so SameSite may rightly keep a cookie off them (browser-
+        truth.md truth table 2); the cookie confirmation leaves them to the OAuth round trip."""
+        cached = self.__dict__.get("_callback_chains")
+        if cached is None:
+            indices = {hop.index for entry in self.entries if CALLBACK_PATH.match(entry.path)
+                       for hop in self.redirect_chain(entry)}
+            cached = self.__dict__["_callback_chains"] = frozenset(indices)
+        return cached
+
     def redirect_chain(self, entry: HarEntry, limit: int = 20) -> list[HarEntry]:
         """`entry` and the entries its redirects led to, in order (each hop is its own entry)."""
         chain = [entry]

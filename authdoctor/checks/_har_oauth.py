@@ -77,7 +77,8 @@ class Attempt:
 
 def attempts(flow: Flow) -> list[Attempt]:
     found: list[Attempt] = []
-    logins = [e for e in flow.entries if flow.is_app(e) and (m := LOGIN_PATH.match(e.path)) and e.method == "GET"]
+    logins = [e for e in flow.entries
+              if flow.is_app(e) and LOGIN_PATH.match(e.path) and e.method == "GET"]
     for position, login in enumerate(logins):
         match = LOGIN_PATH.match(login.path)
         provider = match.group(1) if match else ""
@@ -95,10 +96,11 @@ def attempts(flow: Flow) -> list[Attempt]:
             is_callback = bool(CALLBACK_PATH.match(entry.path)) or (
                 bool(redirect_path) and entry.path == redirect_path
                 and origin_of(entry.url) == origin_of(attempt.redirect_uri))
-            if is_callback and ({"code", "state", "error"} & set({**entry.query, **entry.form})):
+            if is_callback and ({"code", "state", "error"} & (set(entry.query) | set(entry.form))):
                 attempt.callback = entry
                 break
-            if attempt.authorize is not None and entry.index >= attempt.authorize.index and not flow.is_app(entry):
+            if attempt.authorize is not None and entry.index >= attempt.authorize.index \
+                    and not flow.is_app(entry):
                 attempt.idp.append(entry)
         found.append(attempt)
     return found
@@ -160,15 +162,17 @@ def _redirect_uri_findings(flow: Flow, attempt: Attempt) -> list[Finding]:
         if not against or not uri_origin or uri_origin == against:
             continue
         scheme_a, scheme_b = against.split("://", 1)[0], uri_origin.split("://", 1)[0]
-        code = ("oauth.redirect-uri-scheme-mismatch" if scheme_a != scheme_b and
-                against.split("://", 1)[1] == uri_origin.split("://", 1)[1] else "oauth.redirect-uri-host-mismatch")
-        lost = " The owui-session cookie (the OAuth state) is host-only, so the browser will not send it there." \
-            if label == "the address the browser used" else ""
+        same_host = against.split("://", 1)[1] == uri_origin.split("://", 1)[1]
+        code = ("oauth.redirect-uri-scheme-mismatch" if scheme_a != scheme_b and same_host
+                else "oauth.redirect-uri-host-mismatch")
+        lost = (" The owui-session cookie (the OAuth state) is host-only, so the browser will not send "
+                "it there." if label == "the address the browser used" else "")
+        other = "scheme" if code.endswith("scheme-mismatch") else "host"
         findings.append(finding(
             code,
             f"the redirect URI the app sent ({uri_origin}) is not {label} ({against})",
             detail=(f"At {request_line(attempt.login)} the app told the IdP to send the browser back to "
-                    f"{shown_url(uri)}, on another {'scheme' if code.endswith('scheme-mismatch') else 'host'} "
+                    f"{shown_url(uri)}, on another {other} "
                     f"than {label}.{lost} The app builds it from WEBUI_URL-independent request data: the "
                     "proxy's X-Forwarded-Proto/Host, or a pinned OPENID_REDIRECT_URI."),
             fix=(f"Set OPENID_REDIRECT_URI (or the provider's *_REDIRECT_URI) to {against}/oauth/"
@@ -220,7 +224,8 @@ def _idp_findings(flow: Flow, attempt: Attempt) -> list[Finding]:
                 code, f"the IdP refuses the redirect URI {shown_url(attempt.redirect_uri)}",
                 detail=(f"The browser went to the IdP and it answered {entry.status}: {shape.meaning}. "
                         "The IdP compares the redirect URI with the registered ones character for "
-                        "character (RFC 9700 §2.1): scheme, host, port, path and a trailing slash all count."),
+                        "character (RFC 9700 §2.1): scheme, host, port, path and a trailing slash "
+                        "all count."),
                 fix=(f"Register {shown_url(attempt.redirect_uri)} at the IdP for client "
                      f"{attempt.params.get('client_id', '?')}, or make the app send the registered one "
                      "(OPENID_REDIRECT_URI, WEBUI_URL, the proxy's X-Forwarded-Proto/Host)."),
@@ -277,15 +282,16 @@ def _callback_findings(flow: Flow, attempt: Attempt, fates_dropped: dict[str, st
     given = {**callback.query, **callback.form}
     evidence = {"callback": request_line(callback), "login": request_line(attempt.login)}
     if given.get("error"):
-        said = mask_credentials(": ".join(p for p in (given.get("error", ""), given.get("error_description", ""))
-                                          if p))[:300]
+        parts = (given.get("error", ""), given.get("error_description", ""))
+        said = mask_credentials(": ".join(p for p in parts if p))[:300]
         code = "oauth.redirect-uri-not-registered" if given["error"] == "redirect_uri_mismatch" else \
             "har.oauth-error-returned"
         return [finding(code, f"the IdP sent the browser back with an error: {said}",
                         detail=("The callback carries `error` instead of a code (RFC 6749 §4.1.2.1): the "
                                 "IdP refused the authorization request."),
                         fix="Fix the client registration at the IdP as its error names it.",
-                        evidence={**evidence, "the IdP says": said}, subject=f"{attempt.provider} at the IdP")]
+                        evidence={**evidence, "the IdP says": said},
+                        subject=f"{attempt.provider} at the IdP")]
     sent = callback.request_cookies
     app_said = _app_error(callback)
     if app_said:
@@ -329,8 +335,9 @@ def _state_lost(flow: Flow, attempt: Attempt, evidence: dict[str, str],
     if hostname(callback.url) != hostname(attempt.login.url) or callback.scheme != attempt.login.scheme:
         why = (f"the callback is on {origin_of(callback.url)} but the cookie was set by "
                f"{origin_of(attempt.login.url)}: a host-only cookie is not sent to another host or scheme")
-        fix = (f"Make the redirect URI use {origin_of(attempt.login.url)} (OPENID_REDIRECT_URI, WEBUI_URL, the "
-               "proxy's X-Forwarded-Proto/Host), or open the app at the address the redirect URI names.")
+        fix = (f"Make the redirect URI use {origin_of(attempt.login.url)} (OPENID_REDIRECT_URI, "
+               "WEBUI_URL, the proxy's X-Forwarded-Proto/Host), or open the app at the address the "
+               "redirect URI names.")
         code = "har.oauth-state-lost"
     elif SESSION_COOKIE in fates_dropped:
         why = f"the browser refused the cookie when it was set ({fates_dropped[SESSION_COOKIE]})"
@@ -377,8 +384,8 @@ def _insecure_form_post(flow: Flow, attempt: Attempt) -> list[Finding]:
             continue
         for action in FORM_ACTION.findall(entry.body):
             target = resolve(entry.url, action)
-            if target.startswith("http://") and (posts or (uri and target.split("?")[0] == uri.split("?")[0])) \
-                    and not is_loopback_host(hostname(target)):
+            to_callback = posts or (uri and target.split("?")[0] == uri.split("?")[0])
+            if target.startswith("http://") and to_callback and not is_loopback_host(hostname(target)):
                 return [finding(
                     "har.insecure-form-post",
                     f"the IdP's https page posts the sign-in to http://{hostname(target)}: Chrome stops it",
@@ -418,7 +425,7 @@ def oauth_findings(flow: Flow, dropped: dict[str, str]) -> tuple[list[Finding], 
     seen = {a.callback.index for a in found if a.callback is not None}
     for entry in flow.entries:
         if flow.is_app(entry) and CALLBACK_PATH.match(entry.path) and entry.index not in seen \
-                and ({"code", "state", "error"} & set({**entry.query, **entry.form})):
+                and ({"code", "state", "error"} & (set(entry.query) | set(entry.form))):
             findings.append(finding(
                 "har.recording-incomplete",
                 "the recording starts in the middle of an OAuth sign-in (a callback without its login)",

@@ -26,6 +26,7 @@ the public URL.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -105,9 +106,8 @@ def _settings_causes_of_500(flow: Flow) -> list[str]:
         causes.append(f"{cs.auth_same_site_var}={cs.auth_same_site!r} is not lax, strict or none "
                       "(cookie.samesite-invalid)")
     raw = env.get("JWT_EXPIRES_IN")
-    if raw is not None:
-        if read_duration(raw).error is not None:
-            causes.append(f"JWT_EXPIRES_IN={raw!r} cannot be parsed (jwt.expires-in-invalid)")
+    if raw is not None and read_duration(raw).error is not None:
+        causes.append(f"JWT_EXPIRES_IN={raw!r} cannot be parsed (jwt.expires-in-invalid)")
     return causes
 
 
@@ -126,7 +126,8 @@ def signin_findings(flow: Flow) -> list[Finding]:
             403: "this sign-in method is turned off (ENABLE_PASSWORD_AUTH=false, ENABLE_LDAP, or sign-up "
                  "closed)",
             422: "the request lacks a field the app needs",
-            429: "rate limited: 15 attempts per email per 3 minutes, successful ones included; wait 3 minutes",
+            429: "rate limited: 15 attempts per email per 3 minutes, successful ones included; wait 3 "
+                 "minutes",
         }.get(entry.status, "")
         if entry.status >= 500:
             causes = _settings_causes_of_500(flow)
@@ -211,12 +212,9 @@ def token_findings(flow: Flow, dropped: dict[str, str]) -> list[Finding]:
                     f"({said or 'no detail'}): {cause}."),
             fix=fix, evidence=evidence, subject="token", severity=severity), 1)
     findings = []
-    for found, count in grouped.values():
-        if count > 1:
-            found = finding(found.code, found.title, detail=found.detail, fix=found.fix,
-                            evidence={**found.evidence, "401 answers like it": str(count)},
-                            subject=found.subject, severity=found.severity)
-        findings.append(found)
+    for first, count in grouped.values():
+        findings.append(first if count < 2 else replace(
+            first, evidence={**first.evidence, "401 answers like it": str(count)}))
     return findings
 
 
@@ -237,7 +235,8 @@ def _rejection_cause(facts: TokenFacts | None, said: str, moment: datetime, sign
     if "invalid token" in lowered:
         if signouts:
             return ("it was revoked by the sign-out before it (Redis keeps revoked tokens): working as "
-                    "intended", Severity.INFO, "Sign in again; a page still using the old token should reload.")
+                    "intended", Severity.INFO,
+                    "Sign in again; a page still using the old token should reload.")
         return ("the token was revoked, or the account's session stamp changed (a password change "
                 "signs out every session)", Severity.WARNING, "Sign in again.")
     if "401 unauthorized" in lowered:

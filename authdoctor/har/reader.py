@@ -66,8 +66,10 @@ def _check_start(handle: IO[bytes], shown: str) -> int:
 
 def _json_problem(exc: Exception, shown: str) -> UsageError:
     """One line for an ijson error, without quoting the file (yajl's message shows a slice of it)."""
-    first = str(exc).split("\n", 1)[0].strip().lower()
-    if isinstance(exc, UnicodeDecodeError):
+    # Only known phrases are used: yajl's message goes on to quote the file (it may hold a
+    # password), and for bytes that are not UTF-8 the whole message is a bytes repr.
+    first = str(exc).split("\\n", 1)[0].split("\n", 1)[0].strip().lower()
+    if isinstance(exc, UnicodeDecodeError) or "utf8" in first or "utf-8" in first:
         return UsageError(f"HAR file {shown} is not UTF-8 text: it is not a HAR (a HAR is JSON)")
     if "premature eof" in first:
         return UsageError(f"HAR file {shown} is truncated: its JSON ends in the middle (was it still "
@@ -75,9 +77,12 @@ def _json_problem(exc: Exception, shown: str) -> UsageError:
     if "trailing garbage" in first:
         return UsageError(f"HAR file {shown} has text after its JSON document: it is not one HAR "
                           "(two files joined?); export the recording again")
-    return UsageError(f"HAR file {shown} is not JSON ({first.rstrip('.') or 'unreadable'}): give the "
-                      "file the browser saved with 'Save all as HAR' (Chrome) or 'Save All As HAR' "
-                      "(Firefox)")
+    what = next((phrase for phrase in ("invalid char in json text", "invalid string", "invalid literal",
+                                       "unallowed token", "invalid number", "probable comment found",
+                                       "missing integer after", "missing exponent")
+                 if phrase in first), "")
+    return UsageError(f"HAR file {shown} is not JSON{f' ({what})' if what else ''}: give the file the "
+                      "browser saved with 'Save all as HAR' (Chrome) or 'Save All As HAR' (Firefox)")
 
 
 def _kind(event: str) -> str:
@@ -100,7 +105,7 @@ def _read_head(handle: IO[bytes], start: int, shown: str) -> tuple[str, str, str
             if index == 0 and event != "start_map":
                 raise UsageError(f"HAR file {shown} is JSON but not a HAR: its top level is "
                                  f"{_kind(event)}, not an object with a \"log\"")
-            if prefix == "log" and event != "map_key":
+            if prefix == "log" and event not in ("map_key", "end_map"):
                 if event != "start_map":
                     raise UsageError(f"HAR file {shown} is not a HAR: \"log\" is {_kind(event)}, "
                                      "not an object")

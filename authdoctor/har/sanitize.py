@@ -23,6 +23,7 @@ creator, browser, pages: where browsers write them) are kept; keys after `entrie
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -111,7 +112,8 @@ def sanitize_cookie_header(value: str) -> str:
     out = []
     for part in value.split(";"):
         name, sep, cookie_value = part.partition("=")
-        out.append(f"{name}{sep}{redact_value(cookie_value.strip()) if sep and cookie_value.strip() else cookie_value}")
+        value = redact_value(cookie_value.strip()) if sep and cookie_value.strip() else cookie_value
+        out.append(f"{name}{sep}{value}")
     return ";".join(out)
 
 
@@ -200,7 +202,8 @@ def _pairs(items: Any, secret: bool | None = None) -> Any:
             value = item["value"]
             if secret is True or (secret is None and is_secret_param(name)):
                 value = redact_value(value) if value else value
-            item = {**item, "value": value}
+            out.append({**item, "value": value})
+            continue
         out.append(item)
     return out
 
@@ -329,10 +332,8 @@ def write_sanitized(source: str, target: str, secrets: Iterable[str]) -> int:
 
 
 def _remove(path: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(path)
-    except OSError:
-        pass
 
 
 def _start(raw: IO[bytes]) -> int:
