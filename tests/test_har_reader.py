@@ -39,6 +39,10 @@ BAD_INPUTS = {
     "har-1.1": (json.dumps(har([], version="1.1")).encode(), "HAR version '1.1'"),
     "gzip": (gzip.compress(json.dumps(har([])).encode()), "gzip-compressed"),
     "utf16": (json.dumps(har([])).encode("utf-16"), "UTF-16"),
+    "deep": (b'{"log": {"version": "1.2", "entries": [' + b"[" * 100_000 + b"]" * 100_000 + b"]}}",
+             "more than 256 levels deep"),
+    "deep-before-entries": (b'{"log": {"creator": ' + b'{"a":' * 50_000 + b"1" + b"}" * 50_000
+                            + b', "entries": []}}', "more than 256 levels deep"),
     "latin1": (b'{"log": {"version": "1.2", "entries": [{"request": {"url": "\xe9\xff"}}]}}', "UTF-8"),
 }
 

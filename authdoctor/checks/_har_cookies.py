@@ -186,9 +186,23 @@ def cookie_findings(flow: Flow) -> tuple[list[Finding], dict[int, Fate]]:
                 first, count, first_item, first_fate = grouped[key]
                 grouped[key] = (first, count + 1, first_item, first_fate)
     findings = []
-    for (code, _name, host), (rule, count, _item, fate) in grouped.items():
-        findings.append(_with_fate(rule, code, host, count, fate))
+    for (code, _name, host), (rule, count, item, fate) in grouped.items():
+        judged = _with_fate(rule, code, host, count, fate)
+        if not flow.is_app(item.entry):
+            judged = _not_the_apps(judged, host)
+        findings.append(judged)
     return findings, fates
+
+
+def _not_the_apps(rule: Finding, host: str) -> Finding:
+    """A cookie of another site (the IdP's session or interaction cookie): its rules hold, but it
+    is that site's configuration, and a sign-in that came back from the IdP did not depend on it."""
+    return replace(rule, severity=Severity.INFO if rule.severity.at_least(Severity.INFO) else rule.severity,
+                   title=f"{rule.title} (a cookie of {host}, not of the app)",
+                   detail=(f"{rule.detail} This cookie is set by {host} (the identity provider or another "
+                           "site), not by Open WebUI: if the sign-in stops at that site, this is a likely "
+                           "cause there; fix it in that site's configuration."),
+                   evidence={**rule.evidence, "set by": f"{host}, not the app"})
 
 
 def _with_fate(rule: Finding, code: str, host: str, count: int, fate: Fate) -> Finding:

@@ -47,12 +47,13 @@ def _check_paths(path: str, sanitize: str | None, output: str | None) -> None:
             raise UsageError("--sanitize: give the file to write the sanitized copy to (e.g. "
                              "--sanitize login.sanitized.har)")
         check_output_path(sanitize, [path])
-    check_output_path(output, [path, *([sanitize] if sanitize else [])])
-    if output is not None and sanitize is not None and output not in ("-",):
+    check_output_path(output, [path, *([sanitize] if sanitize else [])])  # the report never overwrites either
+    if output not in (None, "-") and sanitize is not None:
         import os
 
-        if os.path.abspath(output) == os.path.abspath(sanitize):
-            raise UsageError("--output and --sanitize name the same file: give two files")
+        if os.path.abspath(str(output)) == os.path.abspath(sanitize):
+            raise UsageError("--output and --sanitize name the same file: give the report and the "
+                             "sanitized copy a file each")
 
 
 def _evaluate(run: _Run, ctx: CheckContext) -> list[Finding]:
@@ -98,7 +99,8 @@ def _shown_ok(report: Report, run: _Run) -> Report:
         findings = tuple(replace(f, title=f"{outcome.title}: {entries} requests judged, no cause of a "
                                           "failed sign-in found")
                          if f.code == "har.ok" else f for f in outcome.findings)
-        return replace(outcome, findings=findings)
+        # A recording has no live half: nothing is probed, so no "settings only" note either.
+        return replace(outcome, findings=findings, live=None)
 
     return replace(report, checks=tuple(fix(o) for o in report.checks))
 
@@ -151,7 +153,7 @@ def run_har(*, path: str, inputs: SettingsInputs, sanitize: str | None, fail_on:
             report = run_checks(deployment, replace(options, on_progress=progress.update,
                                                     deadline=checks_until.at),
                                 checks={"har": spec}, target=shown_path(path))
-        sources = (shown_path(path), *(deployment.sources if run.with_settings else ()))
+        sources = deployment.sources if run.with_settings else ()
         report = _shown_ok(replace(report, command="har", sources=sources), run)
         phase.text = "while rendering the report"
         secrets = [*run.log.secrets, *deployment.secret_values()]

@@ -29,6 +29,8 @@ from authdoctor.har.secrets import entry_secrets
 MAX_ENTRIES = 20_000
 BODY_BUDGET = 16 * 1024 * 1024
 SUPPORTED_VERSION = "1.2"
+#: Deeper than any browser's HAR (Chrome's async `_initiator` stacks nest a few dozen levels).
+MAX_DEPTH = 256
 _TEXT_MIMES = ("json", "html", "text/", "xml", "x-www-form-urlencoded")
 
 
@@ -91,50 +93,62 @@ def _kind(event: str) -> str:
 
 
 def _read_head(handle: IO[bytes], start: int, shown: str) -> tuple[str, str, str]:
-    """`log.version`, the creator and the browser, read up to the start of `log.entries` (where
-    browsers write them). A document without `log.entries` is not a HAR."""
+    """One pass over the whole document with ijson's `basic_parse` (no prefixes): it checks the
+    nesting depth (`MAX_DEPTH`: ijson's prefix-building parsers use memory quadratic in the depth,
+    so a file of 100,000 nested brackets would take gigabytes), that it is a HAR (an object with
+    a `log` object holding an `entries` list), that the JSON is complete, and reads `log.version`,
+    the creator and the browser, wherever they stand."""
     import ijson
 
     handle.seek(start)
     version: str | None = None
     names: dict[str, str] = {}
-    seen_log = False
+    seen_log = seen_entries = False
+    stack: list[str | None] = []  # per open container: the key it is the value of (None in a list)
+    key: str | None = None
     try:
-        events = ijson.parse(handle)
-        for index, (prefix, event, value) in enumerate(events):
+        for index, (event, value) in enumerate(ijson.basic_parse(handle)):
+            if event == "map_key":
+                key = str(value)
+                continue
+            depth = len(stack)
             if index == 0 and event != "start_map":
                 raise UsageError(f"HAR file {shown} is JSON but not a HAR: its top level is "
                                  f"{_kind(event)}, not an object with a \"log\"")
-            if prefix == "log" and event not in ("map_key", "end_map"):
+            under_log = depth >= 2 and stack[1] == "log"
+            if depth == 1 and key == "log" and not seen_log:
                 if event != "start_map":
                     raise UsageError(f"HAR file {shown} is not a HAR: \"log\" is {_kind(event)}, "
                                      "not an object")
                 seen_log = True
-            elif prefix == "log.version" and event in ("string", "number"):
-                version = str(value)
-            elif prefix in ("log.creator.name", "log.creator.version", "log.browser.name",
-                            "log.browser.version") and event == "string":
-                names[prefix] = str(value)
-            elif prefix == "log.entries":
+            elif depth == 2 and under_log and key == "entries" and not seen_entries:
                 if event != "start_array":
                     raise UsageError(f"HAR file {shown} is not a HAR: log.entries is {_kind(event)}, "
                                      "not a list")
-                break
-        else:
-            what = "no \"log\" object" if not seen_log else "no log.entries list"
-            raise UsageError(f"HAR file {shown} is JSON but not a HAR: it has {what}")
+                seen_entries = True
+            if event in ("start_map", "start_array"):
+                stack.append(key)  # None for a list's item: `key` is reset after every value
+                key = None
+                if len(stack) > MAX_DEPTH:
+                    raise UsageError(f"HAR file {shown} nests lists and objects more than {MAX_DEPTH} "
+                                     "levels deep: it is not a browser's HAR")
+            elif event in ("end_map", "end_array"):
+                stack.pop()
+                key = None
+            else:
+                if under_log and depth == 2 and key == "version" and event in ("string", "number"):
+                    version = str(value)
+                elif under_log and depth == 3 and stack[2] in ("creator", "browser") \
+                        and key in ("name", "version") and event == "string":
+                    names[f"log.{stack[2]}.{key}"] = str(value)
+                key = None
     except ijson.JSONError as exc:
         raise _json_problem(exc, shown) from None
     except UnicodeDecodeError as exc:
         raise _json_problem(exc, shown) from None
-    if version is None:
-        # Browsers write the version before the entries; a tool may write it after them.
-        handle.seek(start)
-        try:
-            found = next(ijson.items(handle, "log.version"), None)
-        except (ijson.JSONError, UnicodeDecodeError) as exc:
-            raise _json_problem(exc, shown) from None
-        version = None if found is None else str(found)
+    if not seen_log or not seen_entries:
+        what = "no \"log\" object" if not seen_log else "no log.entries list"
+        raise UsageError(f"HAR file {shown} is JSON but not a HAR: it has {what}")
     if version is not None and version.strip() != SUPPORTED_VERSION:
         shown_version = version.strip()[:20] or "empty"
         raise UsageError(f"HAR file {shown} is HAR version {shown_version!r}; authdoctor reads HAR "
