@@ -243,3 +243,13 @@ def test_settings_comparison(tmp_path: Path) -> None:
     found = judge(tmp_path, password_signin(), env=env, public_url=APP)
     differs = found["cookie.differs-from-config"]
     assert "Secure" in differs.evidence
+
+
+def test_a_sanitized_export_is_named(tmp_path: Path) -> None:
+    """Chrome's default export has no Cookie, Set-Cookie or Authorization: say so, judge no cookie."""
+    flow = [entry("GET", f"{APP}/api/config", body="{}"),
+            entry("POST", f"{APP}/api/v1/auths/signin", 200, post="{}", body="{}"),
+            entry("GET", f"{APP}/api/v1/auths/", 401, body='{"detail":"Not authenticated"}')]
+    found = judge(tmp_path, flow)
+    assert set(found) == {"har.recording-incomplete"}
+    assert "exported sanitized" in found["har.recording-incomplete"].title

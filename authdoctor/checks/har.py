@@ -33,6 +33,7 @@ from typing import Any
 from authdoctor.checks._cookie_rules import judge_against_settings, parse_set_cookie
 from authdoctor.checks._har_cookies import CHROMIUM_REASON, DROP_RULES, cookie_findings
 from authdoctor.checks._har_flow import (
+    LOGIN_PATH,
     SIGNIN_PATHS,
     SIGNOUT_PATH,
     TOKEN_COOKIE,
@@ -58,6 +59,10 @@ def evaluate(log: HarLog, *, now: datetime, public_url: str | None = None, env: 
     flow = Flow.read(log, now, public_url=public_url, env=env)
     if not any(flow.is_app(e) for e in flow.entries):
         return [_no_app(flow)]
+    cookieless = _cookieless(flow)
+    if cookieless is not None:  # what needs no cookie is still judged
+        return [cookieless, *oauth_findings(flow, {})[0], *signin_findings(flow), *signout_findings(flow),
+                *transport_findings(flow), *no_response_findings(flow)]
     findings, _fates = cookie_findings(flow)
     dropped = {f.subject: CHROMIUM_REASON.get(f.code, f.code) for f in findings
                if f.code in DROP_RULES and f.severity is not Severity.INFO}
@@ -88,6 +93,31 @@ def _no_app(flow: Flow) -> Finding:
              "'Persist Logs' (Firefox), reproduce the sign-in, then save all as HAR."
              + (" Pass --public-url if the app is served under another path." if flow.entries else "")),
         evidence={"entries": str(len(flow.entries)), "hosts": shown or "none"}, subject="recording")
+
+
+def _cookieless(flow: Flow) -> Finding | None:
+    """A sign-in recorded without any cookie or Authorization header: Chrome's default export
+    (since version 130) leaves Cookie, Set-Cookie and Authorization out, and Open WebUI always sets
+    a cookie at sign-in and at its OAuth login. Judging cookies on such a file would report drops
+    that did not happen."""
+    if any(e.set_cookie_headers or e.request_header("cookie") is not None
+           or e.request_header("authorization") is not None for e in flow.entries):
+        return None
+    signins = [e for e in flow.entries if flow.is_app(e) and e.has_response and 200 <= e.status < 400
+               and (e.path.rstrip("/") in SIGNIN_PATHS or LOGIN_PATH.match(e.path))]
+    if not signins:
+        return None
+    return finding(
+        "har.recording-incomplete",
+        "the recording holds no cookie and no Authorization header: it was exported sanitized",
+        detail=(f"{request_line(signins[0])} is a sign-in, at which Open WebUI always sets a cookie, yet "
+                "no Set-Cookie, Cookie or Authorization header is in the file. Chrome (since version 130) "
+                "leaves them out of its default HAR export, and so do some sanitizing tools; without them "
+                "the cookies, the OAuth state and the token cannot be followed."),
+        fix=("Export again with the sensitive data (Chrome: DevTools settings > Preferences > Network > "
+             "'Allow to generate HAR with sensitive data', then Export HAR (with sensitive data)); "
+             "authdoctor never shows it, and --sanitize writes a copy that is safe to share."),
+        evidence={"sign-in": request_line(signins[0])}, subject="recording")
 
 
 # ----------------------------------------------------------------------------- sign-in and session

@@ -224,8 +224,8 @@ def test_sanitized_recordings_hold_no_secret_and_keep_the_diagnosis(
         recordings: Recordings, tmp_path: Path) -> None:
     """`--sanitize` through the CLI: no cookie value, token, code, password or client secret of the
     recording survives, and the copy gives the same codes as the original."""
-    for name in ("healthy", "strict-oauth", "secure-on-http", "wrong-redirect", "samesite-none", "wrong-secret",
-                 "signout-get", "token-after-signout"):
+    for name in ("healthy", "strict-oauth", "secure-on-http", "wrong-redirect", "samesite-none",
+                 "wrong-secret", "signout-get", "token-after-signout"):
         original = recordings[name]
         copy = tmp_path / f"{name}.sanitized.har"
         done = subprocess.run([sys.executable, "-m", "authdoctor", "har", str(original), "--sanitize",
