@@ -166,3 +166,18 @@ def test_settings_are_compared(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "strict" in differs["evidence"]["SameSite"]
     assert code == 1
     assert "0123456789abcdef0123456789abcdef" not in out
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_secrets_are_masked_where_they_are_read_not_by_the_net(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    """The safety net off: cookie values, tokens, codes and passwords are already masked in every
+    finding (Set-Cookie by its length, URLs with secret parameters masked, tokens by their claims)."""
+    from authdoctor.masking import Redactor
+
+    monkeypatch.setattr(Redactor, "__call__", lambda self, text: text)
+    path, secrets = broken_recording(tmp_path)
+    code, out, err = run(capsys, str(path), "--format", fmt, "--now", NOW, "-v")
+    assert code == 1, err
+    for secret in secrets:
+        assert secret not in out, f"{secret[:8]}… shown in {fmt}"

@@ -294,7 +294,7 @@ def write_sanitized(source: str, target: str, secrets: Iterable[str]) -> int:
     `secrets` are the values found by the reader, replaced wherever they appear."""
     import ijson
 
-    from authdoctor.har.reader import build_entry
+    from authdoctor.har.reader import READ_BUFFER, build_entry
     from authdoctor.har.secrets import entry_secrets
 
     known = set(secrets)
@@ -313,7 +313,7 @@ def write_sanitized(source: str, target: str, secrets: Iterable[str]) -> int:
             out.write('"entries":[\n')
             raw.seek(_start(raw))
             global_redactor = _FingerprintRedactor(known)
-            for entry in ijson.items(raw, "log.entries.item"):
+            for entry in ijson.items(raw, "log.entries.item", buf_size=READ_BUFFER):
                 parsed = build_entry(entry, written)
                 own = entry_secrets(parsed) - known if parsed is not None else set()
                 redactor = _FingerprintRedactor(known | own) if own else global_redactor
@@ -345,9 +345,11 @@ def _head(raw: IO[bytes]) -> list[tuple[str, Any]]:
     """The `log` keys before `entries`, with their values."""
     import ijson
 
+    from authdoctor.har.reader import READ_BUFFER
+
     keys: list[str] = []
     raw.seek(_start(raw))
-    for prefix, event, value in ijson.parse(raw):
+    for prefix, event, value in ijson.parse(raw, buf_size=READ_BUFFER):
         if prefix == "log" and event == "map_key":
             if value == "entries":
                 break
@@ -355,7 +357,7 @@ def _head(raw: IO[bytes]) -> list[tuple[str, Any]]:
     values = []
     for key in keys:
         raw.seek(_start(raw))
-        found = next(ijson.items(raw, f"log.{key}"), None)
+        found = next(ijson.items(raw, f"log.{key}", buf_size=READ_BUFFER), None)
         values.append((key, found))
     return values
 

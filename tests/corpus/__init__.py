@@ -8,7 +8,8 @@ from dataclasses import replace
 
 from corpus.model import Case
 
-CATEGORIES = ("jwt-decode", "jwt-verify", "deploy-yaml", "env", "compose", "from-env", "options", "secrets")
+CATEGORIES = ("jwt-decode", "jwt-verify", "deploy-yaml", "env", "compose", "from-env", "options", "secrets",
+              "har")
 
 
 def all_cases() -> list[Case]:
@@ -18,6 +19,7 @@ def all_cases() -> list[Case]:
         cases_deploy_yaml,
         cases_env,
         cases_from_env,
+        cases_har,
         cases_jwt_decode,
         cases_jwt_verify,
         cases_options,
@@ -34,6 +36,7 @@ def all_cases() -> list[Case]:
         cases_from_env,
         cases_options,
         cases_secrets,
+        cases_har,
     ):
         cases.extend(replace(case, slow=True) if case.slow or _big(case) else case for case in module.cases())
     return cases
