@@ -170,7 +170,8 @@ def test_settings_are_compared(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_secrets_are_masked_where_they_are_read_not_by_the_net(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        fmt: str) -> None:
     """The safety net off: cookie values, tokens, codes and passwords are already masked in every
     finding (Set-Cookie by its length, URLs with secret parameters masked, tokens by their claims)."""
     from authdoctor.masking import Redactor
@@ -181,3 +182,15 @@ def test_secrets_are_masked_where_they_are_read_not_by_the_net(
     assert code == 1, err
     for secret in secrets:
         assert secret not in out, f"{secret[:8]}… shown in {fmt}"
+
+
+def test_json_and_sarif_reports_are_valid(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import jsonschema
+
+    root = Path(__file__).resolve().parents[1]
+    path, _ = broken_recording(tmp_path)
+    out = run(capsys, str(path), "--format", "json", "--now", NOW)[1]
+    jsonschema.validate(json.loads(out), json.loads((root / "authdoctor/schemas/report-1.json").read_text()))
+    out = run(capsys, str(path), "--format", "sarif", "--now", NOW)[1]
+    sarif = json.loads((root / "tests/schemas/sarif-schema-2.1.0.json").read_text())
+    jsonschema.validate(json.loads(out), sarif)
