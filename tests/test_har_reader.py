@@ -102,7 +102,7 @@ def test_the_entry_cap_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     path = write(tmp_path / "x.har", [*password_signin(), entry("GET", f"{APP}/api/config")])
     log = read_har(str(path))
     assert (len(log.entries), log.entries_total) == (2, 3)
-    assert MAX_ENTRIES == 20_000
+    assert MAX_ENTRIES == 10_000
     del command
 
 

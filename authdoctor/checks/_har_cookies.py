@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from authdoctor.checks._cookie_rules import APP_COOKIES, SetCookie, judge_set_cookie, parse_set_cookie
-from authdoctor.checks._har_flow import CALLBACK_PATH, TOKEN_COOKIE, Flow, hostname, request_line, token_facts
+from authdoctor.checks._har_flow import CALLBACK_PATH, TOKEN_COOKIE, Flow, request_line, token_facts
 from authdoctor.checks._urls import is_loopback_host
 from authdoctor.checks.base import finding
 from authdoctor.findings import Finding, Severity
@@ -43,7 +43,7 @@ class CookieSet:
 
     @property
     def host(self) -> str:
-        return hostname(self.entry.url)
+        return self.entry.hostname
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def fate_of(flow: Flow, item: CookieSet) -> Fate:
                    else _default_path(item.entry.path))
     candidates: list[HarEntry] = []
     for later in flow.after(item.entry):
-        host = hostname(later.url)
+        host = later.hostname
         # A Domain that does not cover the setting host is refused: judge it as host-only there.
         if not (domain_covers(cookie, item.host, host) if domain_valid(cookie, item.host)
                 else host == item.host):
@@ -119,7 +119,7 @@ def fate_of(flow: Flow, item: CookieSet) -> Fate:
         # only provisional headers for those), another path, a Secure
         # cookie from https on a plain-http request (not sent there by design), or the callback
         # (judged by the round trip: SameSite may rightly keep the cookie off there).
-        if (later.request_headers and later.has_response and path_covers(cookie_path, later.path)
+        if (later.request_recorded and later.has_response and path_covers(cookie_path, later.path)
                 and not (cookie.secure and item.entry.scheme == "https" and later.scheme != "https"
                          and not is_loopback_host(host))
                 and later.index not in flow.callback_chains):

@@ -332,7 +332,7 @@ def _state_lost(flow: Flow, attempt: Attempt, evidence: dict[str, str],
         "form_post": "form_post: the IdP's page POSTed to the callback",
         "form": "a form submitted on the IdP's page, then redirects",
         "redirect": "redirects only"}.get(how, how)}
-    if hostname(callback.url) != hostname(attempt.login.url) or callback.scheme != attempt.login.scheme:
+    if callback.hostname != attempt.login.hostname or callback.scheme != attempt.login.scheme:
         why = (f"the callback is on {origin_of(callback.url)} but the cookie was set by "
                f"{origin_of(attempt.login.url)}: a host-only cookie is not sent to another host or scheme")
         fix = (f"Make the redirect URI use {origin_of(attempt.login.url)} (OPENID_REDIRECT_URI, "

@@ -40,7 +40,6 @@ from authdoctor.checks._har_flow import (
     Flow,
     TokenFacts,
     detail_text,
-    hostname,
     json_body,
     request_line,
     token_facts,
@@ -80,7 +79,7 @@ def evaluate(log: HarLog, *, now: datetime, public_url: str | None = None, env: 
 
 
 def _no_app(flow: Flow) -> Finding:
-    hosts = sorted({hostname(e.url) for e in flow.entries if hostname(e.url)})
+    hosts = sorted({e.hostname for e in flow.entries if e.hostname})
     shown = ", ".join(hosts[:8]) + (f" and {len(hosts) - 8} more" if len(hosts) > 8 else "")
     return finding(
         "har.recording-incomplete",
@@ -330,33 +329,29 @@ def signout_findings(flow: Flow) -> list[Finding]:
 def transport_findings(flow: Flow) -> list[Finding]:
     findings: list[Finding] = []
     app = [e for e in flow.entries if flow.is_app(e)]
-    by_host: dict[str, set[str]] = {}
-    for entry in flow.entries:
-        host = hostname(entry.url)
-        if host in {hostname(e.url) for e in app[:1]} or flow.is_app(entry):
-            by_host.setdefault(host, set())
-    plain = [e for e in flow.entries if hostname(e.url) in by_host and e.scheme == "http"
+    by_host = {e.hostname for e in app}
+    plain = [e for e in flow.entries if e.hostname in by_host and e.scheme == "http"
              and not (e.is_redirect and e.location.startswith("https://"))]
-    secure = [e for e in flow.entries if hostname(e.url) in by_host and e.scheme == "https"]
+    secure = [e for e in flow.entries if e.hostname in by_host and e.scheme == "https"]
     if plain and secure:
         findings.append(finding(
             "har.mixed-scheme",
-            f"the app was used over both https:// and http:// ({hostname(plain[0].url)})",
+            f"the app was used over both https:// and http:// ({plain[0].hostname})",
             detail=(f"{request_line(secure[0])} is https, and {request_line(plain[0])} is plain http "
                     f"({len(plain)} such request(s), none a redirect to https): cookies, the OAuth "
                     "state and SameSite do not cross schemes the way a sign-in needs."),
             fix="Redirect http to https at the proxy, set WEBUI_URL to the https URL and send "
                 "X-Forwarded-Proto.",
             evidence={"https": request_line(secure[0]), "http": request_line(plain[0])},
-            subject=hostname(plain[0].url)))
+            subject=plain[0].hostname))
     answered = [e for e in app if e.scheme == "https" and e.has_response]
     if answered and not any(e.response_header("strict-transport-security") for e in answered):
         findings.append(finding(
-            "har.hsts-missing", f"https://{hostname(answered[0].url)} sends no Strict-Transport-Security",
+            "har.hsts-missing", f"https://{answered[0].hostname} sends no Strict-Transport-Security",
             detail=(f"None of the app's {len(answered)} https answers carries HSTS, so a browser sent to "
                     "http:// first makes a plain-http request."),
             fix="Send Strict-Transport-Security: max-age=31536000 from the proxy.",
-            evidence={"first answer": request_line(answered[0])}, subject=hostname(answered[0].url)))
+            evidence={"first answer": request_line(answered[0])}, subject=answered[0].hostname))
     return findings
 
 

@@ -26,8 +26,9 @@ HAR_HELP = f"""Diagnose a failed sign-in from the browser's own recording (a HAR
 
 Record it in the browser: open the developer tools (F12) on the Open WebUI tab, Network panel,
 turn on 'Preserve log' (Chrome, Edge) or 'Persist Logs' (Firefox), reproduce the failed
-sign-in, then 'Save all as HAR' (Chrome: the download icon; Firefox: the gear menu, 'Save All As
-HAR'). authdoctor reads HAR 1.2, streamed, up to hundreds of megabytes.
+sign-in, then save it (Chrome: the download icon, 'Export HAR (with sensitive data)': the plain export
+leaves the cookies out; Firefox: the gear menu, 'Save All As HAR'). authdoctor reads HAR 1.2,
+streamed, up to hundreds of megabytes.
 
 What it judges: every Set-Cookie with the live cookie checks' rules, confirmed by the requests
 that follow (a HAR never says a cookie was rejected: only its absence later shows it); the OAuth

@@ -12,6 +12,7 @@ header (what was actually sent), falling back to `request.cookies`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import parse_qsl, urlsplit
 
 #: The most of a response body or a POST body kept per entry (the rest is not needed).
@@ -20,7 +21,8 @@ BODY_CAP = 64 * 1024
 
 @dataclass(frozen=True)
 class HarEntry:
-    """One request and its answer, as recorded. `status` is 0 when the browser got no answer
+    """One request and its answer, as recorded (derived facts computed once, `cached_property`).
+    `status` is 0 when the browser got no answer
     (`error` then holds Chrome's `_error`, e.g. net::ERR_ABORTED, when recorded)."""
 
     index: int
@@ -28,6 +30,9 @@ class HarEntry:
     method: str
     url: str
     request_headers: tuple[tuple[str, str], ...] = ()
+    request_recorded: bool = True
+    """The request's headers were recorded (only the few the checks read are kept in
+    `request_headers`); False for entries from the cache or without captured headers."""
     request_cookie_list: tuple[tuple[str, str], ...] = ()
     """`request.cookies` as recorded (used when the request has no Cookie header)."""
     post_mime: str = ""
@@ -61,7 +66,7 @@ class HarEntry:
                 return v
         return None
 
-    @property
+    @cached_property
     def request_cookies(self) -> dict[str, str]:
         """The cookies the browser sent with this request (name -> value; the last one wins)."""
         header = self.request_header("cookie")
@@ -74,7 +79,7 @@ class HarEntry:
                 cookies.setdefault(name.strip(), value.strip())
         return cookies
 
-    @property
+    @cached_property
     def set_cookie_headers(self) -> list[str]:
         """Every raw `Set-Cookie` line of the answer (Chrome may join several with newlines)."""
         lines: list[str] = []
@@ -86,7 +91,7 @@ class HarEntry:
             lines = [f"{name}={value}" for name, value in self.response_cookie_list]
         return lines
 
-    @property
+    @cached_property
     def location(self) -> str:
         """Where a redirect goes (`redirectURL`, else the Location header)."""
         return self.redirect_url or (self.response_header("location") or "")
@@ -95,30 +100,38 @@ class HarEntry:
     def is_redirect(self) -> bool:
         return 300 <= self.status < 400 and bool(self.location)
 
-    @property
+    @cached_property
     def scheme(self) -> str:
         return split_url(self.url)[0]
 
-    @property
+    @cached_property
     def host(self) -> str:
         return split_url(self.url)[1]
 
-    @property
+    @cached_property
     def origin(self) -> str:
         return origin_of(self.url)
 
-    @property
+    @cached_property
     def path(self) -> str:
         return split_url(self.url)[2]
 
-    @property
+    @cached_property
+    def hostname(self) -> str:
+        """The host without port, lower case ('' when the URL has none)."""
+        try:
+            return (urlsplit(self.url).hostname or "").lower()
+        except ValueError:
+            return ""
+
+    @cached_property
     def query(self) -> dict[str, str]:
         try:
             return dict(parse_qsl(urlsplit(self.url).query, keep_blank_values=True))
         except ValueError:
             return {}
 
-    @property
+    @cached_property
     def form(self) -> dict[str, str]:
         """The POST body's form fields (params, or the urlencoded text)."""
         if self.post_params:

@@ -18,6 +18,7 @@ without an answer (aborted, blocked, or pending when the file was saved) are kep
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import IO, Any
@@ -26,10 +27,12 @@ from authdoctor.errors import UsageError
 from authdoctor.har.model import BODY_CAP, HarEntry, HarLog
 from authdoctor.har.secrets import entry_secrets
 
-MAX_ENTRIES = 20_000
+MAX_ENTRIES = 10_000
 #: ijson's read size. With its default (64 KiB) yajl2_c copies a long string's accumulated bytes
-#: at every read, so one 40 MB body took 12 s (quadratic); 16 MiB reads make it 0.6 s.
-READ_BUFFER = 16 * 1024 * 1024
+#: at every read, so one 40 MB body took 12 s (quadratic; 4 MiB: 0.5 s, a 200 MB one 4 s); but it
+#: also turns a whole read into events before yielding any, so bigger reads cost memory (16 MiB:
+#: 200 MB of events for a file of small entries; 4 MiB: 48 MB).
+READ_BUFFER = 4 * 1024 * 1024
 BODY_BUDGET = 16 * 1024 * 1024
 SUPPORTED_VERSION = "1.2"
 #: Deeper than any browser's HAR (Chrome's async `_initiator` stacks nest a few dozen levels).
@@ -46,6 +49,7 @@ def read_har(path: str) -> HarLog:
     try:
         with os.fdopen(fd, "rb") as handle:
             start = _check_start(handle, shown)
+            _check_depth(handle, start, shown)
             version, creator, browser = _read_head(handle, start, shown)
             handle.seek(start)
             return _read_entries(handle, path, shown, version, creator, browser)
@@ -95,63 +99,94 @@ def _kind(event: str) -> str:
             "boolean": "true/false", "null": "null"}.get(event, event)
 
 
+_ESCAPE = re.compile(rb"\\\\.", re.DOTALL)
+_STRING = re.compile(rb'"[^"]*"')
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
+_WINDOW = 64
+
+
+def _check_depth(handle: IO[bytes], start: int, shown: str) -> None:
+    """A usage error if lists and objects nest deeper than `MAX_DEPTH`, found at C speed before any
+    ijson parser runs: ijson's prefix-building parsers use memory quadratic in the depth (100,000
+    nested brackets took 20 GB). Escapes are dropped, then every byte but brackets and quotes,
+    then whole strings; what is left is the structure, counted in windows of `_WINDOW` brackets
+    (byte by byte only where a window could cross the limit). A string that runs past a read is
+    carried over as its brackets only."""
+    handle.seek(start)
+    depth = 0
+    pending = b""  # the structure since an unmatched quote (a string that continues)
+    backslash = b""  # a lone trailing backslash escapes the next read's first byte
+    while True:
+        chunk = handle.read(READ_BUFFER)
+        if not chunk:
+            break
+        data = backslash + chunk
+        run = len(data) - len(data.rstrip(b"\\"))
+        backslash = b"\\" if run % 2 else b""
+        if backslash:
+            data = data[:-1]
+        reduced = pending + _ESCAPE.sub(b"", data).translate(None, _NOT_STRUCTURE)
+        reduced = _STRING.sub(b"", reduced)
+        quote = reduced.find(b'"')
+        pending, reduced = (reduced[quote:], reduced[:quote]) if quote >= 0 else (b"", reduced)
+        for offset in range(0, len(reduced), _WINDOW):
+            window = reduced[offset:offset + _WINDOW]
+            opens = window.count(b"[") + window.count(b"{")
+            if depth + opens > MAX_DEPTH:
+                for byte in window:
+                    depth += 1 if byte in (0x5B, 0x7B) else -1
+                    if depth > MAX_DEPTH:
+                        raise UsageError(f"HAR file {shown} nests lists and objects more than "
+                                         f"{MAX_DEPTH} levels deep: it is not a browser's HAR")
+            else:
+                depth += 2 * opens - len(window)
+
+
 def _read_head(handle: IO[bytes], start: int, shown: str) -> tuple[str, str, str]:
-    """One pass over the whole document with ijson's `basic_parse` (no prefixes): it checks the
-    nesting depth (`MAX_DEPTH`: ijson's prefix-building parsers use memory quadratic in the depth,
-    so a file of 100,000 nested brackets would take gigabytes), that it is a HAR (an object with
-    a `log` object holding an `entries` list), that the JSON is complete, and reads `log.version`,
-    the creator and the browser, wherever they stand."""
+    """`log.version`, the creator and the browser, read up to the start of `log.entries` (where
+    browsers write them). A document without `log.entries` is not a HAR."""
     import ijson
 
     handle.seek(start)
     version: str | None = None
     names: dict[str, str] = {}
-    seen_log = seen_entries = False
-    stack: list[str | None] = []  # per open container: the key it is the value of (None in a list)
-    key: str | None = None
+    seen_log = False
     try:
-        for index, (event, value) in enumerate(ijson.basic_parse(handle, buf_size=READ_BUFFER)):
-            if event == "map_key":
-                key = str(value)
-                continue
-            depth = len(stack)
+        events = ijson.parse(handle, buf_size=READ_BUFFER)
+        for index, (prefix, event, value) in enumerate(events):
             if index == 0 and event != "start_map":
                 raise UsageError(f"HAR file {shown} is JSON but not a HAR: its top level is "
                                  f"{_kind(event)}, not an object with a \"log\"")
-            under_log = depth >= 2 and stack[1] == "log"
-            if depth == 1 and key == "log" and not seen_log:
+            if prefix == "log" and event not in ("map_key", "end_map"):
                 if event != "start_map":
                     raise UsageError(f"HAR file {shown} is not a HAR: \"log\" is {_kind(event)}, "
                                      "not an object")
                 seen_log = True
-            elif depth == 2 and under_log and key == "entries" and not seen_entries:
+            elif prefix == "log.version" and event in ("string", "number"):
+                version = str(value)
+            elif prefix in ("log.creator.name", "log.creator.version", "log.browser.name",
+                            "log.browser.version") and event == "string":
+                names[prefix] = str(value)
+            elif prefix == "log.entries":
                 if event != "start_array":
                     raise UsageError(f"HAR file {shown} is not a HAR: log.entries is {_kind(event)}, "
                                      "not a list")
-                seen_entries = True
-            if event in ("start_map", "start_array"):
-                stack.append(key)  # None for a list's item: `key` is reset after every value
-                key = None
-                if len(stack) > MAX_DEPTH:
-                    raise UsageError(f"HAR file {shown} nests lists and objects more than {MAX_DEPTH} "
-                                     "levels deep: it is not a browser's HAR")
-            elif event in ("end_map", "end_array"):
-                stack.pop()
-                key = None
-            else:
-                if under_log and depth == 2 and key == "version" and event in ("string", "number"):
-                    version = str(value)
-                elif under_log and depth == 3 and stack[2] in ("creator", "browser") \
-                        and key in ("name", "version") and event == "string":
-                    names[f"log.{stack[2]}.{key}"] = str(value)
-                key = None
+                break
+        else:
+            what = "no \"log\" object" if not seen_log else "no log.entries list"
+            raise UsageError(f"HAR file {shown} is JSON but not a HAR: it has {what}")
     except ijson.JSONError as exc:
         raise _json_problem(exc, shown) from None
     except UnicodeDecodeError as exc:
         raise _json_problem(exc, shown) from None
-    if not seen_log or not seen_entries:
-        what = "no \"log\" object" if not seen_log else "no log.entries list"
-        raise UsageError(f"HAR file {shown} is JSON but not a HAR: it has {what}")
+    if version is None:
+        # Browsers write the version before the entries; a tool may write it after them.
+        handle.seek(start)
+        try:
+            found = next(ijson.items(handle, "log.version", buf_size=READ_BUFFER), None)
+        except (ijson.JSONError, UnicodeDecodeError) as exc:
+            raise _json_problem(exc, shown) from None
+        version = None if found is None else str(found)
     if version is not None and version.strip() != SUPPORTED_VERSION:
         shown_version = version.strip()[:20] or "empty"
         raise UsageError(f"HAR file {shown} is HAR version {shown_version!r}; authdoctor reads HAR "
@@ -219,15 +254,24 @@ def _int(value: object) -> int:
     return 0
 
 
-def _pairs(items: object, cap: int = 8 * 1024) -> tuple[tuple[str, str], ...]:
-    """`[{"name": ..., "value": ...}, ...]` as pairs; anything malformed is left out."""
+#: The headers the evaluation reads (and the secrets in them); the others are not kept, so that
+#: thousands of entries stay small.
+KEPT_HEADERS = frozenset({"cookie", "set-cookie", "authorization", "proxy-authorization", "location",
+                          "content-type", "strict-transport-security", "origin", "referer", "refresh",
+                          "www-authenticate", "x-api-key", "x-auth-token"})
+
+
+def _pairs(items: object, cap: int = 8 * 1024, *, headers: bool = False) -> tuple[tuple[str, str], ...]:
+    """`[{"name": ..., "value": ...}, ...]` as pairs; anything malformed is left out (and, for
+    headers, the ones nothing reads)."""
     if not isinstance(items, list):
         return ()
     pairs = []
     for item in items[:500]:
         if isinstance(item, Mapping):
             name = _text(item.get("name"), 256)
-            if name:
+            if name and (not headers or name.lower() in KEPT_HEADERS
+                         or name.lower().startswith("sec-fetch-")):
                 pairs.append((name, _text(item.get("value"), cap)))
     return tuple(pairs)
 
@@ -282,13 +326,14 @@ def build_entry(raw: object, index: int, budget: list[int] | None = None) -> Har
         started=_text(raw.get("startedDateTime"), 64),
         method=_text(request.get("method"), 32).upper() or "GET",
         url=url,
-        request_headers=_pairs(request.get("headers")),
+        request_headers=_pairs(request.get("headers"), headers=True),
+        request_recorded=bool(request.get("headers")) if isinstance(request.get("headers"), list) else False,
         request_cookie_list=_pairs(request.get("cookies")),
         post_mime=post_mime, post_text=post_text, post_params=post_params,
         has_response=has_response and status > 0,
         status=status,
         status_text=_text(resp.get("statusText"), 200),
-        response_headers=_pairs(resp.get("headers")),
+        response_headers=_pairs(resp.get("headers"), headers=True),
         response_cookie_list=_pairs(resp.get("cookies")),
         redirect_url=_text(resp.get("redirectURL"), 16 * 1024),
         mime=mime, body=body, body_cut=cut, error=error,

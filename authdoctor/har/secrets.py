@@ -11,6 +11,7 @@ secret wherever it stands.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator
@@ -38,12 +39,14 @@ HIDDEN_INPUT_VALUE_FIRST = re.compile(
     r"""([A-Za-z0-9_.\-]{1,64})""", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret_param(name: str) -> bool:
     """A query, fragment, form or JSON field whose value is a credential."""
     lowered = name.strip().lower()
     return lowered in OAUTH_SECRET_PARAMS or is_secret_field(name)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret_header(name: str) -> bool:
     lowered = name.strip().lower()
     return lowered in SECRET_HEADERS or (is_secret_field(lowered) and lowered not in {
