@@ -11,6 +11,7 @@ import pytest
 from har_factory import APP, entry, har, password_signin, write
 
 from authdoctor.cli import main
+from authdoctor.errors import UsageError
 from authdoctor.har.reader import MAX_ENTRIES, read_har
 
 SECRET = "Pa55word-only-in-the-file"
@@ -111,3 +112,24 @@ def test_secrets_are_collected(tmp_path: Path) -> None:
     log = read_har(str(path))
     assert SECRET in log.secrets
     assert any(s.startswith("eyJ") for s in log.secrets)
+
+
+@pytest.mark.parametrize("buffer", [3, 7, 64, 4 * 1024 * 1024])
+def test_depth_check_ignores_brackets_inside_strings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     buffer: int) -> None:
+    """Brackets and escaped quotes inside strings are not structure, whatever the read size (a
+    string or an escape cut by a read boundary included); real nesting past the limit is refused."""
+    from authdoctor.har import reader
+
+    monkeypatch.setattr(reader, "READ_BUFFER", buffer)
+    body = '[[[{{{ " [[[ \\ ' * 400  # written as JSON: quotes and backslashes escaped
+    path = write(tmp_path / "x.har", [entry("GET", f"{APP}/api/config", body=body)])
+    assert '\\" [[[ \\\\' in path.read_text()
+    assert len(read_har(str(path)).entries) == 1
+    deep = tmp_path / "deep.har"
+    deep.write_text('{"log": {"entries": [' + '{"a": "]]]", "b": ' * 300 + "1" + "}" * 300 + "]}}")
+    with pytest.raises(UsageError, match="more than 256 levels deep"):
+        read_har(str(deep))
+    fine = tmp_path / "fine.har"
+    fine.write_text('{"log": {"entries": [' + '{"a": "[[[", "b": ' * 200 + "1" + "}" * 200 + "]}}")
+    assert read_har(str(fine)).entries_total == 1

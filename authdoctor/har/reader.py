@@ -99,7 +99,7 @@ def _kind(event: str) -> str:
             "boolean": "true/false", "null": "null"}.get(event, event)
 
 
-_ESCAPE = re.compile(rb"\\\\.", re.DOTALL)
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)  # a backslash and the byte it escapes
 _STRING = re.compile(rb'"[^"]*"')
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
 _WINDOW = 64
