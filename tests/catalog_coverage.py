@@ -22,9 +22,6 @@ PRODUCED: set[str] = set()
 # Live-probe codes whose checks are later issues' work (the settings doctor and spine do not
 # produce them). Each entry must name a code that exists in the catalog.
 NOT_YET_PRODUCED: frozenset[str] = frozenset({
-    # cookie: live Set-Cookie from a real sign-in (the others are judged by _cookie_rules, tested
-    # in test_cookie_rules.py and through `authdoctor har`)
-    "cookie.not-set",
     # oauth: live IdP and app redirects
 })
 

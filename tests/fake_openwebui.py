@@ -31,6 +31,10 @@ class FakeApp:
     page: tuple[int, str, bytes] | None = None
     """(status, content type, body) answered on every path instead of Open WebUI's answers."""
     requests: list[str] = field(default_factory=list)
+    posts: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
+    """Every POST: (path, headers with lower-case names, body)."""
+    trusted_header_name: str = "X-Forwarded-Email"
+    """The header the trusted-header sign-in reads (when `trusted_header`)."""
 
     def config(self) -> dict[str, Any]:
         return {"status": True, "name": "Open WebUI", "version": self.version, "default_locale": "",
@@ -57,6 +61,35 @@ class FakeApp:
             return 200, "application/xml", xml.encode()
         return 200, "text/html; charset=utf-8", b"<!doctype html><html><body>Open WebUI</body></html>"
 
+    def answer_post(self, path: str, headers: Mapping[str, str], body: bytes) -> tuple[int, str, bytes]:
+        """POST /api/v1/auths/signin as 0.12.4 answers it (routers/auths.signin), without accounts:
+        the trusted-header branch first (400 INVALID_TRUSTED_HEADER without the header; with it the
+        real app signs in or creates the account, which the imitation never does: it answers 500
+        so a test that sends the header fails loudly), else password sign-in (400 INVALID_CRED).
+        Any other POST path: 405, like the real app's SPA catch-all for POST."""
+        if self.page is not None:
+            return self.page
+        if path != "/api/v1/auths/signin":
+            return 405, "application/json", b'{"detail":"Method Not Allowed"}'
+        try:
+            form = json.loads(body)
+        except ValueError:
+            form = None
+        if not isinstance(form, dict) or not isinstance(form.get("email"), str) \
+                or not isinstance(form.get("password"), str):
+            return 422, "application/json", b'{"detail":"Invalid authentication request."}'
+        if self.trusted_header:
+            if self.trusted_header_name.lower() not in headers:
+                return 400, "application/json", json.dumps({"detail": INVALID_TRUSTED_HEADER}).encode()
+            return 500, "text/plain", b"the imitation does not sign trusted-header requests in"
+        return 400, "application/json", json.dumps({"detail": INVALID_CRED}).encode()
+
+
+INVALID_TRUSTED_HEADER = ("Your provider has not provided a trusted header. Please contact your "
+                          "administrator for assistance.")
+INVALID_CRED = ("The email or password provided is incorrect. Please check for typos and try logging "
+                "in again.")
+
 
 PROXY_502 = (502, "text/html", b"<html><head><title>502 Bad Gateway</title></head><body><center>"
              b"<h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>")
@@ -78,6 +111,19 @@ def serve(app: FakeApp) -> Iterator[str]:
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            path = self.path.split("?")[0]
+            app.posts.append((path, headers, body))
+            status, ctype, answer = app.answer_post(path, headers, body)
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

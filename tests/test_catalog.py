@@ -122,6 +122,9 @@ EXTRA_CODES: tuple[str, ...] = (
     "trusted-header.signup-bypass",
     "deploy.not-openwebui",
     "deploy.signout-get-noop",
+    "deploy.session-refused",
+    "deploy.signout-failed",
+    "deploy.session-summary",
 )
 
 FINDING_SEVERITIES = frozenset({Severity.ERROR, Severity.WARNING, Severity.INFO})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -172,3 +173,64 @@ def test_client_secret_never_in_findings() -> None:
                          "google": login("google", None, status=404)})
     text = repr(findings)
     assert findings and "s3cret-value-xyz" not in text and "g-secret-value" not in text
+
+
+# --------------------------------------------------------------------------- reached at --url
+
+INTERNAL = "http://10.0.0.5:8080"
+
+
+def evaluate_at(env: Mapping[str, str], sent: str | None, public: str = PUBLIC) -> list[Finding]:
+    """The app reached at `--url` INTERNAL; the redirect URIs judged against `public`."""
+    providers = configured_providers(source(env))
+    answer = login("oidc", sent)
+    return evaluate_app(AppObservations(base_url=INTERNAL, config=config({"oidc": "SSO"}),
+                                        logins={"oidc": answer}), providers=providers, public_url=public)
+
+
+def test_a_callback_built_from_authdoctors_own_request_to_url_is_not_judged_by_scheme_and_host() -> None:
+    # request.url_for builds it from the request: at --url that is authdoctor's, not the proxy's
+    [note] = evaluate_at(OIDC, f"{INTERNAL}/oauth/oidc/callback")
+    assert note.severity is Severity.SKIPPED
+    assert note.detail == (
+        "the scheme and host of the callback the app builds (oidc) were not judged: authdoctor reached "
+        f"the app at {INTERNAL} (--url), not through the proxy, so the app built them from that "
+        "request; run without --url to see what users' browsers get")
+
+
+def test_at_url_the_path_is_still_judged_against_the_public_url() -> None:
+    findings = evaluate_at(OIDC, f"{INTERNAL}/oauth/oidc/callback", public=f"{PUBLIC}/chat")
+    assert [(f.code, f.severity) for f in findings] == [("oauth.redirect-uri-path-invalid", Severity.ERROR),
+                                                       ("oauth.skipped", Severity.SKIPPED)]
+    assert findings[0].evidence["expected"] == f"{PUBLIC}/chat/oauth/oidc/callback"
+
+
+def test_at_url_a_pinned_value_is_still_judged_against_the_public_url() -> None:
+    env = {**OIDC, "OPENID_REDIRECT_URI": f"{PUBLIC}/oauth/oidc/callback"}
+    assert evaluate_at(env, f"{PUBLIC}/oauth/oidc/callback") == []  # sent as pinned
+    [found] = evaluate_at(env, "https://other.example.com/oauth/oidc/callback")  # not what is pinned
+    assert found.code == "oauth.redirect-uri-host-mismatch"
+    assert "runs with other settings than the ones checked" in found.detail
+
+
+def test_at_url_a_callback_on_a_third_host_is_judged() -> None:
+    # not built from authdoctor's request (another host than --url): what the app really sends
+    [found] = evaluate_at(OIDC, "https://openwebui:8080/oauth/oidc/callback")
+    assert found.code == "oauth.redirect-uri-host-mismatch"
+
+
+def test_check_url_asks_the_app_at_url_not_at_the_public_url(capsys: pytest.CaptureFixture[str],
+                                                            tmp_path: Path) -> None:
+    from fake_openwebui import FakeApp, serve
+
+    from authdoctor.cli import main
+
+    env = tmp_path / "app.env"
+    env.write_text("".join(f"{k}={v}\n" for k, v in {**OIDC, "WEBUI_URL": PUBLIC}.items()))
+    app = FakeApp(providers={})  # the running app offers no provider: only --url can tell
+    with serve(app) as url, pytest.raises(SystemExit):
+        main(["check", "--env-file", str(env), "--url", url, "--only", "oauth", "--no-idp-requests",
+              "--format", "json", "--now", "2026-11-28T00:00:00Z"])
+    found = json.loads(capsys.readouterr().out)["findings"]
+    assert "oauth.provider-not-registered" in [f["code"] for f in found]
+    assert "/oauth/oidc/login" in app.requests and "/api/config" in app.requests

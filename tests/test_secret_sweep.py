@@ -429,6 +429,73 @@ def test_redis_password_shows_no_secret(capsys: Capsys, tmp_path: Path, monkeypa
     assert_clean(markers, out, err)
 
 
+# --------------------------------------------------------------------------- the live sign-in
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit"])
+@pytest.mark.parametrize("net", [True, False], ids=["net", "no-net"])
+@pytest.mark.parametrize("case", ["signin-signout", "wrong-password", "samesite-none", "other-key"])
+def test_live_signin_shows_no_password_and_no_token(capsys: Capsys, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch, case: str, net: bool,
+                                                    fmt: str) -> None:
+    """`check --user --password-env --signout` (issue 10 probes 2-4) against the imitation of Open
+    WebUI in this process: the test account's password, the app's key and every token the app
+    issued (its payload and signature segments, which the cookies carry too) are never shown,
+    whether the sign-in works or not, safety net on or off."""
+    import threading
+
+    from lab.app_under_test import AppState, make_server
+    from lab.ports import free_port
+
+    if not net:
+        from authdoctor.masking import Redactor
+
+        monkeypatch.setattr(Redactor, "__call__", lambda self, text: text)
+    markers = Markers()
+    password, key = markers.new(), markers.new()
+    issued: list[str] = []
+    create = AppState.create_token
+
+    def recording(self: AppState, user: object, method: str) -> tuple[str, int | None]:
+        token, exp = create(self, user, method)  # type: ignore[arg-type]
+        issued.append(token)
+        return token, exp
+
+    monkeypatch.setattr(AppState, "create_token", recording)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    app_env = {"WEBUI_SECRET_KEY": key, "WEBUI_URL": url, "ENABLE_SIGNUP": "false",
+               "LAB_APP_USERS": json.dumps([{"email": "admin@example.org", "password": password,
+                                             "role": "admin"}])}
+    if case == "samesite-none":
+        app_env["WEBUI_AUTH_COOKIE_SAME_SITE"] = "none"
+    server = make_server("127.0.0.1", port, app_env)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        settings = {k: v for k, v in app_env.items() if k != "LAB_APP_USERS"}
+        if case == "other-key":
+            settings["WEBUI_SECRET_KEY"] = markers.new()
+        env_file = tmp_path / "app.env"
+        env_file.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
+        monkeypatch.setenv("SWEEP_OWUI_PASSWORD", markers.new() if case == "wrong-password" else password)
+        code, out, err = run(capsys, "check", "--env-file", str(env_file), "--only", "deploy", "--only",
+                             "cookie", "--user", "admin@example.org", "--password-env", "SWEEP_OWUI_PASSWORD",
+                             "--signout", "--format", fmt, "-v")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+    assert code in (0, 1), err
+    if fmt != "sarif":  # SARIF lists every rule of the catalog
+        assert ("deploy.signin-failed" in out) == (case == "wrong-password")
+        assert ("deploy.session-summary" in out) == (case != "wrong-password")
+    assert bool(issued) == (case != "wrong-password")
+    for token in issued:
+        markers.issued.extend(token.split(".")[1:])
+    assert_clean(markers, out, err)
+
+
 # --------------------------------------------------------------------------- error paths
 
 M1, M2 = "Zq900Xv7Wk+Jp", "Zq901Xv7Wk_Jp"

@@ -56,6 +56,7 @@ AREAS: Mapping[str, str] = {
     "mcp": "Tool-server OAuth (MCP)",
     "deploy": "Live application",
     "har": "Browser recording (HAR)",
+    "transport": "Transport (HTTPS)",
     "probe": "How authdoctor probed",
     "internal": "authdoctor itself",
 }
@@ -105,13 +106,14 @@ def _load() -> dict[str, CodeInfo]:
         probe_codes,
         redis_codes,
         secret_codes,
+        transport_codes,
         trusted_header_codes,
     )
 
     merged: dict[str, CodeInfo] = {}
     modules = (secret_codes, config_codes, jwt_codes, cookie_codes, oauth_codes, oidc_codes,
                logout_codes, ldap_codes, redis_codes, trusted_header_codes, mcp_codes, deploy_codes,
-               har_codes, probe_codes, internal_codes)
+               har_codes, transport_codes, probe_codes, internal_codes)
     for entry in [*_generic_entries(), *(e for m in modules for e in m.ENTRIES)]:
         if entry.code in merged:
             raise RuntimeError(f"duplicate catalog code {entry.code}")

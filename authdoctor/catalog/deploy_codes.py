@@ -144,4 +144,54 @@ ENTRIES: tuple[CodeInfo, ...] = (
         fix="Nothing to fix: compare it with what you expect.",
         references=("openwebui-live-0.12.4 §3.1",),
     ),
+    CodeInfo(
+        code="deploy.session-refused",
+        severity=Severity.ERROR,
+        summary="the app refuses the token it has just issued (as Bearer or as the cookie)",
+        explanation=(
+            "authdoctor signed in with the test account and sent the new token straight back to "
+            "GET /api/v1/auths/, once as `Authorization: Bearer` and once as the `token` cookie. "
+            "Open WebUI 0.12.4 names the cause in its 401 detail: 'Not authenticated' (nothing "
+            "arrived: a proxy dropped the header or the cookie), '401 Unauthorized' (the answering "
+            "process cannot verify it: replicas with different WEBUI_SECRET_KEYs, or it expired), "
+            "'Invalid token' (revoked, or the account's session_stamp changed), 'Invalid "
+            "authentication request.' (the user is not in that process's database). Users are "
+            "signed out right after signing in, or at random behind a load balancer."
+        ),
+        fix="Act on the cause the finding names: pass Authorization and Cookie through the proxy, "
+            "give every replica the same WEBUI_SECRET_KEY and DATABASE_URL.",
+        references=("openwebui-live-0.12.4 §3.4", "openwebui-live-0.12.4 §3.6"),
+    ),
+    CodeInfo(
+        code="deploy.signout-failed",
+        severity=Severity.ERROR,
+        summary="sign-out (POST /api/v1/auths/signout) fails, typically 500 with Redis configured but down",
+        explanation=(
+            "With --signout authdoctor signs the test session out with POST /api/v1/auths/signout. "
+            "Open WebUI 0.12.4 answers 200 {\"status\":true}; it answers 500 Internal Server Error "
+            "when REDIS_URL is set but Redis cannot be used (the revocation key cannot be written, "
+            "redis ConnectionError in the log). Users then get an error when signing out, their "
+            "token stays valid, and because the revocation check fails open, tokens revoked earlier "
+            "work again (recorded live)."
+        ),
+        fix="Make the Redis of REDIS_URL reachable from the app (see the redis findings), or remove "
+            "REDIS_URL if the deployment runs without Redis.",
+        references=("openwebui-live-0.12.4 §3.7",),
+    ),
+    CodeInfo(
+        code="deploy.session-summary",
+        severity=Severity.INFO,
+        summary=("what signing in with the test account gave: the token's lifetime and claims, each "
+                 "step's answer"),
+        explanation=(
+            "With a test account (--user and --password-env, or test_account in deploy.yaml) "
+            "authdoctor signs in once (POST /api/v1/auths/signin, or /ldap for an LDAP login name), "
+            "sends the token back as Bearer and as cookie, and with --signout signs out and tries "
+            "the old token again. This entry reports what it saw: the token's algorithm, claims, "
+            "lifetime and exp (never the token), each answer, and after sign-out the Redis "
+            "revocation key with its TTL. It is not a problem."
+        ),
+        fix="Nothing to fix: compare it with what you expect.",
+        references=("openwebui-live-0.12.4 §3.2", "openwebui-live-0.12.4 §3.3"),
+    ),
 )

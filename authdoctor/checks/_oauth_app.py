@@ -2,12 +2,14 @@
 `/oauth/{provider}/login` really sends.
 
 Probes (`app_findings`, when the public URL is known: deploy.yaml `public_url`, `--public-url`, else
-`WEBUI_URL`), through the run's probe session, redirects never followed, nothing sent but a GET:
+`WEBUI_URL`), at `{app}` = `--url` (an internal address) else the public URL, through the run's
+probe session, redirects never followed, nothing sent but a GET; the redirect URIs are judged
+against the public URL either way:
 
-- `GET {public}/api/config` once per run (the app and ldap areas read the same cached answer):
+- `GET {app}/api/config` once per run (the app and ldap areas read the same cached answer):
   0.12.4 lists every registered provider in `oauth.providers` (`{name: display name}`) without
   sign-in (openwebui-live-0.12.4 §3.1).
-- `GET {public}/oauth/{provider}/login` for each provider the settings configure: 0.12.4
+- `GET {app}/oauth/{provider}/login` for each provider the settings configure: 0.12.4
   `handle_login` answers 404 for a provider it did not register, else a redirect to the IdP whose
   `redirect_uri` is the pinned `*_REDIRECT_URI` or `request.url_for('oauth_login_callback')`, i.e.
   `{scheme}://{Host}{root_path}/oauth/{provider}/callback` from the request as uvicorn saw it.
@@ -28,6 +30,9 @@ Failure modes named by `evaluate_app` (pure: observations in, findings out):
   another scheme while it is pinned, or a path that is not the app's callback under the public
   URL's path. When the app sends exactly the pinned value the settings half already judged it,
   so nothing is repeated here.
+- Reached at `--url` (not the public URL), a callback the app built itself (none pinned) carries
+  the scheme and host of authdoctor's own request, not what the proxy passes on for users: only
+  its path is judged, and a skip note says so (`built_from_direct_request`).
 
 An app that cannot be reached gives one skipped finding ("could not reach the app at URL"): the
 `deploy.*` codes for the app itself are another area's.
@@ -57,17 +62,27 @@ CONFIG_PATH = "/api/config"
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
-def app_url(ctx: CheckContext) -> str | None:
-    """Where the app is reached: the public URL (users' view, through their proxy), so the
-    redirect URI it builds is the one users' browsers get."""
-    url = ctx.deployment.effective_public_url
+def _absolute(url: str | None) -> str | None:
     if not url:
         return None
     try:
         parse_absolute(url)
     except URLProblem:
-        return None  # a malformed public URL is the config area's finding
+        return None  # a malformed URL is the config area's finding
     return url.rstrip("/")
+
+
+def app_url(ctx: CheckContext) -> str | None:
+    """Where the app is reached: `--url` (an internal address), else the public URL (users' view,
+    through their proxy, so the redirect URI it builds is the one users' browsers get)."""
+    from authdoctor.checks.deploy import app_base
+
+    return _absolute(app_base(ctx.deployment))
+
+
+def public_url(ctx: CheckContext) -> str | None:
+    """The public URL the redirect URIs are judged against (None: unknown or malformed)."""
+    return _absolute(ctx.deployment.effective_public_url)
 
 
 def config_url(base: str) -> str:
@@ -91,15 +106,15 @@ async def app_findings(ctx: CheckContext) -> list[Finding] | None:
     """Findings from the running app's OAuth routes; None when nothing was probed (no public
     URL, or ENABLE_OAUTH off in the settings: then the app offers no provider on purpose)."""
     env = ctx.deployment.env
-    base = app_url(ctx)
+    base, public = app_url(ctx), public_url(ctx)
     providers = configured_providers(env)
-    if base is None or not providers or not env_true(env, "ENABLE_OAUTH", "True"):
+    if base is None or public is None or not providers or not env_true(env, "ENABLE_OAUTH", "True"):
         return None
     config, *logins = await asyncio.gather(
         ctx.probes.http_get_async(config_url(base)),
         *(ctx.probes.http_get_async(login_url(base, name)) for name in providers))
     observed = AppObservations(base_url=base, config=config, logins=dict(zip(providers, logins, strict=True)))
-    return evaluate_app(observed, providers=providers, public_url=base)
+    return evaluate_app(observed, providers=providers, public_url=public)
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -143,7 +158,9 @@ def evaluate_app(observed: AppObservations, *, providers: Mapping[str, ProviderS
         return [skipped(AREA, f"could not reach the app at {shown_base}{why}; its login redirect "
                               "and provider list were not checked")]
     listed = listed_providers(observed.config)
+    direct_url = None if observed.base_url.rstrip("/") == public_url.rstrip("/") else observed.base_url
     findings: list[Finding] = []
+    unjudged: list[str] = []
     for name, provider in providers.items():
         login = observed.logins.get(name)
         not_listed = listed is not None and name not in listed
@@ -152,8 +169,29 @@ def evaluate_app(observed: AppObservations, *, providers: Mapping[str, ProviderS
             findings.append(_not_registered(provider, shown_base, listed, not_listed, login_404))
             continue
         if login is not None:
-            findings.extend(redirect_findings(provider, login, public_url))
+            if direct_url is not None and built_from_direct_request(provider, login, direct_url):
+                unjudged.append(name)
+            findings.extend(redirect_findings(provider, login, public_url, reached=direct_url))
+    if unjudged:
+        findings.append(skipped(AREA, (
+            f"the scheme and host of the callback the app builds ({', '.join(unjudged)}) were not "
+            f"judged: authdoctor reached the app at {shown_base} (--url), not through the proxy, so "
+            "the app built them from that request; run without --url to see what users' browsers get")))
     return findings
+
+
+def built_from_direct_request(provider: ProviderSettings, login: HttpObservation, reached: str) -> bool:
+    """True when the app built the redirect URI itself (none pinned) from authdoctor's own request
+    to `reached` (`--url`): it then carries that address's scheme and host, which say nothing about
+    what the proxy passes on for users."""
+    sent = sent_redirect_uri(login)
+    if sent is None or provider.redirect_uri:
+        return False
+    try:
+        uri, at = parse_absolute(sent), parse_absolute(reached)
+    except URLProblem:
+        return False
+    return uri.scheme == at.scheme and same_host_and_port(uri, at)
 
 
 def _not_registered(provider: ProviderSettings, shown_base: str, listed: Mapping[str, str] | None,
@@ -186,11 +224,14 @@ def _not_registered(provider: ProviderSettings, shown_base: str, listed: Mapping
 
 
 def redirect_findings(provider: ProviderSettings, login: HttpObservation,
-                      public_url: str) -> list[Finding]:
-    """Compare the redirect URI the app sent for one provider with the public URL."""
+                      public_url: str, *, reached: str | None = None) -> list[Finding]:
+    """Compare the redirect URI the app sent for one provider with the public URL. `reached`:
+    the `--url` the app was reached at when it is not the public URL; a callback the app built
+    from that request is then judged by its path only (`built_from_direct_request`)."""
     sent = sent_redirect_uri(login)
     if sent is None:
         return []
+    direct = reached is not None and built_from_direct_request(provider, login, reached)
     name = provider.name
     pinned = provider.redirect_uri
     if pinned and sent == pinned:
@@ -217,7 +258,7 @@ def redirect_findings(provider: ProviderSettings, login: HttpObservation,
                  f" The checked settings pin {var}={mask_url(pinned)}, but the running app sends "
                  "another value: it runs with other settings than the ones checked.")
     findings: list[Finding] = []
-    if uri.scheme != public.scheme:
+    if uri.scheme != public.scheme and not direct:
         if from_request:
             findings.append(finding(
                 "oauth.proxy-headers-not-forwarded",
@@ -243,7 +284,7 @@ def redirect_findings(provider: ProviderSettings, login: HttpObservation,
                         + other_app),
                 fix=f"Set {var}={expected} where the app runs and register exactly that URI at the IdP.",
                 evidence=evidence, subject=name))
-    if not same_host_and_port(uri, public):
+    if not same_host_and_port(uri, public) and not direct:
         cause = (" The app builds it from the request's Host header: the proxy does not pass the "
                  "public host on (nginx: proxy_set_header Host $host), or authdoctor reached the "
                  "app directly." if from_request else other_app)

@@ -132,7 +132,19 @@ async def check_live(ctx: CheckContext, *, summary: bool = False) -> list[Findin
         *(ctx.probes.http_get_async(f"{base}{path}") for path in PATHS))
     observed = AppObservations(base, health, version, config, opensearch)
     settings = settings_view(ctx.deployment.env) if ctx.deployment.replicas else None
-    return evaluate(observed, settings, summary=summary)
+    findings = evaluate(observed, settings, summary=summary)
+    # Probes 2-4 (sign-in, session round trip, --signout): only with a test account, and only
+    # when the URL answered like Open WebUI (see authdoctor.checks._app_session_run).
+    from authdoctor.checks._app_session_run import session_findings, wants_session
+
+    features = parse_features(config) if config.answered and config.status not in PROXY_DOWN else None
+    if wants_session(ctx):
+        if features is not None:
+            findings.extend(await session_findings(ctx, base, features.ldap))
+        else:
+            findings.append(skipped(AREA, "the test account's sign-in was not attempted: the app URL did "
+                                          "not answer like Open WebUI (see above)"))
+    return findings
 
 
 # --------------------------------------------------------------------------- evaluation

@@ -46,10 +46,10 @@ _CHECK_VALUES = {"--config": "config", "-c": "config", "--public-url": "public_u
                  "--fail-on": "fail_on", "--timeout": "timeout", "--probe-timeout": "probe_timeout",
                  "--now": "now", "--format": "output_format", "-f": "output_format",
                  "--output": "output", "-o": "output", "--ca-file": "ca_file",
-                 "--id-token": "id_token"}
+                 "--id-token": "id_token", "--user": "user", "--password-env": "password_env"}
 _CHECK_FLAGS = {"--from-env": "from_env", "--offline": "offline", "--verbose": "verbose",
                 "-v": "verbose", "--insecure": "insecure", "--no-idp-requests": "no_idp_requests",
-                "--register-mcp-clients": "register_mcp_clients"}
+                "--register-mcp-clients": "register_mcp_clients", "--signout": "signout"}
 _SECONDS = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6})?")
 # typer's defaults for `check` (authdoctor/cli/check_cmd.py); a test compares them.
 CHECK_DEFAULT_TIMEOUT = 30.0
@@ -111,23 +111,26 @@ def _check(args: list[str]) -> Command | None:
         import sys
 
         from authdoctor.cli.settings_options import settings_inputs
-        from authdoctor.commands.check import ProbeFlags, run_check
+        from authdoctor.commands.check import ProbeFlags, run_check, with_account
 
+        inputs = settings_inputs(values.get("config"), lists.get("env_file"), lists.get("compose"),
+                                 lists.get("service"), "from_env" in flags, values.get("public_url"),
+                                 docker_inspect=lists.get("docker_inspect"), k8s=lists.get("k8s"),
+                                 app_url=values.get("app_url"))
         return run_check(
-            inputs=settings_inputs(values.get("config"), lists.get("env_file"), lists.get("compose"),
-                                   lists.get("service"), "from_env" in flags, values.get("public_url"),
-                                   docker_inspect=lists.get("docker_inspect"), k8s=lists.get("k8s"),
-                                   app_url=values.get("app_url")),
+            inputs=inputs,
             only=lists.get("only", []), skip=lists.get("skip", []), ignore=lists.get("ignore", []),
             offline="offline" in flags, fail_on=values.get("fail_on", CHECK_DEFAULTS["fail_on"]),
             timeout=CHECK_DEFAULT_TIMEOUT if timeout is None else float(timeout),
             probe_timeout=None if probe_timeout is None else float(probe_timeout),
             now=values.get("now"), output_format=values.get("output_format", CHECK_DEFAULTS["output_format"]),
             output=values.get("output"), verbose="verbose" in flags, stderr=sys.stderr,
-            probe_flags=ProbeFlags(ca_file=values.get("ca_file"), insecure="insecure" in flags,
-                                   idp_requests="no_idp_requests" not in flags,
-                                   register_mcp_clients="register_mcp_clients" in flags,
-                                   id_token=values.get("id_token")),
+            probe_flags=with_account(
+                ProbeFlags(ca_file=values.get("ca_file"), insecure="insecure" in flags,
+                           idp_requests="no_idp_requests" not in flags,
+                           register_mcp_clients="register_mcp_clients" in flags,
+                           id_token=values.get("id_token")),
+                values.get("user"), values.get("password_env"), "signout" in flags, inputs),
         )
 
     return run

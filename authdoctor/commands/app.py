@@ -1,8 +1,10 @@
 """`authdoctor app probe [URL]`: the running app on its own, through `check`'s runner.
 
-Only the deploy area runs, with the summary of what the app advertises (`deploy.app-summary`)
-added. With a URL and no settings, the app alone is probed; with settings (`--env-file`, ...)
-the app's answers are also compared with them (`deploy.config-differs`,
+The deploy area runs, with the summary of what the app advertises (`deploy.app-summary`)
+added, and the live halves of the trusted-header area (is trusted-header sign-in reachable without
+the proxy) and the transport area (HSTS, http -> https, mixed schemes at the public URL).
+With a URL and no settings, the app alone is probed; with settings (`--env-file`, ...) the
+app's answers are also compared with them (`deploy.config-differs`,
 `deploy.public-url-differs`), and the URL, when given, is where the app is reached (`--url` of
 `check`). Everything else (formats, `--output`, `--fail-on`, `--now`, `--timeout`,
 `--probe-timeout`, `--ca-file`, `--insecure`, exit codes) is `authdoctor.commands.check.run_check`.
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
     from authdoctor.settings.model import Deployment
 
 COMMAND_LINE = "command line"
+#: Areas `app probe` runs besides deploy, live half only.
+APP_AREAS = ("trusted-header", "transport")
 
 
 def run_app_probe(*, url: str | None, inputs: SettingsInputs, fail_on: str, timeout: float,
@@ -48,8 +52,11 @@ def run_app_probe(*, url: str | None, inputs: SettingsInputs, fail_on: str, time
         target = mask_url(app_url)
     else:
         inputs = replace(inputs, app_url=app_url)
-    spec = all_checks()["deploy"]
-    checks = {"deploy": replace(spec, live=partial(check_live, summary=True))}
+    specs = all_checks()
+    checks = {"deploy": replace(specs["deploy"], live=partial(check_live, summary=True)),
+              # the live halves only: the running app's exposure and HTTPS (their settings
+              # halves belong to `check`)
+              **{area: replace(specs[area], settings=None) for area in APP_AREAS}}
     return run_check(inputs=inputs, only=[], skip=[], ignore=ignore, offline=False, fail_on=fail_on,
                      timeout=timeout, probe_timeout=probe_timeout, now=now, output_format=output_format,
                      output=output, verbose=verbose, stderr=stderr, deployment=deployment,

@@ -38,6 +38,13 @@ class ProbeFlags:
     """`ldap test --user`: the LDAP test user (over `test_account.ldap_user`)."""
     ldap_password: str | None = field(default=None, repr=False)
     """`ldap test --password-env/--password-stdin`: its password (never on the command line)."""
+    app_user: str | None = None
+    """`--user`: the app test account's email (or LDAP login name) for the live sign-in (over
+    `test_account.email`)."""
+    app_password: str | None = field(default=None, repr=False)
+    """`--password-env`: its password, read from that environment variable (never the command line)."""
+    signout: bool = False
+    """`--signout`: sign the test session out and check that the old token is refused."""
 
     def apply(self, deployment: Deployment) -> Deployment:
         if self.id_token:
@@ -54,8 +61,19 @@ class ProbeFlags:
             if self.ldap_password is not None:
                 account = replace(account, ldap_password=self.ldap_password)
             deployment = replace(deployment, test_account=account)
+        if self.app_user is not None or self.app_password is not None:
+            from authdoctor.settings.model import TestAccount
+
+            account = deployment.test_account or TestAccount()
+            if self.app_user is not None:
+                account = replace(account, email=self.app_user)
+            if self.app_password is not None:
+                account = replace(account, password=self.app_password)
+            deployment = replace(deployment, test_account=account)
         probe = deployment.probe
         changes: dict[str, object] = {}
+        if self.signout:
+            changes["signout"] = True
         if self.ca_file is not None:
             changes["ca_file"] = self.ca_file
         if self.insecure:
@@ -83,6 +101,40 @@ def read_id_token(flags: ProbeFlags, inputs: SettingsInputs) -> ProbeFlags:
     if not value.strip():
         raise UsageError("--id-token: the token is empty")
     return replace(flags, id_token=value.strip())
+
+
+def with_account(flags: ProbeFlags, user: str | None, password_env: str | None, signout: bool,
+                 inputs: SettingsInputs) -> ProbeFlags:
+    """`flags` with `--user`, `--password-env` and `--signout`; the password is read here from the
+    named variable (never from the command line)."""
+    from authdoctor.commands.ldap import read_password
+
+    password = read_password(password_env=password_env, password_stdin=False, inputs=inputs)
+    return replace(flags, app_user=user.strip() if user is not None else None, app_password=password,
+                   signout=signout)
+
+
+def check_test_account(deployment: Deployment, *, offline: bool, password_given: bool = False) -> None:
+    """The app test account is whole (a user and a password) before the live sign-in may run,
+    and `--signout` has one to sign out; a usage error names what is missing."""
+    from authdoctor.errors import UsageError
+
+    account = deployment.test_account
+    user = account.email if account is not None else None
+    password = account.password if account is not None else None
+    if user is not None and not user.strip():
+        raise UsageError("--user: the test account's email (or LDAP login name) is empty")
+    if user and not password:
+        raise UsageError("--user needs the account's password: --password-env VAR (the NAME of an "
+                         "environment variable holding it) or test_account.password in deploy.yaml")
+    if password_given and not user:
+        raise UsageError("--password-env needs the account: --user EMAIL (or test_account.email in "
+                         "deploy.yaml)")
+    if deployment.probe.signout and not (user and password):
+        raise UsageError("--signout signs the test account's session out: give --user EMAIL and "
+                         "--password-env VAR")
+    if deployment.probe.signout and offline:
+        raise UsageError("--signout needs the live probes; it cannot be combined with --offline")
 
 
 def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str],
@@ -134,6 +186,8 @@ def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str
         named = after_load(loaded) if after_load is not None else None
         if probe_flags is not None:
             loaded = probe_flags.apply(loaded)
+        check_test_account(loaded, offline=offline,
+                           password_given=probe_flags is not None and probe_flags.app_password is not None)
         check_output_path(output, [*named_inputs, *loaded.sources, *loaded.files_read])
         phase.text = "while running the checks"
         checks_until = deadline.earlier(render_reserve(deadline.seconds))

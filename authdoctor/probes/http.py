@@ -44,7 +44,7 @@ MAX_BODY = 1024 * 1024
 MAX_REDIRECTS = 3
 #: Response headers kept in an observation (the rest is not needed by any evaluation).
 KEPT_HEADERS = ("content-type", "content-length", "location", "www-authenticate", "server", "via",
-                "cache-control", "retry-after", "x-cache")
+                "cache-control", "retry-after", "x-cache", "strict-transport-security")
 
 
 @dataclass(frozen=True)

@@ -249,6 +249,9 @@ class ProbeOptions:
     register_mcp_clients: bool = False
     """True (`check --register-mcp-clients`): register one OAuth client per OAuth 2.1 MCP tool
     server at its authorization server, as the app does (creates a client there)."""
+    signout: bool = False
+    """True (`--signout`): after the test account's sign-in, sign the session out (POST
+    /api/v1/auths/signout) and check that the old token is refused."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ answer 500.
 Routes
   GET  /health, /health/db, /api/version, /api/config (more fields with a valid token)
   GET  /opensearch.xml                 no sign-in; <moz:SearchForm> is WEBUI_URL (main.py)
-  POST /api/v1/auths/signin            {"email","password"} -> token cookie (15 tries/180 s/email)
+  POST /api/v1/auths/signin            {"email","password"} -> token cookie (15 tries/180 s/email);
+                                       with WEBUI_AUTH_TRUSTED_EMAIL_HEADER: the header's user
+                                       (created if unknown), 400 without the header
   POST /api/v1/auths/ldap              {"user","password"} against the configured LDAP (ldap3)
   GET  /api/v1/auths/                  session user; re-issues the cookie with expires=
   POST /api/v1/auths/signout           revokes in Redis, deletes cookies, IdP logout redirect_url
@@ -62,6 +64,8 @@ VERSION = "0.12.4"
 INVALID_CRED = ("The email or password provided is incorrect. Please check for typos and try logging in "
                 "again.")
 INVALID_TOKEN = "Your session has expired or the token is invalid. Please sign in again."
+INVALID_TRUSTED_HEADER = ("Your provider has not provided a trusted header. Please contact your "
+                          "administrator for assistance.")
 ACCESS_PROHIBITED = ("You do not have permission to access this resource. Please contact your "
                      "administrator for assistance.")
 INCORRECT_PASSWORD = "The password provided is incorrect. Please check for typos and try again."
@@ -384,6 +388,9 @@ class Handler(BaseHTTPRequestHandler):
     def _token_cookie(self, token: str, exp: int | None, *, http_only: bool = True,
                       with_expires: bool = False, name: str = "token") -> tuple[str, str]:
         s = self.state.settings
+        if s.auth_same_site.lower() not in ("lax", "strict", "none"):
+            # Starlette's set_cookie asserts the value: the real 0.12.4 answers 500 text/plain
+            raise AssertionError("samesite must be either 'strict', 'lax' or 'none'")
         parts = [f"{name}={token}"]
         if exp is not None:
             max_age = max(0, exp - int(time.time()))
@@ -544,6 +551,16 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(422, "Invalid authentication request.")
         if not self.state.settings.enable_password_auth:
             raise HttpError(403, "The requested action has been restricted as a security measure.")
+        trusted = self.state.settings.env.get("WEBUI_AUTH_TRUSTED_EMAIL_HEADER")
+        if trusted:  # 0.12.4 signin: the trusted-header branch comes first, not rate limited
+            email = self.headers.get(trusted)
+            if email is None:
+                raise HttpError(400, INVALID_TRUSTED_HEADER)
+            email = email.lower()
+            known = self.state.by_email(email) or self.state.add_user(
+                email, email, self.state.settings.env.get("DEFAULT_USER_ROLE", "pending"))
+            self._signed_in(known, "trusted_header")
+            return
         if self.state.rate_limited(form["email"]):
             raise HttpError(429, "API rate limit exceeded")
         user = self.state.by_email(form["email"])
