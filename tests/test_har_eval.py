@@ -209,8 +209,8 @@ def test_transport(tmp_path: Path) -> None:
     https = "https://chat.example.test"
     found = judge(tmp_path, [entry("GET", f"{https}/api/config", body="{}"),
                              entry("GET", "http://chat.example.test/api/v1/auths/", 401, body="{}")])
-    assert "har.mixed-scheme" in found
-    assert "har.hsts-missing" in found
+    assert "transport.mixed-scheme" in found
+    assert "transport.hsts-missing" in found
 
 
 def test_insecure_form_post(tmp_path: Path) -> None:

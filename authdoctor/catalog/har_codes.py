@@ -1,8 +1,9 @@
 """Catalog entries for the 'har' area: what a browser's recording (`authdoctor har FILE`) shows.
 
-A recording also yields cookie.*, oauth.* and deploy.* codes where it shows the same fault those
-checks find (a Secure cookie on http, a redirect URI the IdP refuses, a sign-in answered 400, a
-sign-out by GET); the codes here name what only a recording shows.
+A recording also yields cookie.*, oauth.*, deploy.* and transport.* codes where it shows the same
+fault those checks find (a Secure cookie on http, a redirect URI the IdP refuses, a sign-in
+answered 400, a sign-out by GET, no HSTS, https sending the browser to http); the codes here name
+what only a recording shows.
 """
 
 from authdoctor.catalog import CodeInfo
@@ -111,35 +112,6 @@ ENTRIES: tuple[CodeInfo, ...] = (
         fix="Serve the app over https and make the redirect URI https (WEBUI_URL=https://…, the "
             "proxy's X-Forwarded-Proto, or OPENID_REDIRECT_URI).",
         references=("browser-truth.md (form_post to http)", "RFC 9700 §4.1"),
-    ),
-    CodeInfo(
-        code="har.mixed-scheme",
-        severity=Severity.WARNING,
-        summary="the app was used over both http:// and https:// in one recording",
-        explanation=(
-            "Cookies set over https with Secure are not sent over http, host-only cookies do not "
-            "cross schemes the way users expect, and Chrome treats http and https of one host as "
-            "different sites for SameSite ('Schemeful'). A sign-in that starts on one scheme and "
-            "comes back on the other loses its state or its session; an https page that loads http "
-            "resources is mixed content."
-        ),
-        fix="Redirect http:// to https:// at the proxy, set WEBUI_URL to the https URL and send "
-            "X-Forwarded-Proto so the app builds https URLs.",
-        references=("RFC 6265bis C3", "RFC 6265bis C4"),
-    ),
-    CodeInfo(
-        code="har.hsts-missing",
-        severity=Severity.INFO,
-        summary="the app is served over https without Strict-Transport-Security",
-        explanation=(
-            "Without HSTS a browser that is sent to http:// (a typed address, an old link, a hostile "
-            "network) makes a plain-http request first, which carries any cookie without Secure "
-            "(Open WebUI's default) and can be intercepted. HSTS makes the browser use https for the "
-            "host by itself."
-        ),
-        fix="Send Strict-Transport-Security: max-age=31536000 (add includeSubDomains if every "
-            "subdomain is https) from the proxy, and set WEBUI_AUTH_COOKIE_SECURE=true.",
-        references=("RFC 6797",),
     ),
     CodeInfo(
         code="har.no-response",

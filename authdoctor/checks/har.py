@@ -15,8 +15,9 @@ does I/O. The diagnoses, each resting on a recorded behaviour or rule named in i
    the app's detail strings of §3.6), a sign-out by GET (`deploy.signout-get-noop`, §3.7: 200 HTML,
    nothing revoked) and a token still accepted after the sign-out POST
    (`deploy.signout-not-revoking`).
-4. Transport (here): the app on both http and https (`har.mixed-scheme`), https without HSTS
-   (`har.hsts-missing`); form_post to http is in (2).
+4. Transport (here, with the transport area's codes): https sending the browser to http
+   (`transport.mixed-scheme`), https without HSTS (`transport.hsts-missing`); form_post to http
+   is in (2).
 5. The recording itself: requests without an answer (`har.no-response`), no app request at all
    (`har.recording-incomplete`).
 With settings (`--env-file`, ...), the token cookie's flags are compared with what they ask for
@@ -42,6 +43,7 @@ from authdoctor.checks._har_flow import (
     detail_text,
     json_body,
     request_line,
+    shown_url,
     token_facts,
 )
 from authdoctor.checks._har_oauth import oauth_findings
@@ -327,29 +329,51 @@ def signout_findings(flow: Flow) -> list[Finding]:
 
 
 def transport_findings(flow: Flow) -> list[Finding]:
+    """`transport.mixed-scheme` (the transport area's code): the app, used over https, sent the
+    browser to http:// (a redirect) or the browser went on over plain http to it; and
+    `transport.hsts-missing`: the app's https answers carry no Strict-Transport-Security (host
+    names only: browsers ignore HSTS for IP addresses, RFC 6797 §8.1)."""
+    import ipaddress
+
     findings: list[Finding] = []
     app = [e for e in flow.entries if flow.is_app(e)]
-    by_host = {e.hostname for e in app}
-    plain = [e for e in flow.entries if e.hostname in by_host and e.scheme == "http"
-             and not (e.is_redirect and e.location.startswith("https://"))]
-    secure = [e for e in flow.entries if e.hostname in by_host and e.scheme == "https"]
-    if plain and secure:
-        findings.append(finding(
-            "har.mixed-scheme",
-            f"the app was used over both https:// and http:// ({plain[0].hostname})",
-            detail=(f"{request_line(secure[0])} is https, and {request_line(plain[0])} is plain http "
-                    f"({len(plain)} such request(s), none a redirect to https): cookies, the OAuth "
-                    "state and SameSite do not cross schemes the way a sign-in needs."),
-            fix="Redirect http to https at the proxy, set WEBUI_URL to the https URL and send "
-                "X-Forwarded-Proto.",
-            evidence={"https": request_line(secure[0]), "http": request_line(plain[0])},
-            subject=plain[0].hostname))
-    answered = [e for e in app if e.scheme == "https" and e.has_response]
+    hosts = {e.hostname for e in app}
+    first_https = next((e for e in flow.entries if e.hostname in hosts and e.scheme == "https"), None)
+    if first_https is not None:
+        later = flow.entries[first_https.index:]
+        to_http = next((e for e in later if e.hostname in hosts and e.is_redirect
+                        and e.location.startswith("http://")), None)
+        plain = next((e for e in later if e.hostname in hosts and e.scheme == "http"
+                      and not (e.is_redirect and e.location.startswith("https://"))), None)
+        seen = to_http or plain
+        if seen is not None:
+            what = (f"{request_line(seen)} redirects to {shown_url(seen.location)}" if seen is to_http
+                    else f"{request_line(seen)} is plain http")
+            findings.append(finding(
+                "transport.mixed-scheme",
+                f"the app at https://{first_https.hostname} sent the browser to plain http://",
+                detail=(f"The recording uses the app over https ({request_line(first_https)}), then "
+                        f"{what}: cookies marked Secure are not sent there, the OAuth state and "
+                        "SameSite do not cross schemes, and what is sent travels in clear."),
+                fix="Set WEBUI_URL to the https URL, make the proxy send X-Forwarded-Proto: https and "
+                    "redirect http to https.",
+                evidence={"https": request_line(first_https), "http": request_line(seen)},
+                subject=seen.hostname))
+
+    def by_name(host: str) -> bool:
+        try:
+            ipaddress.ip_address(host.strip("[]"))
+        except ValueError:
+            return True
+        return False
+
+    answered = [e for e in app if e.scheme == "https" and e.has_response and by_name(e.hostname)]
     if answered and not any(e.response_header("strict-transport-security") for e in answered):
         findings.append(finding(
-            "har.hsts-missing", f"https://{answered[0].hostname} sends no Strict-Transport-Security",
-            detail=(f"None of the app's {len(answered)} https answers carries HSTS, so a browser sent to "
-                    "http:// first makes a plain-http request."),
+            "transport.hsts-missing", f"https://{answered[0].hostname} sends no Strict-Transport-Security",
+            detail=(f"None of the app's {len(answered)} https answers in the recording carries HSTS, so a "
+                    "browser sent to http:// first makes a plain-http request (SSL stripping, cookies "
+                    "without Secure in clear)."),
             fix="Send Strict-Transport-Security: max-age=31536000 from the proxy.",
             evidence={"first answer": request_line(answered[0])}, subject=answered[0].hostname))
     return findings
