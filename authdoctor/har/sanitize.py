@@ -42,7 +42,7 @@ from authdoctor.har.secrets import (
     is_secret_header,
     is_secret_param,
 )
-from authdoctor.masking import Redactor
+from authdoctor.masking import Redactor, nettable
 
 #: Claims of an Open WebUI session token (openwebui-live-0.12.4 §3.3) and registered claims:
 #: a JWT whose payload holds nothing else keeps header and payload in the copy.
@@ -279,6 +279,18 @@ class _FingerprintRedactor(Redactor):
         return self._pattern.sub(lambda m: redact_value(m.group(0)), text)
 
 
+def _with_json_forms(secrets: Iterable[str]) -> set[str]:
+    """The secrets and, where JSON writes them otherwise (a quote, a backslash, a control
+    character), their escaped forms: the net runs over the entry's JSON text."""
+    found = set()
+    for secret in secrets:
+        found.add(secret)
+        escaped = json.dumps(secret, ensure_ascii=False)[1:-1]
+        if escaped != secret:
+            found.add(escaped)
+    return found
+
+
 def _default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
@@ -294,7 +306,7 @@ def write_sanitized(source: str, target: str, secrets: Iterable[str]) -> int:
     `secrets` are the values found by the reader, replaced wherever they appear."""
     import ijson
 
-    from authdoctor.har.reader import READ_BUFFER, build_entry
+    from authdoctor.har.reader import MAX_ENTRIES, READ_BUFFER, build_entry
     from authdoctor.har.secrets import entry_secrets
 
     known = set(secrets)
@@ -312,13 +324,20 @@ def write_sanitized(source: str, target: str, secrets: Iterable[str]) -> int:
                 out.write(f"{json.dumps(key)}:{_dump(_sanitize_head(key, value))},")
             out.write('"entries":[\n')
             raw.seek(_start(raw))
-            global_redactor = _FingerprintRedactor(known)
+            global_redactor = _FingerprintRedactor(_with_json_forms(known))
+            collected = len(known) < 100_000  # the reader collected every kept entry's secrets
             for entry in ijson.items(raw, "log.entries.item", buf_size=READ_BUFFER):
-                parsed = build_entry(entry, written)
-                own = entry_secrets(parsed) - known if parsed is not None else set()
-                redactor = _FingerprintRedactor(known | own) if own else global_redactor
-                cleaned = _replace_known(sanitize_entry(entry), redactor)
-                out.write(("," if written else "") + _dump(cleaned) + "\n")
+                # The known secrets are replaced in the entry's JSON text, in one pass (their
+                # JSON-escaped forms too). Past the reader's entry cap an entry's own secrets are
+                # found here: a small second pass, never a net rebuilt of every secret.
+                text = global_redactor(_dump(sanitize_entry(entry)))
+                if written >= MAX_ENTRIES or not collected:
+                    parsed = build_entry(entry, written)
+                    own = entry_secrets(parsed) - known if parsed is not None else set()
+                    for secret in sorted(_with_json_forms(own), key=len, reverse=True):
+                        if nettable(secret) and secret in text:  # a few per entry: no regex
+                            text = text.replace(secret, redact_value(secret))
+                out.write(("," if written else "") + text + "\n")
                 written += 1
             out.write("]}}\n")
         os.replace(temporary, target)
