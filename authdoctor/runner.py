@@ -11,7 +11,6 @@ needs a value the input does not hold (a Kubernetes ConfigMap or Secret that was
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import threading
 import time
@@ -181,41 +180,42 @@ def _not_judged(spec: CheckSpec, exc: UnknownValueError) -> Finding:
         subject=var.name, location=var.location, area=spec.area)
 
 
-async def _run_area(spec: CheckSpec, ctx: CheckContext, offline: bool,
-                    record: AreaRecord | None = None) -> tuple[CheckStatus, list[Finding]]:
+def _prepare(spec: CheckSpec, offline: bool, record: AreaRecord | None) -> AreaRecord:
     record = record if record is not None else AreaRecord()
     if spec.live is not None:
         record.live = (HalfOutcome(HalfStatus.OFFLINE, OFFLINE_REASON) if offline
                        else HalfOutcome(HalfStatus.SKIPPED, "not started"))
-    findings: list[Finding] = []
-    try:
-        if spec.settings is not None:
-            record.running = "settings"
-            found = list(spec.settings(ctx))
-            record.finished("settings", found)
-            findings.extend(found)
-        if spec.live is not None and not offline:
-            record.running = "live"
-            found = list(await spec.live(ctx))
-            record.finished("live", found)
-            both_skipped = HalfStatus.SKIPPED is record.settings.status is record.live.status
-            if not both_skipped:
-                findings.extend(found)
-            # else: the area is not configured, and its settings half already says so; the live
-            # half's own skip is kept in the record (report `live`), not repeated as a finding.
-    except UnknownValueError as exc:
+    return record
+
+
+def _settings_half(spec: CheckSpec, ctx: CheckContext, record: AreaRecord) -> list[Finding]:
+    if spec.settings is None:
+        return []
+    record.running = "settings"
+    found = list(spec.settings(ctx))
+    record.finished("settings", found)
+    return found
+
+
+def _area_failed(spec: CheckSpec, record: AreaRecord, findings: list[Finding],
+                 exc: Exception) -> tuple[CheckStatus, list[Finding]]:
+    """An area that raised: not judged (a value the input does not hold) or crashed."""
+    if isinstance(exc, UnknownValueError):
         record.interrupted(HalfStatus.SKIPPED, f"not judged: {exc.var.name} is {exc.reason}")
         return CheckStatus.SKIPPED, [*findings, _not_judged(spec, exc)]
-    except Exception as exc:
-        from authdoctor.output import GlobalState
+    from authdoctor.output import GlobalState
 
-        if GlobalState.debug:  # --debug: the traceback on stderr; the crash is still a finding
-            import traceback
+    if GlobalState.debug:  # --debug: the traceback on stderr; the crash is still a finding
+        import traceback
 
-            traceback.print_exc()
-        record.interrupted(HalfStatus.CRASHED, f"{type(exc).__name__}: {exc}"[:200])
-        findings.append(_crash(spec.area, exc))
-        return CheckStatus.CRASHED, findings
+        traceback.print_exception(exc)
+    record.interrupted(HalfStatus.CRASHED, f"{type(exc).__name__}: {exc}"[:200])
+    findings.append(_crash(spec.area, exc))
+    return CheckStatus.CRASHED, findings
+
+
+def _area_done(spec: CheckSpec, record: AreaRecord, findings: list[Finding],
+               offline: bool) -> tuple[CheckStatus, list[Finding]]:
     if spec.settings is None and offline:
         return CheckStatus.SKIPPED, [Finding(
             code=f"{spec.area}.skipped", severity=Severity.SKIPPED,
@@ -226,6 +226,38 @@ async def _run_area(spec: CheckSpec, ctx: CheckContext, offline: bool,
     return CheckStatus.COMPLETED, findings
 
 
+def _run_area_offline(spec: CheckSpec, ctx: CheckContext,
+                      record: AreaRecord | None = None) -> tuple[CheckStatus, list[Finding]]:
+    """`_run_area` for --offline: the settings half only, plain synchronous code."""
+    record = _prepare(spec, True, record)
+    findings: list[Finding] = []
+    try:
+        findings.extend(_settings_half(spec, ctx, record))
+    except Exception as exc:
+        return _area_failed(spec, record, findings, exc)
+    return _area_done(spec, record, findings, True)
+
+
+async def _run_area(spec: CheckSpec, ctx: CheckContext, offline: bool,
+                    record: AreaRecord | None = None) -> tuple[CheckStatus, list[Finding]]:
+    record = _prepare(spec, offline, record)
+    findings: list[Finding] = []
+    try:
+        findings.extend(_settings_half(spec, ctx, record))
+        if spec.live is not None and not offline:
+            record.running = "live"
+            found = list(await spec.live(ctx))
+            record.finished("live", found)
+            both_skipped = HalfStatus.SKIPPED is record.settings.status is record.live.status
+            if not both_skipped:
+                findings.extend(found)
+            # else: the area is not configured, and its settings half already says so; the live
+            # half's own skip is kept in the record (report `live`), not repeated as a finding.
+    except Exception as exc:
+        return _area_failed(spec, record, findings, exc)
+    return _area_done(spec, record, findings, offline)
+
+
 async def _abandonable(make: Callable[[], Coroutine[Any, Any, T]], area: str) -> T:
     """Run one area in its own daemon thread and event loop, so the deadline can always leave it.
 
@@ -233,6 +265,8 @@ async def _abandonable(make: Callable[[], Coroutine[Any, Any, T]], area: str) ->
     that blocks (a synchronous client library, a slow DNS lookup) holds the shared event loop, so
     the timer that should cancel it never runs. In a thread of its own, an area that overruns is
     abandoned: its result is ignored, and as a daemon thread it never holds up the exit."""
+    import asyncio
+
     loop = asyncio.get_running_loop()
     future: asyncio.Future[T] = loop.create_future()
 
@@ -269,8 +303,68 @@ def _apply_ignores(findings: Iterable[Finding], ignore: Sequence[str]) -> tuple[
     return tuple(f for f in findings if f.code not in ignore)
 
 
+def _outcome(spec: CheckSpec, record: AreaRecord, status: CheckStatus, found: list[Finding],
+             started: float, options: RunOptions) -> CheckOutcome:
+    _, settings_half, live_half = record.snapshot()
+    return CheckOutcome(area=spec.area, title=spec.title, status=status,
+                        duration_s=round(time.monotonic() - started, 3),
+                        findings=_apply_ignores(_claimed(found, spec.area), options.ignore),
+                        settings=settings_half, live=live_half)
+
+
+def run_checks_offline(deployment: Deployment, specs: Sequence[CheckSpec], options: RunOptions,
+                       now: datetime) -> tuple[CheckOutcome, ...]:
+    """`run_checks_async` for --offline, without asyncio or a probe session (their imports are
+    most of an offline run's start-up): each area's settings half in its own daemon thread, all
+    concurrently, joined up to the run's deadline; an area still running then is abandoned, as
+    `_abandonable` does."""
+    deadline = options.deadline if options.deadline is not None else time.monotonic() + options.timeout_s
+    ctx = CheckContext(deployment=deployment, now=now, offline=True,
+                       probe_timeout_s=min(options.probe_timeout_s or deployment.probe.timeout_s,
+                                           options.timeout_s),
+                       fixed_clock=options.now is not None, on_progress=options.on_progress)
+    started = time.monotonic()
+    records = {spec.area: AreaRecord() for spec in specs}
+    results: dict[str, tuple[CheckStatus, list[Finding]]] = {}
+    errors: dict[str, BaseException] = {}
+
+    def work(spec: CheckSpec) -> None:
+        try:
+            results[spec.area] = _run_area_offline(spec, ctx, records[spec.area])
+        except BaseException as exc:  # re-raised in the caller, like _abandonable
+            errors[spec.area] = exc
+
+    threads = []
+    for spec in specs:
+        if options.on_progress:
+            options.on_progress(spec.area, "start")
+        thread = threading.Thread(target=work, args=(spec,), name=f"authdoctor-check-{spec.area}",
+                                  daemon=True)
+        thread.start()
+        threads.append(thread)
+    outcomes = []
+    for spec, thread in zip(specs, threads, strict=True):
+        thread.join(max(0.0, deadline - time.monotonic()))
+        record = records[spec.area]
+        if spec.area in errors:
+            raise errors[spec.area]
+        if thread.is_alive():
+            record.interrupted(HalfStatus.TIMED_OUT,
+                               f"did not finish within --timeout {options.timeout_s:g}s")
+            status, found = CheckStatus.TIMED_OUT, [*record.snapshot()[0],
+                                                    _timed_out(spec.area, options.timeout_s)]
+        else:
+            status, found = results[spec.area]
+        if options.on_progress:
+            options.on_progress(spec.area, "done")
+        outcomes.append(_outcome(spec, record, status, found, started, options))
+    return tuple(outcomes)
+
+
 async def run_checks_async(deployment: Deployment, specs: Sequence[CheckSpec], options: RunOptions,
                            now: datetime) -> tuple[CheckOutcome, ...]:
+    import asyncio
+
     from authdoctor.probes.cache import ProbeSession
 
     probe_timeout = min(options.probe_timeout_s or deployment.probe.timeout_s, options.timeout_s)
@@ -298,11 +392,7 @@ async def run_checks_async(deployment: Deployment, specs: Sequence[CheckSpec], o
                                                     _timed_out(spec.area, options.timeout_s)]
         if options.on_progress:
             options.on_progress(spec.area, "done")
-        _, settings_half, live_half = record.snapshot()
-        return CheckOutcome(area=spec.area, title=spec.title, status=status,
-                            duration_s=round(time.monotonic() - started, 3),
-                            findings=_apply_ignores(_claimed(found, spec.area), options.ignore),
-                            settings=settings_half, live=live_half)
+        return _outcome(spec, record, status, found, started, options)
 
     return tuple(await asyncio.gather(*(one(spec) for spec in specs)))
 
@@ -338,7 +428,12 @@ def run_checks(deployment: Deployment, options: RunOptions, *, target: str | Non
     specs = select_checks(checks if checks is not None else all_checks(), options.only, options.skip)
     now = options.now or utcnow()
     started = time.monotonic()
-    outcomes = asyncio.run(run_checks_async(deployment, specs, options, now))
+    if options.offline:
+        outcomes = run_checks_offline(deployment, specs, options, now)
+    else:
+        import asyncio
+
+        outcomes = asyncio.run(run_checks_async(deployment, specs, options, now))
     outcomes = (*outcomes, *_probe_outcomes(deployment, outcomes, options))
     duration = round(time.monotonic() - started, 3)
     if options.now is not None:

@@ -383,7 +383,7 @@ def test_an_app_url_that_is_not_open_webui_says_the_signin_was_not_attempted(
     report = json.loads(capsys.readouterr().out)
     deploy = [f for f in report["findings"] if f["area"] == "deploy"]
     assert [f["code"] for f in deploy] == ["deploy.not-openwebui", "deploy.skipped"]
-    assert "sign-in was not attempted" in deploy[1]["title"]
+    assert "was not attempted: the app URL did not answer as Open WebUI" in deploy[1]["title"]
 
 
 @pytest.mark.parametrize(("claims", "expected"), [
@@ -396,3 +396,39 @@ def test_the_apps_clock_against_ours(claims: dict[str, Any], expected: list[str]
     signin = ok("/api/v1/auths/signin", "password", (), method="POST")
     found = codes(observation(signin=signin, token=token), HEALTHY)
     assert [c for c in found if c.startswith("jwt.")] == expected
+
+
+# --------------------------------------------------------------------------- a token the user gave
+
+
+def given(token: str = TOKEN, **changes: Any) -> SessionObservation:
+    return replace(observation(signin=None, method="token", user="", token=token), **changes)
+
+
+def test_a_given_token_that_works() -> None:
+    found = evaluate_session(given(), public_url=BASE, settings=session_settings(source(HEALTHY)))
+    assert [f.code for f in found] == ["deploy.session-summary"]
+    assert found[0].title.startswith("the given token at ")
+    assert "signed in" not in found[0].evidence and "given token" in found[0].evidence
+
+
+@pytest.mark.parametrize(("token", "detail", "expected", "words"), [
+    (make_token(exp=IAT - 60), "401 Unauthorized", ["deploy.session-refused"], "had expired"),
+    (make_token("another-secret-0123456789-0123456789-xx"), "401 Unauthorized",
+     ["jwt.bad-signature", "deploy.session-refused"], "another WEBUI_SECRET_KEY"),
+    (TOKEN, "Invalid token", ["deploy.session-refused"], "revoked in Redis"),
+])
+def test_a_given_token_refused_is_explained(token: str, detail: str, expected: list[str], words: str) -> None:
+    obs = given(token, bearer=refused(401, detail), cookie=refused(401, detail, credential="cookie"))
+    found = evaluate_session(obs, public_url=BASE, settings=session_settings(source(HEALTHY)))
+    assert [f.code for f in found] == [*expected, "deploy.session-refused", "deploy.session-summary"]
+    refusal = found[len(expected) - 1]
+    assert refusal.title.startswith("the app refuses the given token as a Bearer header")
+    assert words in refusal.title
+    if "jwt.bad-signature" in expected:
+        assert found[0].title.startswith("the given token was signed with another WEBUI_SECRET_KEY")
+
+
+def test_a_given_token_that_is_not_a_jwt() -> None:
+    (found,) = evaluate_session(given("not-a-jwt"), public_url=BASE, settings=session_settings(None))
+    assert found.code == "deploy.session-refused" and "not a JWT" in found.title

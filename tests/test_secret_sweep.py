@@ -434,7 +434,8 @@ def test_redis_password_shows_no_secret(capsys: Capsys, tmp_path: Path, monkeypa
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit"])
 @pytest.mark.parametrize("net", [True, False], ids=["net", "no-net"])
-@pytest.mark.parametrize("case", ["signin-signout", "wrong-password", "samesite-none", "other-key"])
+@pytest.mark.parametrize("case", ["signin-signout", "wrong-password", "samesite-none", "other-key",
+                                  "given-token"])
 def test_live_signin_shows_no_password_and_no_token(capsys: Capsys, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch, case: str, net: bool,
                                                     fmt: str) -> None:
@@ -479,9 +480,14 @@ def test_live_signin_shows_no_password_and_no_token(capsys: Capsys, tmp_path: Pa
         env_file = tmp_path / "app.env"
         env_file.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
         monkeypatch.setenv("SWEEP_OWUI_PASSWORD", markers.new() if case == "wrong-password" else password)
+        account = ["--user", "admin@example.org", "--password-env", "SWEEP_OWUI_PASSWORD", "--signout"]
+        if case == "given-token":
+            import httpx
+
+            account = ["--token", httpx.post(f"{url}/api/v1/auths/signin", timeout=5, json={
+                "email": "admin@example.org", "password": password}).json()["token"]]
         code, out, err = run(capsys, "check", "--env-file", str(env_file), "--only", "deploy", "--only",
-                             "cookie", "--user", "admin@example.org", "--password-env", "SWEEP_OWUI_PASSWORD",
-                             "--signout", "--format", fmt, "-v")
+                             "cookie", *account, "--format", fmt, "-v")
     finally:
         server.shutdown()
         server.server_close()

@@ -35,8 +35,15 @@ def test_cookie_fallbacks(env: dict[str, str], expected: tuple[str, bool, str, b
 @pytest.mark.parametrize(("env", "expected"), [
     ({**HTTP, **SECURE}, [("cookie.secure-on-http", E)]),
     ({**HTTP, "WEBUI_AUTH_COOKIE_SECURE": "true"}, [("cookie.secure-on-http", E)]),
-    ({"WEBUI_URL": "http://localhost:3000", **SECURE}, [("cookie.secure-on-http", INFO)]),
-    ({"WEBUI_URL": "http://127.0.0.1:8080", **SECURE}, [("cookie.secure-on-http", INFO)]),
+    # potentially trustworthy origins: Chromium stores and sends Secure cookies over http there
+    # (tests/lab/test_browser_cookies.py proves it on 127.0.0.1), so nothing is reported
+    ({"WEBUI_URL": "http://localhost:3000", **SECURE}, []),
+    ({"WEBUI_URL": "http://127.0.0.1:8080", **SECURE}, []),
+    ({"WEBUI_URL": "http://127.0.1.5:8080", **SECURE}, []),
+    ({"WEBUI_URL": "http://[::1]:8080", **SECURE}, []),
+    ({"WEBUI_URL": "http://chat.localhost", **SECURE}, []),
+    ({"WEBUI_URL": "http://10.0.0.5:8080", **SECURE}, [("cookie.secure-on-http", E)]),
+    ({"WEBUI_URL": "http://localhost.example.com", **SECURE}, [("cookie.secure-on-http", E)]),
     ({**HTTP}, []),
     ({**HTTP, "WEBUI_SESSION_COOKIE_SECURE": "yes"}, []),  # read as false: not Secure
 ])
@@ -111,3 +118,35 @@ def test_strict_breaks_oauth(env: dict[str, str], fires: bool) -> None:
 def test_healthy_https_cookie_settings_are_silent() -> None:
     env = {**HTTPS, **SECURE, "WEBUI_SESSION_COOKIE_SAME_SITE": "lax", **OIDC}
     assert problems(run(CHECK, env)) == []
+
+
+# The wording says what a real Chromium does with the real 0.12.4 (tests/lab/test_browser_cookies.py).
+
+def test_strict_wording_names_the_idp_form_as_the_trigger() -> None:
+    [found] = [f for f in run(CHECK, {"WEBUI_SESSION_COOKIE_SAME_SITE": "strict", **OIDC})
+               if f.code == "cookie.samesite-strict-breaks-oauth"]
+    assert "whenever the user must sign in at the IdP" in found.title
+    assert "redirects straight back (the user is already signed in there)" in found.detail
+    assert "submits its login or consent form" in found.detail
+    assert "works when they are already signed in there" in found.detail
+
+
+@pytest.mark.parametrize(("env", "oauth_sentence"), [
+    ({**HTTP, "WEBUI_AUTH_COOKIE_SECURE": "true"}, False),
+    ({**HTTP, "WEBUI_AUTH_COOKIE_SECURE": "true", **OIDC}, True),
+])
+def test_secure_on_http_wording_keeps_password_sign_in(env: dict[str, str], oauth_sentence: bool) -> None:
+    """The password page keeps the token from the answer's body: it signs in; what needs the
+    cookie fails (OAuth's return, images and files by URL)."""
+    [found] = [f for f in run(CHECK, env) if f.code == "cookie.secure-on-http"]
+    assert "login loop" not in found.title
+    assert "the password sign-in page still signs in" in found.detail
+    assert "answer 401" in found.detail
+    assert ("OAuth sign-in ends back on the sign-in page" in found.detail) is oauth_sentence
+
+
+def test_none_without_secure_wording_keeps_password_sign_in() -> None:
+    [found] = [f for f in run(CHECK, {"WEBUI_AUTH_COOKIE_SAME_SITE": "none"})
+               if f.code == "cookie.samesite-none-without-secure"]
+    assert "the password sign-in page still signs in" in found.detail
+    assert "sent straight back" not in found.detail

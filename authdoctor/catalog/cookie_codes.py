@@ -12,15 +12,19 @@ ENTRIES: tuple[CodeInfo, ...] = (
     CodeInfo(
         code="cookie.secure-on-http",
         severity=Severity.ERROR,
-        summary="cookies are marked Secure but the site is plain http: the browser drops them, login loops",
+        summary="cookies are marked Secure but the site is plain http: the browser drops them",
         explanation=(
             "A browser ignores a Secure cookie set by a non-secure URL (RFC 6265bis C3), so with "
             "WEBUI_AUTH_COOKIE_SECURE=true or WEBUI_SESSION_COOKIE_SECURE=true on an http:// "
-            "deployment the `token` and owui-session cookies are never stored. Sign-in answers 200, "
-            "but the OAuth return (the SPA reads the token from the cookie, and authlib keeps the "
-            "state in owui-session) and every cookie-authenticated request fail, and users land "
-            "back on the sign-in page: a login loop (C9). Some browsers exempt localhost, which "
-            "hides the problem in local tests. " + _VARS
+            "deployment the `token` and owui-session cookies are never stored (Chromium: "
+            "'SecureOnly'). The password sign-in page still signs in, because it keeps the token "
+            "from the answer's body and sends it as a header; what needs the cookie fails: OAuth "
+            "sign-in ends back on the sign-in page (the page reads the token from the cookie, and "
+            "authlib keeps the state in owui-session: a login loop, C9), and images and files the "
+            "browser loads by URL answer 401. http://localhost and http://127.0.0.1 are "
+            "potentially trustworthy origins where Chromium and Firefox keep Secure cookies (Safari "
+            "does not), so a local test works and the same settings fail behind a host name; "
+            "authdoctor does not report those local URLs. " + _VARS
         ),
         fix="Serve the site over https (preferred), or set WEBUI_AUTH_COOKIE_SECURE=false and "
             "WEBUI_SESSION_COOKIE_SECURE=false while it is plain http.",
@@ -35,8 +39,12 @@ ENTRIES: tuple[CodeInfo, ...] = (
             "C4). Open WebUI emits it anyway, without a warning: with "
             "WEBUI_AUTH_COOKIE_SAME_SITE=none and WEBUI_AUTH_COOKIE_SECURE=false the sign-in "
             "answers `set-cookie: token=…; HttpOnly; Max-Age=2419200; Path=/; SameSite=none` "
-            "(recorded live on 0.12.4). The cookie is then never stored, so OAuth sign-in and "
-            "cookie-authenticated requests fail and users are sent back to the sign-in page. " + _VARS
+            "(recorded live on 0.12.4). The cookie is then never stored (Chromium: "
+            "'SameSiteNoneInsecure', over https too). The password sign-in page still signs in (it "
+            "keeps the token from the answer's body), but OAuth sign-in ends back on the sign-in "
+            "page and images and files the browser loads by URL answer 401; with "
+            "WEBUI_SESSION_COOKIE_SAME_SITE=none the owui-session cookie and its OAuth state are "
+            "lost as well. " + _VARS
         ),
         fix="Add Secure (WEBUI_AUTH_COOKIE_SECURE=true, WEBUI_SESSION_COOKIE_SECURE=true, which "
             "needs https), or use SameSite=lax unless the app is embedded cross-site.",
@@ -63,14 +71,20 @@ ENTRIES: tuple[CodeInfo, ...] = (
     CodeInfo(
         code="cookie.samesite-strict-breaks-oauth",
         severity=Severity.ERROR,
-        summary="SameSite=Strict session cookie with OAuth: the state is lost on the IdP redirect back",
+        summary=("SameSite=Strict session cookie with OAuth: sign-in fails when the user must sign in "
+                 "at the IdP"),
         explanation=(
-            "Authlib keeps the OAuth state, nonce and PKCE verifier in the owui-session cookie. The "
-            "IdP sends the browser back to /oauth/{provider}/callback with a cross-site navigation, "
-            "and a SameSite=Strict cookie is not sent on it (RFC 6265bis C4, C9), so the callback "
-            "has no state ('mismatching_state' / 'Missing state parameter in callback (session may "
-            "have expired)' in the log). Every OAuth sign-in ends in /auth?error=Sign-in with your "
-            "identity provider failed…. WEBUI_AUTH_COOKIE_SAME_SITE inherits "
+            "Authlib keeps the OAuth state, nonce and PKCE verifier in the owui-session cookie. "
+            "Whether a SameSite=Strict cookie comes back to /oauth/{provider}/callback depends on "
+            "who starts the way back (RFC 6265bis C4, C9; checked in Chromium): on a pure redirect "
+            "chain started on the app (app -> IdP -> 302 -> callback: the user is already signed "
+            "in at the IdP) it is sent; when the user submits a form on the IdP's page (its login "
+            "or consent form) or the IdP answers with form_post, it is not (Chromium: "
+            "'SchemefulSameSiteStrict'). The callback then has no state ('mismatching_state' / "
+            "'Missing state parameter in callback (session may have expired)' in the log) and the "
+            "user lands on /auth?error=Sign-in with your identity provider failed…. Symptom: SSO "
+            "fails when the user must sign in at the IdP and works when already signed in there, "
+            "so a second attempt often succeeds. WEBUI_AUTH_COOKIE_SAME_SITE inherits "
             "WEBUI_SESSION_COOKIE_SAME_SITE, so setting the session variable to strict affects both."
         ),
         fix="Set WEBUI_SESSION_COOKIE_SAME_SITE=lax (and WEBUI_AUTH_COOKIE_SAME_SITE=lax if it is set).",

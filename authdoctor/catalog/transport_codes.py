@@ -72,11 +72,11 @@ ENTRIES: tuple[CodeInfo, ...] = (
         explanation=(
             "The public URL is https, but a redirect it answers points to http://, or the app's "
             "own public URL (WEBUI_URL as the app stores it, published in /opensearch.xml) is "
-            "http://. Open WebUI 0.12.4 sends users to that URL after an OAuth sign-in "
-            "(`{webui.url}/auth`) and builds its links from it, so the browser leaves https: "
-            "cookies marked Secure are not sent there (a sign-in loop), fetches from the https "
-            "page to http are blocked as mixed content, and what is sent travels in clear unless "
-            "HSTS upgrades it."
+            "http://. Open WebUI 0.12.4 sends users to that URL at the end of an OAuth sign-in "
+            "(handle_callback redirects to webui.url) and builds its links from it, so the "
+            "browser leaves https: cookies marked Secure are not sent there (a sign-in loop), "
+            "fetches from the https page to http are blocked as mixed content, and what is sent "
+            "travels in clear unless HSTS upgrades it."
         ),
         fix="Set WEBUI_URL to the https public URL (Admin Panel > Settings > General after the "
             "first start), make the proxy send X-Forwarded-Proto: https and its redirects https.",

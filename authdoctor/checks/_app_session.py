@@ -156,6 +156,8 @@ def evaluate_session(obs: SessionObservation, *, public_url: str | None, setting
     the sign-out, at Unix time `redis_read_at`."""
     where = mask_url(obs.base_url)
     signin = obs.signin
+    if signin is None:
+        return _given_token(obs, settings, where)
     if signin.status != 200 or (obs.token is None and signin.body_start):  # an HTML page is no sign-in
         return [_signin_failed(obs, settings, where)]
     findings: list[Finding] = []
@@ -210,11 +212,33 @@ def _expires_in(env: EnvSource) -> int | None:
         return None
 
 
+def _given_token(obs: SessionObservation, settings: SessionSettings, where: str) -> list[Finding]:
+    """A token the user gave (no sign-in, no sign-out): the key it was signed with, and the round
+    trip with the app's own explanation of a refusal."""
+    token = _decode(obs.token)
+    if token is None:
+        return [finding(
+            "deploy.session-refused",
+            "the given token is not a JWT the app could read",
+            detail=("The token given with --token (or test_account.token) is not a decodable JWT: Open "
+                    "WebUI answers such a token 401 '401 Unauthorized'. `authdoctor jwt decode` names "
+                    "the bad segment."),
+            fix="Copy the whole token (three dot-separated segments) from the token cookie or localStorage.",
+            evidence={"token": f"{len(obs.token or '')} characters, not a JWT"}, subject=where)]
+    findings: list[Finding] = []
+    if settings.secret:
+        findings.extend(_secret_findings(token, settings, where, given=True))
+    findings.extend(_round_trip(obs, token, settings, where))
+    findings.append(_summary(obs, token, where, None, None))
+    return findings
+
+
 # --------------------------------------------------------------------------- sign-in refused
 
 
 def _signin_failed(obs: SessionObservation, settings: SessionSettings, where: str) -> Finding:
     signin = obs.signin
+    assert signin is not None
     status = signin.status
     detail_text = signin.detail or ""
     evidence = {"request": f"{signin.request} as {obs.user}", "answer": _answer(signin)}
@@ -334,13 +358,15 @@ def _not_set(obs: SessionObservation, cookies: list[SetCookie], where: str) -> F
                 "from the body: a proxy, CDN or WAF strips Set-Cookie on API answers."),
         fix="Let the proxy pass Set-Cookie from the app unchanged (no proxy_hide_header Set-Cookie, no "
             "cache on /api/*).",
-        evidence={"answer": obs.signin.shown, "cookies that arrived": names}, subject=AUTH_COOKIE)
+        evidence={"answer": obs.signin.shown if obs.signin else "", "cookies that arrived": names},
+        subject=AUTH_COOKIE)
 
 
 # --------------------------------------------------------------------------- the token
 
 
-def _secret_findings(token: DecodedToken, settings: SessionSettings, where: str) -> list[Finding]:
+def _secret_findings(token: DecodedToken, settings: SessionSettings, where: str, *,
+                     given: bool = False) -> list[Finding]:
     from authdoctor.jwt.verify import secret_keyset, verify_signature
 
     assert settings.secret is not None
@@ -351,6 +377,20 @@ def _secret_findings(token: DecodedToken, settings: SessionSettings, where: str)
     verification, _ = verify_signature(token, keyset)
     if verification.verified:
         return []
+    if given:
+        return [finding(
+            "jwt.bad-signature",
+            "the given token was signed with another WEBUI_SECRET_KEY than the checked settings",
+            detail=("The token does not verify with the checked settings' "
+                    f"{settings.secret_var or 'WEBUI_SECRET_KEY'}: an app with these settings answers "
+                    "it 401 '401 Unauthorized'. It was issued by a replica with another key, before the "
+                    "key changed, or it was altered."),
+            fix=("Give every replica the same WEBUI_SECRET_KEY and keep it stable; users with old "
+                 "tokens sign in again."),
+            evidence={"token": f"{token.alg}", "key checked":
+                      f"{settings.secret_var or 'WEBUI_SECRET_KEY'} of the checked settings (not shown)",
+                      "result": "signature does not match"},
+            subject=settings.secret_var or "WEBUI_SECRET_KEY")]
     return [finding(
         "jwt.bad-signature",
         f"the app at {where} signs its tokens with another WEBUI_SECRET_KEY than the checked settings",
@@ -432,15 +472,25 @@ def _round_trip(obs: SessionObservation, token: DecodedToken, settings: SessionS
             continue
         expired = isinstance(exp, int | float) and exchange.at >= float(exp)
         why, fix = refusal_cause(exchange.detail, exchange.credential, expired)
+        evidence = {"request": f"{exchange.request} ({exchange.credential})", "answer": _answer(exchange)}
+        if obs.signin is None:  # a token the user gave
+            if isinstance(exp, int | float):
+                evidence["token exp"] = _utc(float(exp))
+            findings.append(finding(
+                "deploy.session-refused",
+                f"the app refuses the given token {how}: {why}",
+                detail=(f"GET /api/v1/auths/ with the given token {how} answered {_answer(exchange)}; "
+                        "the app's 401 detail names the cause."),
+                fix=fix, evidence=evidence, subject=where))
+            continue
+        evidence["sign-in"] = obs.signin.shown
         findings.append(finding(
             "deploy.session-refused",
             f"the app refuses the token it just issued {how}: {why}",
             detail=(f"Right after signing in, GET /api/v1/auths/ with the new token {how} answered "
                     f"{_answer(exchange)}. Users are signed out right after signing in, or at random "
                     "when several replicas answer."),
-            fix=fix, evidence={"request": f"{exchange.request} ({exchange.credential})",
-                               "answer": _answer(exchange), "sign-in": obs.signin.shown},
-            subject=where))
+            fix=fix, evidence=evidence, subject=where))
     return findings
 
 
@@ -555,7 +605,9 @@ def _summary(obs: SessionObservation, token: DecodedToken, where: str, redis: Re
     from authdoctor.jwt.claims import lifetime_text
 
     payload = token.payload
-    evidence: dict[str, str] = {"signed in": f"{obs.user} ({obs.method}): {obs.signin.shown}"}
+    evidence: dict[str, str] = (
+        {"signed in": f"{obs.user} ({obs.method}): {obs.signin.shown}"} if obs.signin is not None
+        else {"given token": "--token (or test_account.token): no sign-in, no sign-out"})
     iat, exp = payload.get("iat"), payload.get("exp")
     if isinstance(exp, int | float) and isinstance(iat, int | float):
         evidence["token lifetime"] = lifetime_text(float(exp) - float(iat))
@@ -591,9 +643,12 @@ def _summary(obs: SessionObservation, token: DecodedToken, where: str, redis: Re
     except ValueError:
         pass
     steps = "sign-in, the session round trip" + (" and sign-out" if obs.signout is not None else "")
+    if obs.signin is None:
+        steps = "the session round trip with the given token"
     return finding(
         "deploy.session-summary",
-        f"signed in at {where} as {obs.user}: token valid for "
+        (f"signed in at {where} as {obs.user}" if obs.signin is not None else
+         f"the given token at {where}") + ": token valid for "
         + (humanize_delta(float(exp) - float(iat)) if isinstance(exp, int | float)
            and isinstance(iat, int | float) else "ever (no exp)"),
         detail=f"What {steps} with the test account showed (the token itself is never shown).",

@@ -3,7 +3,8 @@ the Redis read of the revocation key) through the run's probe session, then eval
 `authdoctor.checks._app_session` (pure).
 
 It runs only with a test account (`--user` + `--password-env`, or `test_account.email` and
-`.password` in deploy.yaml), never with a guessed one, and only after probe 1 found Open WebUI
+`.password` in deploy.yaml), never with a guessed one, or with a token the user gave (`--token`,
+`test_account.token`: the round trip alone, never signed out), and only after probe 1 found Open WebUI
 at the app URL. The LDAP sign-in (`POST /api/v1/auths/ldap`) is used when LDAP is on (the app's
 `/api/config` or the settings' ENABLE_LDAP) and the login name is not an email address. Sign-out
 only with `--signout`. The password is not sent over plain http to a host off loopback when the
@@ -12,6 +13,7 @@ public URL is https (users never send it that way: authdoctor would be the first
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -42,8 +44,10 @@ def _public_url(ctx: CheckContext) -> str | None:
 
 
 def wants_session(ctx: CheckContext) -> bool:
+    """A test account to sign in with, or a token the user gave (`--token`, test_account.token:
+    the round trip only)."""
     account = ctx.deployment.test_account
-    return account is not None and bool(account.email) and bool(account.password)
+    return account is not None and ((bool(account.email) and bool(account.password)) or bool(account.token))
 
 
 def use_ldap(user: str, app_ldap: bool | None, ctx: CheckContext) -> bool:
@@ -70,8 +74,15 @@ async def session_findings(ctx: CheckContext, base: str, app_ldap: bool | None) 
     from authdoctor.probes.cache import wait_future
 
     account = ctx.deployment.test_account
-    assert account is not None and account.email and account.password
-    user, password = account.email.strip(), account.password
+    assert account is not None
+    given = None if (account.email and account.password) else (account.token or "").strip() or None
+    user, password = (account.email or "").strip(), account.password or ""
+    if given is not None:
+        from authdoctor.errors import UsageError
+        from authdoctor.jwt.tokens import extract_token
+
+        with contextlib.suppress(UsageError):  # not a JWT: judged as it is
+            given = extract_token(given)
     public = _public_url(ctx)
     try:
         target = urlsplit(base)
@@ -85,17 +96,18 @@ async def session_findings(ctx: CheckContext, base: str, app_ldap: bool | None) 
             "or the public URL"))]
     session = ctx.probes
     signout = ctx.deployment.probe.signout
-    ldap = use_ldap(user, app_ldap, ctx)
-    digest = hmac.new(_SALT, repr((user, password)).encode("utf-8", "surrogateescape"),
+    ldap = given is None and use_ldap(user, app_ldap, ctx)
+    digest = hmac.new(_SALT, repr((user, password, given)).encode("utf-8", "surrogateescape"),
                       hashlib.sha256).hexdigest()
     key = ("app-session", base, digest, ldap, signout)
 
     def work() -> SessionObservation:
         return run_session(base, user=user, password=password, ldap=ldap, signout=signout,
                            timeout_s=session.timeout_s, verify_tls=session.verify_tls,
-                           ca_file=session.ca_file, deadline=session.deadline, environ=session.environ)
+                           ca_file=session.ca_file, deadline=session.deadline, environ=session.environ,
+                           given_token=given)
 
-    ctx.progress(AREA, f"signing in as {user}")
+    ctx.progress(AREA, f"signing in as {user}" if given is None else "checking the given token")
     observation = await wait_future(session.cache.get(key, work))
     env = ctx.deployment.env if ctx.deployment.replicas else None
     redis, read_at = await _revocation_read(ctx, observation)

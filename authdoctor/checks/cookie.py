@@ -13,12 +13,23 @@ persisted in the database):
   nonce and PKCE verifier in it), with `WEBUI_SESSION_COOKIE_SAME_SITE` / `_SECURE`, written
   verbatim without validation.
 
-Browser rules (RFC 6265bis, standards.md C3/C4/C9): a `Secure` cookie from an http:// page is
-dropped (Chrome and Firefox make an exception for http://localhost, Safari does not);
-`SameSite=None` without `Secure` is rejected; a `Strict` cookie is not sent on the cross-site
-redirect back from the IdP, so authlib finds no state ("mismatching_state") and 0.12.4 sends the
-user to /auth?error=Sign-in with your identity provider failed… (older releases answered
-"The email or password provided is incorrect").
+Browser rules (RFC 6265bis, standards.md C3/C4/C9), each checked in a real Chromium against the
+real 0.12.4 (tests/lab/test_browser_cookies.py, shared browser-truth.md):
+- a `Secure` cookie from an http:// page on a host name is rejected (`SecureOnly`); http://localhost,
+  http://*.localhost, http://127.0.0.0/8 and http://[::1] are potentially trustworthy origins where
+  Chromium and Firefox store and send it (Safari does not), so those URLs are not reported;
+- `SameSite=None` without `Secure` is rejected everywhere, https included (`SameSiteNoneInsecure`);
+- a `Strict` owui-session cookie survives a pure redirect chain (app -> IdP -> 302 -> callback: the
+  user is already signed in at the IdP) and is withheld at the callback (`SchemefulSameSiteStrict`)
+  only when the way back starts on the IdP's own page: the user submits its login or consent form
+  (or the IdP answers with form_post). authlib then finds no state ("mismatching_state") and 0.12.4
+  sends the user to /auth?error=Sign-in with your identity provider failed… (older releases
+  answered "The email or password provided is incorrect").
+What a user sees without the token cookie (0.12.4's page, checked in the browser): the password
+sign-in still works, since the page keeps the token from the answer's body (localStorage) and
+sends it as a Bearer header; the OAuth return does not (the page reads the token from the cookie,
+so the user stays on the sign-in page), nor does anything the browser loads by URL without that
+header (profile images, files: 401).
 
 Failure modes: `cookie.secure-on-http`, `cookie.samesite-none-without-secure`,
 `cookie.missing-secure-on-https`, `cookie.samesite-strict-breaks-oauth`, `cookie.samesite-invalid`.
@@ -27,10 +38,10 @@ A misread boolean (`WEBUI_AUTH_COOKIE_SECURE=yes`) is `config.invalid-value` (co
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlsplit
 
 from authdoctor.checks._replicas import each_replica
-from authdoctor.checks._urls import is_loopback_host
 from authdoctor.checks.base import CheckContext, CheckSpec, finding
 from authdoctor.findings import Finding, Severity
 from authdoctor.masking import mask_url
@@ -43,6 +54,26 @@ SESSION_SS = "WEBUI_SESSION_COOKIE_SAME_SITE"
 SESSION_SECURE = "WEBUI_SESSION_COOKIE_SECURE"
 AUTH_SS = "WEBUI_AUTH_COOKIE_SAME_SITE"
 AUTH_SECURE = "WEBUI_AUTH_COOKIE_SECURE"
+
+
+# What a rejected token cookie does to a user on 0.12.4 (seen in Chromium, module docstring).
+_TOKEN_DROPPED = ("the token cookie is never stored: the password sign-in page still signs in (it "
+                  "keeps the token from the answer), but images and files the browser loads by URL "
+                  "answer 401")
+_TOKEN_DROPPED_OAUTH = (", and OAuth sign-in ends back on the sign-in page (the page reads the token "
+                        "from the cookie)")
+
+
+def trustworthy_http_host(host: str) -> bool:
+    """True for the hosts whose http:// origin browsers treat as potentially trustworthy, where
+    Chromium and Firefox keep Secure cookies: localhost, *.localhost, 127.0.0.0/8, ::1."""
+    name = host.strip("[]").lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def _evidence(env: EnvSource, cs: CookieSettings) -> dict[str, str]:
@@ -101,8 +132,7 @@ def none_without_secure_findings(env: EnvSource, cs: CookieSettings, oauth: bool
     token_hit = affected[0][0] == "token"
     consequence = []
     if token_hit:
-        consequence.append("the token cookie is never stored, so after signing in the browser "
-                           "is sent straight back to the sign-in page")
+        consequence.append(_TOKEN_DROPPED + (_TOKEN_DROPPED_OAUTH if oauth else ""))
     if any(name == "owui-session" for name, _, _ in affected):
         consequence.append("the owui-session cookie is dropped, so the OAuth state is lost and "
                            "SSO sign-in fails with 'mismatching_state'" if oauth else
@@ -121,7 +151,8 @@ def none_without_secure_findings(env: EnvSource, cs: CookieSettings, oauth: bool
     )]
 
 
-def scheme_findings(env: EnvSource, cs: CookieSettings, public_url: str | None) -> list[Finding]:
+def scheme_findings(env: EnvSource, cs: CookieSettings, public_url: str | None,
+                    oauth: bool = False) -> list[Finding]:
     """`cookie.secure-on-http` / `cookie.missing-secure-on-https` against the public URL."""
     if not public_url:
         return []
@@ -135,28 +166,26 @@ def scheme_findings(env: EnvSource, cs: CookieSettings, public_url: str | None) 
         secure = [(name, var) for name, var, on in (
             ("token", cs.auth_secure_var, cs.auth_secure),
             ("owui-session", SESSION_SECURE, cs.session_secure)) if on]
-        if not secure:
+        if not secure or trustworthy_http_host(host):  # Secure works on http://localhost
             return []
-        local = is_loopback_host(host)
         names = ", ".join(name for name, _ in secure)
+        consequences = []
+        if any(n == "token" for n, _ in secure):
+            consequences.append(_TOKEN_DROPPED + (_TOKEN_DROPPED_OAUTH if oauth else ""))
+        if any(n == "owui-session" for n, _ in secure):
+            consequences.append("the owui-session cookie holding the OAuth state is discarded, so SSO "
+                                "sign-in fails with 'mismatching_state'" if oauth else
+                                "the owui-session cookie is discarded")
         return [finding(
             "cookie.secure-on-http",
-            (f"Secure cookies on an http:// URL ({host}): Safari drops them" if local else
-             "Secure cookies on an http:// deployment: the browser drops them (login loop)"),
+            "Secure cookies on an http:// deployment: the browser drops them",
             detail=(f"The public URL is {public_url} and the {names} cookie(s) are marked Secure. "
-                    "Browsers only store Secure cookies from https:// pages"
-                    + (", except Chrome and Firefox on http://localhost; Safari still drops "
-                       "them there." if local else ": " + "; ".join(
-                           ["sign-in answers 200 but the token cookie is discarded, so the user "
-                            "is sent back to the sign-in page"] * any(n == "token" for n, _ in secure)
-                           + ["the owui-session cookie holding the OAuth state is discarded, so "
-                              "SSO sign-in fails with 'mismatching_state'"]
-                           * any(n == "owui-session" for n, _ in secure)) + ".")),
+                    "Browsers only store Secure cookies from https:// pages (and http://localhost): "
+                    + "; ".join(consequences) + "."),
             fix=("Serve Open WebUI over https (and set WEBUI_URL=https://…), or set "
                  + " and ".join(f"{var}=false" for _, var in secure) + " for a plain-http setup."),
             evidence={"public URL": public_url, **_evidence(env, cs)},
-            subject=secure[0][1], location=env.location(secure[0][1]),
-            severity=Severity.INFO if local else Severity.ERROR,
+            subject=secure[0][1], location=env.location(secure[0][1]), severity=Severity.ERROR,
         )]
     if scheme == "https":
         plain = [(name, var) for name, var, on in (
@@ -186,13 +215,17 @@ def strict_oauth_findings(env: EnvSource, cs: CookieSettings, providers: list[st
         return []
     return [finding(
         "cookie.samesite-strict-breaks-oauth",
-        "SameSite=Strict session cookie: OAuth sign-in loses its state on the way back",
+        "SameSite=Strict session cookie: OAuth sign-in fails whenever the user must sign in at the IdP",
         detail=(f"OAuth providers: {', '.join(providers)}. The owui-session cookie holds the OAuth "
-                "state, nonce and PKCE verifier; with SameSite=Strict the browser does not send "
-                "it on the redirect back from the IdP (a cross-site navigation), so authlib "
-                "reports 'mismatching_state' and the user lands on the login page with 'Sign-in "
-                "with your identity provider failed' (older releases: 'The email or password "
-                "provided is incorrect')."),
+                "state, nonce and PKCE verifier. With SameSite=Strict the browser still sends it "
+                "when the IdP redirects straight back (the user is already signed in there), but "
+                "not when the way back starts on the IdP's own page: after the user submits its "
+                "login or consent form (or a form_post answer), the callback arrives without it, "
+                "authlib reports 'mismatching_state' and the user lands on the login page with "
+                "'Sign-in with your identity provider failed' (older releases: 'The email or "
+                "password provided is incorrect'). Symptom: SSO fails when the user has to sign "
+                "in at the IdP and works when they are already signed in there, so a second "
+                "attempt often succeeds."),
         fix=(f"Set {SESSION_SS}=lax (keep {AUTH_SS}=strict if you want the token cookie strict)."),
         evidence={**_evidence(env, cs), "providers": ", ".join(providers)},
         subject=SESSION_SS, location=env.location(SESSION_SS), severity=Severity.ERROR,
@@ -203,7 +236,8 @@ def cookie_findings(env: EnvSource, public_url: str | None) -> list[Finding]:
     cs = cookie_settings(env)
     providers = list(configured_providers(env))
     return [*samesite_findings(env, cs), *none_without_secure_findings(env, cs, bool(providers)),
-            *scheme_findings(env, cs, public_url), *strict_oauth_findings(env, cs, providers)]
+            *scheme_findings(env, cs, public_url, bool(providers)),
+            *strict_oauth_findings(env, cs, providers)]
 
 
 def check_settings(ctx: CheckContext) -> list[Finding]:

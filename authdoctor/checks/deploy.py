@@ -29,12 +29,17 @@ Failure modes named by `evaluate` (pure: observations + settings in, findings ou
   the database copy wins (0.12.4 copies WEBUI_URL into its config table on the first start).
 - `deploy.app-summary` (info, `app probe` only): what the running app advertises.
 
+With a test account (`--user` + `--password-env`, or deploy.yaml `test_account`), probes 2-4
+follow once the URL answered like Open WebUI: the sign-in, its cookies (judged against the public
+URL), the session round trip and the opt-in `--signout`; orchestration in
+`authdoctor.checks._app_session_run`, evaluation in `authdoctor.checks._app_session`, I/O in
+`authdoctor.probes.app_session`.
+
 The oauth area's app part reports an unreachable app as its own skip and is left as it is.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import Mapping
@@ -117,6 +122,8 @@ def settings_view(env: EnvSource) -> SettingsView:
 
 
 async def check_live(ctx: CheckContext, *, summary: bool = False) -> list[Finding]:
+    import asyncio  # here: the registry imports every check module, --offline runs too
+
     base = app_base(ctx.deployment)
     if base is None:
         return [skipped(AREA, "no app URL (give --url, --public-url or WEBUI_URL); the running app "
@@ -142,8 +149,9 @@ async def check_live(ctx: CheckContext, *, summary: bool = False) -> list[Findin
         if features is not None:
             findings.extend(await session_findings(ctx, base, features.ldap))
         else:
-            findings.append(skipped(AREA, "the test account's sign-in was not attempted: the app URL did "
-                                          "not answer like Open WebUI (see above)"))
+            findings.append(skipped(AREA, "the sign-in with the test account (or --token's round trip) "
+                                          "was not attempted: the app URL did not answer as Open WebUI "
+                                          "(see above)"))
     return findings
 
 

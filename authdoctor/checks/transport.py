@@ -36,7 +36,6 @@ site does not serve http): nothing is reported for it.
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -84,6 +83,8 @@ def plain_http_url(public: ParsedURL) -> str | None:
 
 
 async def check_live(ctx: CheckContext) -> list[Finding]:
+    import asyncio  # here: the registry imports every check module, --offline runs too
+
     from authdoctor.checks.deploy import app_base, opensearch_url
 
     public_url = public_target(ctx)

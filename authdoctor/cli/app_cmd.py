@@ -19,6 +19,7 @@ from authdoctor.cli.check_cmd import (
     ProbeTimeoutOpt,
     SignoutOpt,
     TimeoutOpt,
+    TokenOpt,
     UserOpt,
     VerboseOpt,
 )
@@ -94,6 +95,7 @@ def register(app: typer.Typer) -> None:
         user: UserOpt = None,
         password_env: PasswordEnvOpt = None,
         signout: SignoutOpt = False,
+        token: TokenOpt = None,
         now: NowOpt = None,
         output_format: FormatOpt = "text",
         output: OutputOpt = None,
@@ -110,4 +112,5 @@ def register(app: typer.Typer) -> None:
             ignore=ignore or [], fail_on=fail_on, timeout=timeout, probe_timeout=probe_timeout,
             now=now, output_format=output_format, output=output, verbose=verbose,
             stderr=sys.stderr, probe_flags=with_account(
-                ProbeFlags(ca_file=ca_file, insecure=insecure), user, password_env, signout, inputs))
+                ProbeFlags(ca_file=ca_file, insecure=insecure), user, password_env, signout, inputs,
+                token))

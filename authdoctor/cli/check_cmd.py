@@ -122,6 +122,11 @@ SignoutOpt = Annotated[bool, typer.Option(
     help=("Ends the test session: POST /api/v1/auths/signout (never GET), then GET /api/v1/auths/ "
           "with the old token, which must be refused; with Redis configured, reads (GET, TTL) its "
           "revocation key {prefix}:auth:token:<jti>:revoked. Needs --user."))]
+TokenOpt = Annotated[str | None, typer.Option(
+    "--token", metavar="TOKEN|-",
+    help=("A session token of the app (from the token cookie; - reads it from stdin): sent back "
+          "once to GET /api/v1/auths/ as Bearer and as cookie, and a refusal explained by the app's "
+          "answer. Never shown, never signed out."))]
 VerboseOpt = Annotated[bool, typer.Option(
     "--verbose", "-v", help="Text format: also list passed and skipped areas in full.")]
 
@@ -156,6 +161,7 @@ def register(app: typer.Typer) -> None:
         user: UserOpt = None,
         password_env: PasswordEnvOpt = None,
         signout: SignoutOpt = False,
+        token: TokenOpt = None,
         now: NowOpt = None,
         output_format: FormatOpt = "text",
         output: OutputOpt = None,
@@ -173,5 +179,5 @@ def register(app: typer.Typer) -> None:
             probe_flags=with_account(
                 ProbeFlags(ca_file=ca_file, insecure=insecure, idp_requests=not no_idp_requests,
                            register_mcp_clients=register_mcp_clients, id_token=id_token),
-                user, password_env, signout, inputs),
+                user, password_env, signout, inputs, token),
         )

@@ -46,7 +46,8 @@ _CHECK_VALUES = {"--config": "config", "-c": "config", "--public-url": "public_u
                  "--fail-on": "fail_on", "--timeout": "timeout", "--probe-timeout": "probe_timeout",
                  "--now": "now", "--format": "output_format", "-f": "output_format",
                  "--output": "output", "-o": "output", "--ca-file": "ca_file",
-                 "--id-token": "id_token", "--user": "user", "--password-env": "password_env"}
+                 "--id-token": "id_token", "--user": "user", "--password-env": "password_env",
+                 "--token": "token"}
 _CHECK_FLAGS = {"--from-env": "from_env", "--offline": "offline", "--verbose": "verbose",
                 "-v": "verbose", "--insecure": "insecure", "--no-idp-requests": "no_idp_requests",
                 "--register-mcp-clients": "register_mcp_clients", "--signout": "signout"}
@@ -130,7 +131,8 @@ def _check(args: list[str]) -> Command | None:
                            idp_requests="no_idp_requests" not in flags,
                            register_mcp_clients="register_mcp_clients" in flags,
                            id_token=values.get("id_token")),
-                values.get("user"), values.get("password_env"), "signout" in flags, inputs),
+                values.get("user"), values.get("password_env"), "signout" in flags, inputs,
+                values.get("token")),
         )
 
     return run

@@ -6,8 +6,10 @@ the proxy) and the transport area (HSTS, http -> https, mixed schemes at the pub
 With a URL and no settings, the app alone is probed; with settings (`--env-file`, ...) the
 app's answers are also compared with them (`deploy.config-differs`,
 `deploy.public-url-differs`), and the URL, when given, is where the app is reached (`--url` of
-`check`). Everything else (formats, `--output`, `--fail-on`, `--now`, `--timeout`,
-`--probe-timeout`, `--ca-file`, `--insecure`, exit codes) is `authdoctor.commands.check.run_check`.
+`check`). `--user`/`--password-env`/`--signout` add the test account's sign-in, session round
+trip and sign-out (`authdoctor.checks._app_session_run`). Everything else (formats, `--output`,
+`--fail-on`, `--now`, `--timeout`, `--probe-timeout`, `--ca-file`, `--insecure`, exit codes) is
+`authdoctor.commands.check.run_check`.
 """
 
 from __future__ import annotations

@@ -45,6 +45,9 @@ class ProbeFlags:
     """`--password-env`: its password, read from that environment variable (never the command line)."""
     signout: bool = False
     """`--signout`: sign the test session out and check that the old token is refused."""
+    app_token: str | None = field(default=None, repr=False)
+    """`--token`: a session token the user gave, sent back to the app's session endpoint (over
+    `test_account.token`); `-` was read from stdin by `with_account`."""
 
     def apply(self, deployment: Deployment) -> Deployment:
         if self.id_token:
@@ -61,10 +64,12 @@ class ProbeFlags:
             if self.ldap_password is not None:
                 account = replace(account, ldap_password=self.ldap_password)
             deployment = replace(deployment, test_account=account)
-        if self.app_user is not None or self.app_password is not None:
+        if self.app_user is not None or self.app_password is not None or self.app_token is not None:
             from authdoctor.settings.model import TestAccount
 
             account = deployment.test_account or TestAccount()
+            if self.app_token is not None:
+                account = replace(account, token=self.app_token)
             if self.app_user is not None:
                 account = replace(account, email=self.app_user)
             if self.app_password is not None:
@@ -104,14 +109,26 @@ def read_id_token(flags: ProbeFlags, inputs: SettingsInputs) -> ProbeFlags:
 
 
 def with_account(flags: ProbeFlags, user: str | None, password_env: str | None, signout: bool,
-                 inputs: SettingsInputs) -> ProbeFlags:
-    """`flags` with `--user`, `--password-env` and `--signout`; the password is read here from the
-    named variable (never from the command line)."""
+                 inputs: SettingsInputs, token: str | None = None) -> ProbeFlags:
+    """`flags` with `--user`, `--password-env`, `--signout` and `--token`; the password is read
+    here from the named variable (never from the command line), a `--token -` from stdin."""
     from authdoctor.commands.ldap import read_password
+    from authdoctor.errors import UsageError
 
     password = read_password(password_env=password_env, password_stdin=False, inputs=inputs)
+    if token is not None:
+        if token.strip() == "-":
+            if "-" in (*inputs.docker_inspect, *inputs.k8s):
+                raise UsageError("--token -: stdin already carries the settings (--docker-inspect - or "
+                                 "--k8s -)")
+            from authdoctor.commands.common import read_token_argument
+
+            token = read_token_argument("-")
+        if not token.strip():
+            raise UsageError("--token: the token is empty")
+        token = token.strip()
     return replace(flags, app_user=user.strip() if user is not None else None, app_password=password,
-                   signout=signout)
+                   signout=signout, app_token=token)
 
 
 def check_test_account(deployment: Deployment, *, offline: bool, password_given: bool = False) -> None:

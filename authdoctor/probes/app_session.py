@@ -102,8 +102,8 @@ class SessionObservation:
     base_url: str
     user: str
     method: str
-    """'password' or 'ldap'."""
-    signin: Exchange
+    """'password', 'ldap', or 'token' (a token the user gave: no sign-in, only the round trip)."""
+    signin: Exchange | None
     token: str | None = field(default=None, repr=False)
     bearer: Exchange | None = None
     cookie: Exchange | None = None
@@ -140,10 +140,12 @@ def _scrub(text: str, secrets: list[str]) -> str:
 
 def run_session(base_url: str, *, user: str, password: str, ldap: bool = False, signout: bool = False,
                 timeout_s: float = 5.0, verify_tls: bool = True, ca_file: str | None = None,
-                deadline: float | None = None,
-                environ: Mapping[str, str] | None = None) -> SessionObservation:
+                deadline: float | None = None, environ: Mapping[str, str] | None = None,
+                given_token: str | None = None) -> SessionObservation:
     """Sign in at `base_url`, make the session round trip, and sign out when asked (see the module
-    docstring). Never raises for a network failure; a failed step is an `Exchange.failure`."""
+    docstring). With `given_token` (a token the user gave) there is no sign-in and no sign-out:
+    only the round trip with that token (steps 2-3). Never raises for a network failure; a failed
+    step is an `Exchange.failure`."""
     import httpx
 
     from authdoctor.http import USER_AGENT
@@ -151,7 +153,7 @@ def run_session(base_url: str, *, user: str, password: str, ldap: bool = False, 
     from authdoctor.probes.http import _failure, _verify, proxy_for, strip_credentials
 
     base = strip_credentials(base_url).rstrip("/")
-    method = "ldap" if ldap else "password"
+    method = "token" if given_token else "ldap" if ldap else "password"
     path = LDAP_PATH if ldap else SIGNIN_PATH
     proxy = proxy_for(base + path, environ)
     shown_proxy = mask_url(proxy) if proxy else None
@@ -166,7 +168,7 @@ def run_session(base_url: str, *, user: str, password: str, ldap: bool = False, 
         failure = ProbeFailure(Rung.PROTOCOL, f"the request cannot be made ({exc})", {"error": str(exc)})
         return SessionObservation(base_url=base, user=user, method=method,
                                   signin=Exchange("POST", path, method, failure=failure), proxy=shown_proxy)
-    secrets = [password]
+    secrets = [password, given_token or ""]
 
     def budget() -> float:
         if deadline is None:
@@ -230,20 +232,26 @@ def run_session(base_url: str, *, user: str, password: str, ldap: bool = False, 
                              set_cookies=cookies, at=arrived, elapsed_s=time.monotonic() - started,
                              retry_after=retry_after)
         token = parsed.get("token") if isinstance(parsed, dict) else None
-        if route == path and isinstance(token, str) and token:
+        if route == path and verb == "POST" and isinstance(token, str) and token:
             issued = token
         return exchange_
 
     with client:
-        body = {"user": user, "password": password} if ldap else {"email": user, "password": password}
-        signin = exchange("POST", path, method, body=body)
-        observation = SessionObservation(base_url=base, user=user, method=method, signin=signin,
-                                         proxy=shown_proxy)
-        token = issued or _token_cookie(signin.set_cookies)
-        if signin.status != 200 or not token:
-            return replace(observation, token=token,
-                           stopped="" if signin.status != 200 else "the sign-in answer carried no token")
-        observation = replace(observation, token=token)
+        if given_token:
+            token: str | None = given_token
+            signout = False  # never end a session the user gave
+            observation = SessionObservation(base_url=base, user=user, method=method, signin=None,
+                                             token=token, proxy=shown_proxy)
+        else:
+            body = {"user": user, "password": password} if ldap else {"email": user, "password": password}
+            signin = exchange("POST", path, method, body=body)
+            observation = SessionObservation(base_url=base, user=user, method=method, signin=signin,
+                                             proxy=shown_proxy)
+            token = issued or _token_cookie(signin.set_cookies)
+            if signin.status != 200 or not token:
+                return replace(observation, token=token,
+                               stopped="" if signin.status != 200 else "the sign-in answer carried no token")
+            observation = replace(observation, token=token)
         steps: list[tuple[str, Any]] = [
             ("bearer", lambda: exchange("GET", SESSION_PATH, "bearer", bearer=token)),
             ("cookie", lambda: exchange("GET", SESSION_PATH, "cookie", cookie=token))]

@@ -14,7 +14,6 @@ of the run's deadline), so every Future completes.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import hmac
@@ -74,6 +73,8 @@ class ProbeCache:
 async def wait_future(future: Future[T]) -> T:
     """Await a `concurrent.futures.Future` from any event loop. Unlike `asyncio.wrap_future`, a
     loop that was closed meanwhile (an area abandoned at the deadline) is ignored quietly."""
+    import asyncio  # here, not at the top: an --offline run never waits and skips its import
+
     if future.done():
         return future.result()
     loop = asyncio.get_running_loop()

@@ -30,22 +30,26 @@ fails a required session (tests/lab/fixtures.py). The terminal summary names the
 (Debian's security updates change the browser under the tests without notice), the launch time
 and the per-case times.
 
-Playwright's sync API runs its own event loop in this thread while the browser is open: tests
-that use the browser run authdoctor as a subprocess (or in another thread), never `asyncio.run`.
+Playwright's sync API keeps its event loop RUNNING in the main thread while the browser is open
+(`asyncio.run()` there fails: "cannot be called from a running event loop"). So the tests that use
+the browser run last in the session (this plugin's collection hook), and inside them authdoctor
+runs as a subprocess or through `in_thread()` (a fresh thread has no running loop).
 """
 
 from __future__ import annotations
 
 import contextlib
 import statistics
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
+T = TypeVar("T")
 CHROMIUM = Path("/usr/lib/chromium/chromium")
 PLAYWRIGHT_VERSION = "1.65.2"
 #: Host names a case may use; every one resolves to 127.0.0.1 inside the browser only.
@@ -234,6 +238,7 @@ class BrowserCase:
 class Timings:
     launch_s: float = 0.0
     cases: list[tuple[str, float]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # other costs of the tier (servers started)
 
     def summary(self) -> str:
         if not self.cases:
@@ -292,7 +297,40 @@ class LabBrowser:
             self._manager.__exit__(None, None, None)
 
 
+def in_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`function(*args, **kwargs)` in a fresh thread, for code that calls `asyncio.run()` (the
+    in-process CLI, the runner) while the browser's loop runs in this one. Exceptions (SystemExit
+    included) are raised here."""
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = function(*args, **kwargs)
+        except BaseException as exc:  # re-raised in the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, name="outside-browser-loop")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    result: T = outcome["value"]
+    return result
+
+
 # ----------------------------------------------------------------------------- pytest plugin
+
+def uses_browser(item: pytest.Item) -> bool:
+    marked = item.get_closest_marker("browser") is not None
+    return marked or "lab_browser" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    """The tests that use the browser run last (in their collected order): once Chromium is open,
+    the main thread has a running event loop until the session ends (module docstring)."""
+    items[:] = [i for i in items if not uses_browser(i)] + [i for i in items if uses_browser(i)]
+
 
 _LAUNCHED: list[LabBrowser] = []
 
@@ -319,5 +357,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.line(browser.timings.summary())
         for label, seconds in browser.timings.cases:
             terminalreporter.line(f"  {seconds:6.2f} s  {label}")
+        for note in browser.timings.notes:
+            terminalreporter.line(note)
     _LAUNCHED.clear()
 

@@ -104,17 +104,19 @@ class RealOpenWebUI:
 
 
 def start_openwebui(run_dir: Path, env: Mapping[str, str], *, port: int | None = None,
-                    name: str = "openwebui", timeout: float = START_TIMEOUT_S
+                    name: str = "openwebui", timeout: float = START_TIMEOUT_S, keep_data: bool = False
                     ) -> tuple[RealOpenWebUI, ServerProcess]:
-    """Start a real Open WebUI with `env` on a fresh data folder under `run_dir/name`; returns
-    when `/health` answers 200 (StartError with the log's end otherwise)."""
+    """Start a real Open WebUI with `env` on a fresh data folder under `run_dir/name` (with
+    `keep_data`, on the folder an earlier start of `name` left: a restart, which reads the cookie
+    variables, WEBUI_SECRET_KEY and REDIS_URL anew and keeps the users); returns when `/health`
+    answers 200 (StartError with the log's end otherwise)."""
     import httpx
 
     home = (run_dir / name).resolve()
-    if home.exists():
+    if home.exists() and not keep_data:
         shutil.rmtree(home)
     data_dir = home / "data"
-    data_dir.mkdir(parents=True)
+    data_dir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     url = f"http://{HOST}:{port}"
     scenario = {"WEBUI_URL": url, **env}

@@ -27,6 +27,7 @@ import pytest
 
 from authdoctor.cli import main
 
+from .app_under_test import LabApp
 from .fixtures import STRONG_SECRET
 from .ldap import LabLdap
 from .openwebui_real import ADMIN, RealOpenWebUI
@@ -63,7 +64,7 @@ def write_env(tmp_path: Path, env: Mapping[str, str], name: str = "app.env") -> 
     return str(path)
 
 
-def check(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, app: RealOpenWebUI,
+def check(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, app: RealOpenWebUI | LabApp,
           env_file: str, *more: str, user: str = ADMIN["email"], password: str = ADMIN["password"]
           ) -> tuple[int, list[dict[str, Any]]]:
     monkeypatch.setenv(PASSWORD_VAR, password)
@@ -156,3 +157,22 @@ def test_ldap_signin_through_the_app(capsys: pytest.CaptureFixture[str], monkeyp
     [failed] = [f for f in found if f["code"] == "deploy.signin-failed"]
     assert "LDAP sign-in refused" in failed["title"]
     assert "'Authentication failed.'" in failed["evidence"]["answer"]
+
+
+def test_the_imitation_answers_the_session_like_the_real_app(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        healthy: RealOpenWebUI, lab_app_factory: Callable[..., LabApp]) -> None:
+    """The fast tests' imitation against the truth: the same sign-in, round trip, sign-out and
+    revocation key, seen through the same probe (times and TTL values aside)."""
+    imitation: LabApp = lab_app_factory({"WEBUI_AUTH_SIGNOUT_REDIRECT_URL": None}, oidc_variant=None,
+                                        with_ldap=False)
+
+    def seen(app: RealOpenWebUI | LabApp) -> tuple[int, dict[str, str]]:
+        code, found = check(capsys, monkeypatch, app, write_env(tmp_path, app.env, f"{app.port}.env"),
+                            "--signout", "--only", "deploy")
+        [summary] = [f for f in found if f["code"] == "deploy.session-summary"]
+        assert [f["code"] for f in found] == ["deploy.session-summary"]
+        evidence = {k: re.sub(r"\d+", "N", v) for k, v in summary["evidence"].items() if k != "token exp"}
+        return code, evidence
+
+    assert seen(imitation) == seen(healthy)

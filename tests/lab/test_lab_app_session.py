@@ -206,3 +206,37 @@ def test_with_redis_signout_revokes_and_the_key_has_the_right_ttl(
     assert evidence["revocation key"].startswith("found, TTL ")
     ttl, remaining = (int(n) for n in re.findall(r"(\d+) s", evidence["revocation key"]))
     assert abs(ttl - remaining) <= 5 and ttl > 27 * 86400
+
+
+def test_a_given_token_is_sent_back_and_a_refusal_explained(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        imitation: tuple[str, dict[str, str]]) -> None:
+    import jwt as pyjwt
+
+    url, env = imitation
+    token = httpx.post(f"{url}/api/v1/auths/signin", timeout=5,
+                       json={"email": ADMIN["email"], "password": ADMIN["password"]}).json()["token"]
+    code, report, _ = run(capsys, monkeypatch, "check", "--env-file", write_env(tmp_path, env),
+                          "--only", "deploy", "--token", token)
+    assert (code, codes(report)) == (0, ["deploy.session-summary"])
+    evidence = report["findings"][0]["evidence"]
+    assert evidence["Bearer round trip"] == evidence["cookie round trip"] == "200 application/json"
+    forged = pyjwt.encode({**pyjwt.decode(token, options={"verify_signature": False})},
+                          "a-key-the-app-does-not-have-0123456789", algorithm="HS256")
+    code, report, _ = run(capsys, monkeypatch, "check", "--env-file", write_env(tmp_path, env),
+                          "--only", "deploy", "--token", forged)
+    assert code == 1
+    assert sorted(codes(report)) == ["deploy.session-refused", "deploy.session-refused",
+                                     "deploy.session-summary", "jwt.bad-signature"]
+    [refusal, _] = [f for f in report["findings"] if f["code"] == "deploy.session-refused"]
+    assert "another WEBUI_SECRET_KEY" in refusal["title"]
+    for output in (json.dumps(report),):
+        assert token.split(".")[2] not in output and forged.split(".")[2] not in output
+
+
+def test_a_given_token_is_never_signed_out(capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(SystemExit) as excinfo:
+        main(["app", "probe", "http://127.0.0.1:9", "--token", "eyJhbGciOiJIUzI1NiJ9.e30.x", "--signout"])
+    assert excinfo.value.code == 2
+    assert "--signout signs the test account's session out" in capsys.readouterr().err

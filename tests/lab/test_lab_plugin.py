@@ -51,10 +51,11 @@ def scratch() -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def run_inner_pytest(folder: Path, test_source: str, **env: str) -> subprocess.CompletedProcess[str]:
+def run_inner_pytest(folder: Path, test_source: str, plugins: tuple[str, ...] = ("lab.fixtures",), /,
+                     **env: str) -> subprocess.CompletedProcess[str]:
     (folder / "pytest.ini").write_text(
         "[pytest]\nmarkers =\n    realserver: real server\n    browser: real browser\n")
-    (folder / "conftest.py").write_text('pytest_plugins = ["lab.fixtures"]\n')
+    (folder / "conftest.py").write_text(f"pytest_plugins = {list(plugins)!r}\n")
     (folder / "test_inner.py").write_text(test_source)
     full_env = {k: v for k, v in os.environ.items() if k not in ("AUTHDOCTOR_REQUIRE_LAB", "CI")}
     full_env.update(PYTHONPATH=str(PACKAGE_ROOT), **env)
@@ -117,6 +118,37 @@ def test_a_skipped_browser_test_fails_a_required_session(scratch: Path) -> None:
     assert required.returncode == 1, required.stdout
     assert "SKIPPED test_inner.py::test_needs_chromium" in required.stdout
     assert "1 passed, 1 skipped" in required.stdout
+
+
+ORDER_INNER_TESTS = """
+import asyncio
+from pathlib import Path
+
+import pytest
+
+def ran(name):
+    with open(Path(__file__).parent / "order.txt", "a") as order:
+        order.write(name + "\\n")
+
+@pytest.mark.browser
+def test_first_uses_the_browser():
+    ran("browser")
+
+def test_second_calls_asyncio_run():
+    async def answer():
+        return 42
+    assert asyncio.run(answer()) == 42
+    ran("asyncio")
+"""
+
+
+def test_browser_tests_run_last(scratch: Path) -> None:
+    """tests/lab/browser.py moves the tests that use the browser to the end of the session:
+    while Chromium is open, asyncio.run() in the main thread fails."""
+    done = run_inner_pytest(scratch, ORDER_INNER_TESTS, ("lab.fixtures", "lab.browser"),
+                            AUTHDOCTOR_REQUIRE_LAB="0")
+    assert done.returncode == 0, done.stdout
+    assert (scratch / "order.txt").read_text().split() == ["asyncio", "browser"]
 
 
 @pytest.mark.realserver
