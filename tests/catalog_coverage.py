@@ -22,8 +22,6 @@ PRODUCED: set[str] = set()
 # Live-probe codes whose checks are later issues' work (the settings doctor and spine do not
 # produce them). Each entry must name a code that exists in the catalog.
 NOT_YET_PRODUCED: frozenset[str] = frozenset({
-    # deploy: GET on the sign-out URL (the HAR reader's; the sign-in probe only POSTs)
-    "deploy.signout-get-noop",
     # oauth: live IdP and app redirects
 })
 

@@ -27,6 +27,8 @@ RUNS: dict[str, tuple[list[str], str | None]] = {
         (["check", "--docker-inspect", "-", "--offline"], "fixtures/docker/inspect-open-webui.json"),
     "$ helm template ... | authdoctor check --k8s - --offline":
         (["check", "--k8s", "-", "--offline"], "fixtures/k8s/helm-template.yaml"),
+    "$ authdoctor har fixtures/har/strict-oauth.har":
+        (["har", "fixtures/har/strict-oauth.har"], None),
     "$ authdoctor explain cookie.samesite-none-without-secure":
         (["explain", "cookie.samesite-none-without-secure"], None),
     # the "Try it" block: `authdoctor check --env-file examples/broken.env --offline`

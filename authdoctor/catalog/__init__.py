@@ -55,6 +55,7 @@ AREAS: Mapping[str, str] = {
     "trusted-header": "Trusted-header sign-in",
     "mcp": "Tool-server OAuth (MCP)",
     "deploy": "Live application",
+    "har": "Browser recording (HAR)",
     "transport": "Transport (HTTPS)",
     "db": "The app's database",
     "rbac": "Permissions and access (RBAC)",
@@ -97,6 +98,7 @@ def _load() -> dict[str, CodeInfo]:
         cookie_codes,
         db_codes,
         deploy_codes,
+        har_codes,
         internal_codes,
         jwt_codes,
         ldap_codes,
@@ -115,7 +117,7 @@ def _load() -> dict[str, CodeInfo]:
     merged: dict[str, CodeInfo] = {}
     modules = (secret_codes, config_codes, jwt_codes, cookie_codes, oauth_codes, oidc_codes,
                logout_codes, ldap_codes, redis_codes, trusted_header_codes, mcp_codes, deploy_codes,
-               transport_codes, db_codes, rbac_codes, probe_codes, internal_codes)
+               har_codes, transport_codes, db_codes, rbac_codes, probe_codes, internal_codes)
     for entry in [*_generic_entries(), *(e for m in modules for e in m.ENTRIES)]:
         if entry.code in merged:
             raise RuntimeError(f"duplicate catalog code {entry.code}")

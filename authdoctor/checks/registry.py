@@ -9,7 +9,9 @@ from functools import cache
 
 from authdoctor.checks.base import CheckSpec
 
-_NOT_CHECKS = frozenset({"base", "registry"})
+# `har` is the `authdoctor har` command's own area: it judges a browser's recording, not the
+# settings, so `check` does not run it (commands/har.py gives the runner its CheckSpec).
+_NOT_CHECKS = frozenset({"base", "registry", "har"})
 
 
 @cache

@@ -70,6 +70,7 @@ def build_app() -> typer.Typer:
         config_cmd,
         db_cmd,
         explain_cmd,
+        har_cmd,
         jwt_cmd,
         ldap_cmd,
         oidc_cmd,
@@ -84,6 +85,7 @@ def build_app() -> typer.Typer:
     redis_cmd.register(app)
     app_cmd.register(app)
     db_cmd.register(app)
+    har_cmd.register(app)
     explain_cmd.register(app)
     config_cmd.register(app)
     rbac_cmd.register(app)

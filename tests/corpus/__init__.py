@@ -9,7 +9,7 @@ from dataclasses import replace
 from corpus.model import Case
 
 CATEGORIES = ("jwt-decode", "jwt-verify", "deploy-yaml", "env", "compose", "from-env", "options", "secrets",
-              "rbac", "db")
+              "rbac", "db", "har")
 
 
 def all_cases() -> list[Case]:
@@ -20,6 +20,7 @@ def all_cases() -> list[Case]:
         cases_deploy_yaml,
         cases_env,
         cases_from_env,
+        cases_har,
         cases_jwt_decode,
         cases_jwt_verify,
         cases_options,
@@ -39,6 +40,7 @@ def all_cases() -> list[Case]:
         cases_rbac,
         cases_db,
         cases_secrets,
+        cases_har,
     ):
         cases.extend(replace(case, slow=True) if case.slow or _big(case) else case for case in module.cases())
     return cases

@@ -50,7 +50,10 @@ MARKER = "realserver"
 MARKERS = (MARKER, "browser")  # a skipped test with any of these fails a session that requires the lab
 SLOW_DELAY_S = 1.0  # the `slow` IdP variant in tests (scripts/lab uses 6 s, above the default probe timeout)
 APP_PORT_POOL = 4  # app ports registered as OIDC redirect URIs (lab_app + factory apps)
-OPENWEBUI_PORT_POOL = 2  # more of them, kept for real Open WebUI instances (lab_openwebui_factory)
+# more of them, kept for real Open WebUI instances (lab_openwebui_factory): a whole session starts
+# about a dozen (the browser tier's cookie and HAR scenarios, the e2e modules), and an instance on
+# a port outside the pool gets "redirect_uri did not match" from the IdP at its first OAuth sign-in
+OPENWEBUI_PORT_POOL = 16
 # lab_app's signing key: 64 hex characters, like `openssl rand -hex 32` (a throwaway lab value)
 STRONG_SECRET = "5f3a9c1e7b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a1c3e5b7d9f2a4c6e8b0d1f3a"
 
