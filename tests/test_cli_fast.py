@@ -112,7 +112,9 @@ def test_output_file_is_the_same(capsys: pytest.CaptureFixture[str], monkeypatch
 
 HEAVY = ("ldap3", "redis", "httpx", "dns", "cryptography", "pydantic",
          # no live half runs offline: no event loop, no TLS, no probe session (start-up time)
-         "asyncio", "ssl", "authdoctor.probes.cache")
+         "asyncio", "ssl", "authdoctor.probes.cache",
+         # nor the database reader: nothing is read from the app's database offline
+         "sqlite3", "authdoctor.probes.db")
 PROBE = """
 import contextlib, io, json, sys
 from authdoctor.cli import main

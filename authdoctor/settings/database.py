@@ -122,8 +122,6 @@ def attach_database(deployment: Deployment, *, explicit: str | None, offline: bo
 
 def _attach(deployment: Deployment, *, explicit: str | None, offline: bool,
             timeout: float, now: datetime, implicit: bool) -> Deployment:
-    from authdoctor.probes.db import DatabaseUnavailable, parse_database_url
-
     if explicit is not None:
         url, origin = explicit, "--database"
     elif not implicit:
@@ -135,6 +133,15 @@ def _attach(deployment: Deployment, *, explicit: str | None, offline: bool,
                 shown="", origin=origin, not_read=f"no database given (--database URL; {origin})"))
         url = found
     shown = mask_url(url)
+    if offline:
+        # Nothing is read offline (the db area is skipped with the other live halves); a
+        # --database that is no URL at all was refused before (check_database_url). Deciding this
+        # before the reader is imported keeps sqlite3 and the reader off `check --offline`'s
+        # start-up path (benchmarks/startup.py).
+        return replace(deployment, database=DatabaseState(shown=shown, origin=origin,
+                                                          not_read="--offline"))
+    from authdoctor.probes.db import DatabaseUnavailable, parse_database_url
+
     try:
         target = parse_database_url(url, schema=_schema(deployment.env))
     except DatabaseUnavailable as exc:
@@ -150,9 +157,6 @@ def _attach(deployment: Deployment, *, explicit: str | None, offline: bool,
             not_read=(f"{origin} names {target.path}, which is not a file on this machine (a path "
                       "inside the container?); give --database sqlite:////<path on this "
                       "machine>/webui.db")))
-    if offline:
-        return replace(deployment, database=DatabaseState(shown=shown, origin=origin,
-                                                          not_read="--offline"))
     return read_into(deployment, url, shown=shown, origin=origin, timeout=timeout, now=now)
 
 
