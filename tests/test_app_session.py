@@ -5,9 +5,11 @@ tests/lab/test_lab_app_session.py and against the real app in tests/lab/test_e2e
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import replace
 from typing import Any
+from urllib.parse import quote
 
 import jwt as pyjwt
 import pytest
@@ -432,3 +434,87 @@ def test_a_given_token_refused_is_explained(token: str, detail: str, expected: l
 def test_a_given_token_that_is_not_a_jwt() -> None:
     (found,) = evaluate_session(given("not-a-jwt"), public_url=BASE, settings=session_settings(None))
     assert found.code == "deploy.session-refused" and "not a JWT" in found.title
+
+
+# ----------------------------------------------------------------------------- the probe's own scrubbing
+
+
+def _echo_server(answer: Any) -> tuple[Any, str]:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def _answer(self, body: bytes) -> None:
+            status, content_type, text, headers = answer(self.command, self.path, body,
+                                                         dict(self.headers))
+            data = text.encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            for name, value in headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            self._answer(b"")
+
+        def do_POST(self) -> None:
+            self._answer(self.rfile.read(int(self.headers.get("content-length") or 0)))
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+PASSWORD = 'Abc Def<>&"  Ghi%/é"x'
+
+
+@pytest.mark.parametrize("echo", [
+    pytest.param(lambda pw: "<html>error for " + html.escape(pw) + "</html>", id="html-escaped"),
+    pytest.param(lambda pw: "error " + quote(pw, safe=""), id="url-encoded"),
+    pytest.param(lambda pw: "error " + pw, id="whitespace-folded"),
+    pytest.param(lambda pw: "x" * 190 + pw, id="cut-at-200"),
+])
+def test_an_answer_echoing_the_password_in_any_form_never_shows_it(echo: Any) -> None:
+    from authdoctor.probes.app_session import run_session
+
+    def answer(method: str, path: str, body: bytes, headers: dict[str, str]) -> Any:
+        return 500, "text/html", echo(json.loads(body)["password"]), []
+
+    server, base = _echo_server(answer)
+    try:
+        obs = run_session(base, user="a@example.com", password=PASSWORD, timeout_s=5)
+    finally:
+        server.shutdown()
+    assert obs.signin is not None and obs.signin.status == 500 and obs.signin.body_start
+    shown = json.dumps(obs.to_dict(), ensure_ascii=False) + obs.signin.body_start
+    for piece in ("Abc", "Def", "Ghi"):
+        assert piece not in shown
+
+
+@pytest.mark.parametrize("as_detail", [True, False], ids=["json-detail", "html-body"])
+def test_an_answer_echoing_the_issued_token_never_shows_it(as_detail: bool) -> None:
+    from authdoctor.probes.app_session import run_session
+
+    def answer(method: str, path: str, body: bytes, headers: dict[str, str]) -> Any:
+        if method == "POST":
+            return 200, "application/json", json.dumps({"token": TOKEN}), []
+        sent = headers.get("Authorization", "") + headers.get("Cookie", "")
+        if as_detail:
+            return 401, "application/json", json.dumps({"detail": "refused " + sent}), []
+        return 502, "text/html", "<p>refused " + sent + "</p>", []
+
+    server, base = _echo_server(answer)
+    try:
+        obs = run_session(base, user="a@example.com", password="pw-123456", timeout_s=5)
+    finally:
+        server.shutdown()
+    assert obs.bearer is not None and obs.bearer.status in (401, 502)
+    shown = json.dumps(obs.to_dict()) + (obs.bearer.detail or "") + obs.bearer.body_start
+    assert TOKEN.split(".")[2] not in shown and "***" in shown
+    findings = evaluate_session(obs, public_url=None, settings=session_settings(None))
+    assert TOKEN.split(".")[2] not in json.dumps([f.to_dict() for f in findings])
