@@ -470,7 +470,7 @@ def _echo_server(answer: Any) -> tuple[Any, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
-PASSWORD = 'Abc Def<>&"  Ghi%/é"x'
+ECHOED_PASSWORD = 'Abc Def<>&"  Ghi%/é"x'
 
 
 @pytest.mark.parametrize("echo", [
@@ -487,7 +487,7 @@ def test_an_answer_echoing_the_password_in_any_form_never_shows_it(echo: Any) ->
 
     server, base = _echo_server(answer)
     try:
-        obs = run_session(base, user="a@example.com", password=PASSWORD, timeout_s=5)
+        obs = run_session(base, user="a@example.com", password=ECHOED_PASSWORD, timeout_s=5)
     finally:
         server.shutdown()
     assert obs.signin is not None and obs.signin.status == 500 and obs.signin.body_start
@@ -518,3 +518,18 @@ def test_an_answer_echoing_the_issued_token_never_shows_it(as_detail: bool) -> N
     assert TOKEN.split(".")[2] not in shown and "***" in shown
     findings = evaluate_session(obs, public_url=None, settings=session_settings(None))
     assert TOKEN.split(".")[2] not in json.dumps([f.to_dict() for f in findings])
+
+
+def test_a_given_token_without_iat_is_valid_until_its_exp_not_for_ever() -> None:
+    """Tokens of Open WebUI before iat was added carry id, exp and jti only."""
+    token = make_token(iat=None, auth_time=None)
+    found = evaluate_session(given(token), public_url=BASE, settings=session_settings(source(HEALTHY)))
+    assert found[0].code == "deploy.session-summary"
+    assert "for ever" not in found[0].title and "until 2026-" in found[0].title
+
+
+def test_a_given_token_over_plain_http_off_loopback_says_the_token_was_sent_not_a_password() -> None:
+    obs = given(base_url="http://10.0.0.5:8080")
+    found = evaluate_session(obs, public_url="http://10.0.0.5:8080", settings=session_settings(None))
+    summary = next(f for f in found if f.code == "deploy.session-summary")
+    assert "password sent" not in summary.evidence and "token sent" in summary.evidence
