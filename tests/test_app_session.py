@@ -533,3 +533,26 @@ def test_a_given_token_over_plain_http_off_loopback_says_the_token_was_sent_not_
     found = evaluate_session(obs, public_url="http://10.0.0.5:8080", settings=session_settings(None))
     summary = next(f for f in found if f.code == "deploy.session-summary")
     assert "password sent" not in summary.evidence and "token sent" in summary.evidence
+
+
+def test_not_sent_in_clear_to_an_http_proxy_off_loopback_when_users_sign_in_over_https(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--url http://127.0.0.1:8080` with HTTP_PROXY set: the proxy reads the body, the password too."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from authdoctor.checks._app_session_run import session_findings
+    from authdoctor.checks.base import CheckContext
+    from authdoctor.settings.model import Deployment, TestAccount
+
+    for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://proxyuser:proxypass@proxy.corp.example:3128")
+    deployment = Deployment(replicas=(source({"WEBUI_URL": "https://chat.example.com"}),),
+                            app_url="http://127.0.0.1:8080",
+                            test_account=TestAccount(email="a@example.org", password=PASSWORD))
+    ctx = CheckContext(deployment=deployment, now=datetime.now(UTC))
+    (found,) = asyncio.run(session_findings(ctx, "http://127.0.0.1:8080", False))
+    assert found.code == "deploy.skipped" and "proxy.corp.example (the proxy" in found.title
+    assert "proxypass" not in found.title
+    assert ctx.probes.cache.started == 0  # nothing was sent
