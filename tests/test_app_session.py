@@ -556,3 +556,41 @@ def test_not_sent_in_clear_to_an_http_proxy_off_loopback_when_users_sign_in_over
     assert found.code == "deploy.skipped" and "proxy.corp.example (the proxy" in found.title
     assert "proxypass" not in found.title
     assert ctx.probes.cache.started == 0  # nothing was sent
+
+
+def test_an_answer_that_drips_is_cut_at_the_probe_timeout_not_at_the_runs_deadline() -> None:
+    """httpx's timeout bounds each read; a body that arrives a byte at a time must still end the step."""
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from authdoctor.probes.app_session import run_session
+
+    stop = threading.Event()
+
+    class Drip(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            while not stop.is_set():
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.2)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Drip)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    started = time.monotonic()
+    try:
+        obs = run_session(f"http://127.0.0.1:{server.server_address[1]}", user="a@example.com",
+                          password="pw-123456", timeout_s=1.0)
+    finally:
+        stop.set()
+        server.shutdown()
+    assert time.monotonic() - started < 4
+    assert obs.signin is not None and obs.signin.failure is not None and obs.signin.failure.timed_out
+    assert "not complete within 1 s" in obs.signin.failure.summary

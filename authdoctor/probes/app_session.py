@@ -164,7 +164,7 @@ def run_session(base_url: str, *, user: str, password: str, ldap: bool = False, 
 
     from authdoctor.http import USER_AGENT
     from authdoctor.masking import mask_url
-    from authdoctor.probes.http import _failure, _verify, proxy_for, strip_credentials
+    from authdoctor.probes.http import _failure, _timeout_failure, _verify, proxy_for, strip_credentials
 
     base = strip_credentials(base_url).rstrip("/")
     method = "token" if given_token else "ldap" if ldap else "password"
@@ -216,11 +216,19 @@ def run_session(base_url: str, *, user: str, password: str, ldap: bool = False, 
             with client.stream(verb, base + route, content=content, headers=headers,
                                timeout=httpx.Timeout(timeout)) as response:
                 data = bytearray()
+                overran = False
                 for chunk in response.iter_bytes():
                     data += chunk
                     if len(data) > MAX_BODY:
                         del data[MAX_BODY:]
                         break
+                    if time.monotonic() - started > timeout:  # httpx's timeout is per read: a drip
+                        overran = True
+                        break
+                if overran:
+                    failure = _timeout_failure("body", timeout, len(data), host, port)
+                    return Exchange(verb, route, credential, failure=failure,
+                                    elapsed_s=time.monotonic() - started)
                 arrived = time.time()
                 cookies = tuple(response.headers.get_list("set-cookie"))
                 content_type = response.headers.get("content-type", "")
