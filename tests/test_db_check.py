@@ -590,3 +590,40 @@ def test_mfa_secrets_written_with_another_key(capsys: Capsys, tmp_path: Path,
         assert only["title"] == "1 of 1 sampled MFA secret(s) do not decrypt with WEBUI_SECRET_KEY"
         assert expected in str(only["detail"]) and only["severity"] == "error"
     assert secret not in out
+
+
+def test_a_config_value_that_is_not_utf8_does_not_hide_the_config_table(
+        capsys: Capsys, db: tuple[Path, sqlite3.Connection]) -> None:
+    """One row written with bytes that are not UTF-8 made the whole config section unreadable:
+    no effective settings and 'secret config rows: none' beside an LDAP bind password (review)."""
+    path, conn = db
+    add_user(conn, "u1", "admin@example.com", "admin")
+    add_config(conn, {"ldap.server.app_password": LDAP_PW, "auth.jwt_expiry": "2h"})
+    conn.execute("INSERT OR REPLACE INTO config (key, value, updated_at) VALUES "
+                 "('auth.admin.email', X'FFFE00', 1)")
+    conn.commit()
+    _, out, _ = run(capsys, "db", "show", "--database", url(path), "--now", NOW, "--format", "json")
+    assert "db.effective-settings" in codes(out)
+    secrets = by_code(out, "db.secrets-at-rest")
+    assert "ldap.server.app_password" in json.dumps(secrets) and LDAP_PW not in out
+
+
+def test_a_section_that_could_not_be_read_is_said_not_silently_dropped() -> None:
+    """A current schema whose config table fails to read: the area says what was not read."""
+    from datetime import UTC, datetime
+
+    from settings_env import source
+
+    from authdoctor.checks.db import evaluate
+    from authdoctor.probes.db import DatabaseObservation, SchemaInfo
+    from authdoctor.settings.database import DatabaseState
+
+    observation = DatabaseObservation(kind="sqlite", shown="sqlite:////x/webui.db",
+                                      schema=SchemaInfo(status="current", revision="0bd252b206fb",
+                                                        tables=frozenset({"config"})),
+                                      problems={"config": "the statement failed"})
+    state = DatabaseState(shown="sqlite:////x/webui.db", origin="--database", observation=observation)
+    found = evaluate(state, source({}), datetime(2026, 11, 28, tzinfo=UTC))
+    skips = [f for f in found if f.code == "db.skipped"]
+    assert any("config" in f.title and "the statement failed" in f.title for f in skips), \
+        [f.title for f in found]

@@ -691,6 +691,10 @@ def evaluate(state: DatabaseState | None, env: EnvSource, now: datetime, *,
                 *token_findings(observation, env, token), *secret_findings(observation, env)]
     if summary:
         findings += summary_findings(state)
+    if observation.schema.status == "current":  # otherwise db.schema-mismatch names them
+        findings += [skipped(AREA, f"the {name.replace('_', ' ')} part of the database was not read: "
+                             f"{why}; what depends on it is not judged")
+                     for name, why in sorted(observation.problems.items())]
     return findings
 
 
