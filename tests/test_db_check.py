@@ -627,3 +627,20 @@ def test_a_section_that_could_not_be_read_is_said_not_silently_dropped() -> None
     skips = [f for f in found if f.code == "db.skipped"]
     assert any("config" in f.title and "the statement failed" in f.title for f in skips), \
         [f.title for f in found]
+
+
+def test_a_url_password_in_a_config_row_is_never_shown(capsys: Capsys, tmp_path: Path,
+                                                      db: tuple[Path, sqlite3.Connection]) -> None:
+    """webui.url with user:password@ was shown as it is in db.effective-settings and
+    config.env-shadowed-by-db (review)."""
+    path, conn = db
+    add_user(conn, "u1", "admin@example.com", "admin")
+    add_config(conn, {"webui.url": "https://ops:UrlPw-in-the-row-66dd@chat.example.com"})
+    conn.commit()
+    env = env_file(tmp_path, "WEBUI_URL=https://chat.example.com\n")
+    for fmt in ("text", "json", "sarif", "junit"):
+        for settings in ((), ("--env-file", env)):   # without settings no safety net knows the row
+            _, out, _ = run(capsys, "db", "show", *settings, "--database", url(path), "--now", NOW,
+                            "--format", fmt)
+            assert "db.effective-settings" in out
+            assert "UrlPw" not in out and "66dd" not in out
