@@ -210,3 +210,10 @@ def test_differs_from_config_max_age_against_jwt_expires_in() -> None:
     assert judge_against_settings(cookie, cookie_settings(env()), expected_max_age=2419200) == []
     (one,) = judge_against_settings(cookie, cookie_settings(env()), expected_max_age=8 * 3600)
     assert "Max-Age" in one.evidence and "database" in one.detail
+
+
+def test_a_lone_surrogate_from_a_har_is_judged_not_a_crash() -> None:
+    """JSON (a HAR) may hold "\\udcff"; judging such a cookie raised UnicodeEncodeError (review)."""
+    cookie = parse_set_cookie("token=abc\udcffdef; Path=/; HttpOnly")
+    assert cookie is not None and cookie.size == len("token") + len("abcdef") + 3
+    judge_set_cookie(cookie, public_url="https://chat.example.com", now=datetime.now(UTC))

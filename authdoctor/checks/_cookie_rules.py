@@ -147,7 +147,8 @@ class SetCookie:
     @property
     def size(self) -> int:
         """Name plus value in octets (the 4096 limit of C1)."""
-        return len(self.name.encode("utf-8")) + len(self.value.encode("utf-8"))
+        # surrogatepass: a HAR (JSON) may carry a lone surrogate escape, which no header holds
+        return sum(len(part.encode("utf-8", "surrogatepass")) for part in (self.name, self.value))
 
     @property
     def raw_size(self) -> int:
