@@ -132,7 +132,8 @@ class SetCookie:
         if not found or value is None:
             return None
         text = value.strip()
-        if not text or not (text.isdigit() or (text[0] == "-" and text[1:].isdigit())):
+        digits = text[1:] if text.startswith("-") else text   # ASCII digits only: '²' is no number
+        if not digits or not (digits.isascii() and digits.isdigit()):
             return None
         return int(text)
 
