@@ -594,3 +594,14 @@ def test_an_answer_that_drips_is_cut_at_the_probe_timeout_not_at_the_runs_deadli
     assert time.monotonic() - started < 4
     assert obs.signin is not None and obs.signin.failure is not None and obs.signin.failure.timed_out
     assert "not complete within 1 s" in obs.signin.failure.summary
+
+
+@pytest.mark.parametrize("claims", [{"exp": 10**20}, {"exp": -10**20, "iat": 10**20},
+                                    {"exp": 1e20, "iat": None}])
+def test_a_token_whose_times_are_no_dates_is_judged_not_a_crash(claims: dict[str, Any]) -> None:
+    """exp=1e20 from the app made datetime.fromtimestamp raise OverflowError: the deploy area
+    crashed (internal.check-crashed, exit 3) (review)."""
+    token = make_token(**claims)
+    obs = observation(token=token, signin=replace(SIGNIN, set_cookies=(cookie(token),)))
+    found = evaluate_session(obs, public_url=BASE, settings=session_settings(source(HEALTHY)))
+    assert "deploy.session-summary" in [f.code for f in found]

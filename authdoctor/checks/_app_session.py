@@ -120,7 +120,10 @@ def session_settings(env: EnvSource | None) -> SessionSettings:
 
 
 def _utc(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    try:
+        return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    except (OverflowError, ValueError, OSError):  # a claim no calendar holds (exp=1e20)
+        return f"{ts:g} (not a date)"
 
 
 def _answer(exchange: Exchange) -> str:
