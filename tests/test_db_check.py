@@ -644,3 +644,22 @@ def test_a_url_password_in_a_config_row_is_never_shown(capsys: Capsys, tmp_path:
                             "--format", fmt)
             assert "db.effective-settings" in out
             assert "UrlPw" not in out and "66dd" not in out
+
+
+@pytest.mark.parametrize("side", ["", "-wal", "-journal"])
+def test_output_never_overwrites_the_database_or_writes_beside_it(
+        capsys: Capsys, tmp_path: Path, db: tuple[Path, sqlite3.Connection], side: str) -> None:
+    """`db show --database X --output X` replaced the app's database with the report (review)."""
+    path, conn = db
+    add_user(conn, "u1", "admin@example.com", "admin")
+    conn.commit()
+    before = path.read_bytes()
+    target = str(path) + side
+    data_dir = env_file(tmp_path, f"DATA_DIR={path.parent}\n")
+    for args in (["db", "show", "--database", url(path)],
+                 ["check", "--offline", "--from-env", "--database", url(path)],
+                 ["check", "--offline", "--env-file", data_dir]):
+        code, _, err = run(capsys, *args, "--output", target)
+        assert code == 2 and "refusing to write there" in err, (args, err)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["app.env", "webui.db"]
