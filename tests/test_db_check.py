@@ -663,3 +663,10 @@ def test_output_never_overwrites_the_database_or_writes_beside_it(
         assert code == 2 and "refusing to write there" in err, (args, err)
     assert path.read_bytes() == before
     assert sorted(p.name for p in path.parent.iterdir()) == ["app.env", "webui.db"]
+
+
+def test_db_show_help_keeps_the_examples_one_a_line(capsys: Capsys) -> None:
+    """The help's '\\b' was escaped twice: a literal '\\b' and the examples run together (review)."""
+    code, out, _ = run(capsys, "db", "show", "--help")
+    assert code == 0 and "\\b" not in out
+    assert "\n    authdoctor db show --env-file .env --token \"$TOKEN\"\n" in out.replace("\r", "")
