@@ -605,3 +605,19 @@ def test_a_token_whose_times_are_no_dates_is_judged_not_a_crash(claims: dict[str
     obs = observation(token=token, signin=replace(SIGNIN, set_cookies=(cookie(token),)))
     found = evaluate_session(obs, public_url=BASE, settings=session_settings(source(HEALTHY)))
     assert "deploy.session-summary" in [f.code for f in found]
+
+
+def test_a_reason_phrase_echoing_the_password_is_scrubbed_in_the_observation() -> None:
+    from authdoctor.probes.app_session import run_session
+
+    def answer(method: str, path: str, body: bytes, headers: dict[str, str]) -> Any:
+        return 400, "application/json", json.dumps({"detail": "no"}), []
+
+    server, base = _echo_server(answer)
+    server.RequestHandlerClass.responses = {400: ("bad password pw-in-reason-77", "")}
+    try:
+        obs = run_session(base, user="a@example.com", password="pw-in-reason-77", timeout_s=5)
+    finally:
+        server.shutdown()
+    assert obs.signin is not None and obs.signin.status == 400
+    assert "pw-in-reason-77" not in json.dumps(obs.to_dict()) and obs.signin.reason == "bad password ***"

@@ -233,7 +233,7 @@ def run_session(base_url: str, *, user: str, password: str, ldap: bool = False, 
                 cookies = tuple(response.headers.get_list("set-cookie"))
                 content_type = response.headers.get("content-type", "")
                 retry_after = response.headers.get("retry-after")
-                status, reason = response.status_code, response.reason_phrase
+                status, reason = response.status_code, _scrub(response.reason_phrase, secrets)
         except httpx.HTTPError as exc:
             failure, _ = _failure(exc, host=host, port=port, stage="headers", timeout_s=timeout,
                                   received=0, proxy=proxy, remaining=0.0)
