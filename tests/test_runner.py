@@ -259,7 +259,8 @@ def test_an_area_that_is_not_configured_says_so_once() -> None:
 
 def test_a_partial_skip_leaves_the_half_run() -> None:
     """A live half that probed something and could not establish one step says so in a partial
-    skip; the half still ran, and the ok line says the server was checked."""
+    skip; the half still ran, and the ok line says the server was checked and names the skipped
+    step (eaac475)."""
     from dataclasses import replace
 
     async def one_step_unknown(ctx: CheckContext) -> list[Finding]:
@@ -270,4 +271,6 @@ def test_a_partial_skip_leaves_the_half_run() -> None:
     [outcome] = run_checks(DEPLOYMENT, RunOptions(), checks={"oauth": spec}).checks
     assert outcome.live == HalfOutcome(HalfStatus.RAN)
     assert [f.code for f in outcome.findings] == ["oauth.skipped", "oauth.ok"]
-    assert outcome.findings[1].title == "OAuth: settings and the running server checked, no problems found"
+    assert outcome.findings[1].title == ("OAuth: settings and the running server checked, no problems "
+                                         "found; skipped: oidc: whether the IdP accepts the redirect "
+                                         "URI could not be established")
