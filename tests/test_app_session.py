@@ -5,9 +5,11 @@ tests/lab/test_lab_app_session.py and against the real app in tests/lab/test_e2e
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import replace
 from typing import Any
+from urllib.parse import quote
 
 import jwt as pyjwt
 import pytest
@@ -432,3 +434,190 @@ def test_a_given_token_refused_is_explained(token: str, detail: str, expected: l
 def test_a_given_token_that_is_not_a_jwt() -> None:
     (found,) = evaluate_session(given("not-a-jwt"), public_url=BASE, settings=session_settings(None))
     assert found.code == "deploy.session-refused" and "not a JWT" in found.title
+
+
+# ----------------------------------------------------------------------------- the probe's own scrubbing
+
+
+def _echo_server(answer: Any) -> tuple[Any, str]:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def _answer(self, body: bytes) -> None:
+            status, content_type, text, headers = answer(self.command, self.path, body,
+                                                         dict(self.headers))
+            data = text.encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            for name, value in headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            self._answer(b"")
+
+        def do_POST(self) -> None:
+            self._answer(self.rfile.read(int(self.headers.get("content-length") or 0)))
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+ECHOED_PASSWORD = 'Abc Def<>&"  Ghi%/é"x'
+
+
+@pytest.mark.parametrize("echo", [
+    pytest.param(lambda pw: "<html>error for " + html.escape(pw) + "</html>", id="html-escaped"),
+    pytest.param(lambda pw: "error " + quote(pw, safe=""), id="url-encoded"),
+    pytest.param(lambda pw: "error " + pw, id="whitespace-folded"),
+    pytest.param(lambda pw: "x" * 190 + pw, id="cut-at-200"),
+])
+def test_an_answer_echoing_the_password_in_any_form_never_shows_it(echo: Any) -> None:
+    from authdoctor.probes.app_session import run_session
+
+    def answer(method: str, path: str, body: bytes, headers: dict[str, str]) -> Any:
+        return 500, "text/html", echo(json.loads(body)["password"]), []
+
+    server, base = _echo_server(answer)
+    try:
+        obs = run_session(base, user="a@example.com", password=ECHOED_PASSWORD, timeout_s=5)
+    finally:
+        server.shutdown()
+    assert obs.signin is not None and obs.signin.status == 500 and obs.signin.body_start
+    shown = json.dumps(obs.to_dict(), ensure_ascii=False) + obs.signin.body_start
+    for piece in ("Abc", "Def", "Ghi"):
+        assert piece not in shown
+
+
+@pytest.mark.parametrize("as_detail", [True, False], ids=["json-detail", "html-body"])
+def test_an_answer_echoing_the_issued_token_never_shows_it(as_detail: bool) -> None:
+    from authdoctor.probes.app_session import run_session
+
+    def answer(method: str, path: str, body: bytes, headers: dict[str, str]) -> Any:
+        if method == "POST":
+            return 200, "application/json", json.dumps({"token": TOKEN}), []
+        sent = headers.get("Authorization", "") + headers.get("Cookie", "")
+        if as_detail:
+            return 401, "application/json", json.dumps({"detail": "refused " + sent}), []
+        return 502, "text/html", "<p>refused " + sent + "</p>", []
+
+    server, base = _echo_server(answer)
+    try:
+        obs = run_session(base, user="a@example.com", password="pw-123456", timeout_s=5)
+    finally:
+        server.shutdown()
+    assert obs.bearer is not None and obs.bearer.status in (401, 502)
+    shown = json.dumps(obs.to_dict()) + (obs.bearer.detail or "") + obs.bearer.body_start
+    assert TOKEN.split(".")[2] not in shown and "***" in shown
+    findings = evaluate_session(obs, public_url=None, settings=session_settings(None))
+    assert TOKEN.split(".")[2] not in json.dumps([f.to_dict() for f in findings])
+
+
+def test_a_given_token_without_iat_is_valid_until_its_exp_not_for_ever() -> None:
+    """Tokens of Open WebUI before iat was added carry id, exp and jti only."""
+    token = make_token(iat=None, auth_time=None)
+    found = evaluate_session(given(token), public_url=BASE, settings=session_settings(source(HEALTHY)))
+    assert found[0].code == "deploy.session-summary"
+    assert "for ever" not in found[0].title and "until 2026-" in found[0].title
+
+
+def test_a_given_token_over_plain_http_off_loopback_says_the_token_was_sent_not_a_password() -> None:
+    obs = given(base_url="http://10.0.0.5:8080")
+    found = evaluate_session(obs, public_url="http://10.0.0.5:8080", settings=session_settings(None))
+    summary = next(f for f in found if f.code == "deploy.session-summary")
+    assert "password sent" not in summary.evidence and "token sent" in summary.evidence
+
+
+def test_not_sent_in_clear_to_an_http_proxy_off_loopback_when_users_sign_in_over_https(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--url http://127.0.0.1:8080` with HTTP_PROXY set: the proxy reads the body, the password too."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from authdoctor.checks._app_session_run import session_findings
+    from authdoctor.checks.base import CheckContext
+    from authdoctor.settings.model import Deployment, TestAccount
+
+    for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://proxyuser:proxypass@proxy.corp.example:3128")
+    deployment = Deployment(replicas=(source({"WEBUI_URL": "https://chat.example.com"}),),
+                            app_url="http://127.0.0.1:8080",
+                            test_account=TestAccount(email="a@example.org", password=PASSWORD))
+    ctx = CheckContext(deployment=deployment, now=datetime.now(UTC))
+    (found,) = asyncio.run(session_findings(ctx, "http://127.0.0.1:8080", False))
+    assert found.code == "deploy.skipped" and "proxy.corp.example (the proxy" in found.title
+    assert "proxypass" not in found.title
+    assert ctx.probes.cache.started == 0  # nothing was sent
+
+
+def test_an_answer_that_drips_is_cut_at_the_probe_timeout_not_at_the_runs_deadline() -> None:
+    """httpx's timeout bounds each read; a body that arrives a byte at a time must still end the step."""
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from authdoctor.probes.app_session import run_session
+
+    stop = threading.Event()
+
+    class Drip(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            while not stop.is_set():
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.2)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Drip)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    started = time.monotonic()
+    try:
+        obs = run_session(f"http://127.0.0.1:{server.server_address[1]}", user="a@example.com",
+                          password="pw-123456", timeout_s=1.0)
+    finally:
+        stop.set()
+        server.shutdown()
+    assert time.monotonic() - started < 4
+    assert obs.signin is not None and obs.signin.failure is not None and obs.signin.failure.timed_out
+    assert "not complete within 1 s" in obs.signin.failure.summary
+
+
+@pytest.mark.parametrize("claims", [{"exp": 10**20}, {"exp": -10**20, "iat": 10**20},
+                                    {"exp": 1e20, "iat": None}])
+def test_a_token_whose_times_are_no_dates_is_judged_not_a_crash(claims: dict[str, Any]) -> None:
+    """exp=1e20 from the app made datetime.fromtimestamp raise OverflowError: the deploy area
+    crashed (internal.check-crashed, exit 3) (review)."""
+    token = make_token(**claims)
+    obs = observation(token=token, signin=replace(SIGNIN, set_cookies=(cookie(token),)))
+    found = evaluate_session(obs, public_url=BASE, settings=session_settings(source(HEALTHY)))
+    assert "deploy.session-summary" in [f.code for f in found]
+
+
+def test_a_reason_phrase_echoing_the_password_is_scrubbed_in_the_observation() -> None:
+    from authdoctor.probes.app_session import run_session
+
+    def answer(method: str, path: str, body: bytes, headers: dict[str, str]) -> Any:
+        return 400, "application/json", json.dumps({"detail": "no"}), []
+
+    server, base = _echo_server(answer)
+    server.RequestHandlerClass.responses = {400: ("bad password pw-in-reason-77", "")}
+    try:
+        obs = run_session(base, user="a@example.com", password="pw-in-reason-77", timeout_s=5)
+    finally:
+        server.shutdown()
+    assert obs.signin is not None and obs.signin.status == 400
+    assert "pw-in-reason-77" not in json.dumps(obs.to_dict()) and obs.signin.reason == "bad password ***"

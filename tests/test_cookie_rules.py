@@ -210,3 +210,19 @@ def test_differs_from_config_max_age_against_jwt_expires_in() -> None:
     assert judge_against_settings(cookie, cookie_settings(env()), expected_max_age=2419200) == []
     (one,) = judge_against_settings(cookie, cookie_settings(env()), expected_max_age=8 * 3600)
     assert "Max-Age" in one.evidence and "database" in one.detail
+
+
+def test_a_lone_surrogate_from_a_har_is_judged_not_a_crash() -> None:
+    """JSON (a HAR) may hold "\\udcff"; judging such a cookie raised UnicodeEncodeError (review)."""
+    cookie = parse_set_cookie("token=abc\udcffdef; Path=/; HttpOnly")
+    assert cookie is not None and cookie.size == len("token") + len("abcdef") + 3
+    judge_set_cookie(cookie, public_url="https://chat.example.com", now=datetime.now(UTC))
+
+
+@pytest.mark.parametrize("age", ["\u00b2", "-\u00b2", "\u0661\u0662\u0663", "-", "--1"])
+def test_a_max_age_that_is_not_ascii_digits_is_ignored_as_browsers_do(age: str) -> None:
+    """'Max-Age=²' (a latin-1 byte httpx decodes as '²') crashed the deploy area with ValueError
+    from int(); Arabic-Indic digits were read as seconds (review)."""
+    cookie = parse_set_cookie(f"token=abc; Path=/; HttpOnly; Max-Age={age}")
+    assert cookie is not None and cookie.max_age is None
+    judge_set_cookie(cookie, public_url="https://chat.example.com", now=NOW, token_exp=EXP)

@@ -590,3 +590,83 @@ def test_mfa_secrets_written_with_another_key(capsys: Capsys, tmp_path: Path,
         assert only["title"] == "1 of 1 sampled MFA secret(s) do not decrypt with WEBUI_SECRET_KEY"
         assert expected in str(only["detail"]) and only["severity"] == "error"
     assert secret not in out
+
+
+def test_a_config_value_that_is_not_utf8_does_not_hide_the_config_table(
+        capsys: Capsys, db: tuple[Path, sqlite3.Connection]) -> None:
+    """One row written with bytes that are not UTF-8 made the whole config section unreadable:
+    no effective settings and 'secret config rows: none' beside an LDAP bind password (review)."""
+    path, conn = db
+    add_user(conn, "u1", "admin@example.com", "admin")
+    add_config(conn, {"ldap.server.app_password": LDAP_PW, "auth.jwt_expiry": "2h"})
+    conn.execute("INSERT OR REPLACE INTO config (key, value, updated_at) VALUES "
+                 "('auth.admin.email', X'FFFE00', 1)")
+    conn.commit()
+    _, out, _ = run(capsys, "db", "show", "--database", url(path), "--now", NOW, "--format", "json")
+    assert "db.effective-settings" in codes(out)
+    secrets = by_code(out, "db.secrets-at-rest")
+    assert "ldap.server.app_password" in json.dumps(secrets) and LDAP_PW not in out
+
+
+def test_a_section_that_could_not_be_read_is_said_not_silently_dropped() -> None:
+    """A current schema whose config table fails to read: the area says what was not read."""
+    from datetime import UTC, datetime
+
+    from settings_env import source
+
+    from authdoctor.checks.db import evaluate
+    from authdoctor.probes.db import DatabaseObservation, SchemaInfo
+    from authdoctor.settings.database import DatabaseState
+
+    observation = DatabaseObservation(kind="sqlite", shown="sqlite:////x/webui.db",
+                                      schema=SchemaInfo(status="current", revision="0bd252b206fb",
+                                                        tables=frozenset({"config"})),
+                                      problems={"config": "the statement failed"})
+    state = DatabaseState(shown="sqlite:////x/webui.db", origin="--database", observation=observation)
+    found = evaluate(state, source({}), datetime(2026, 11, 28, tzinfo=UTC))
+    skips = [f for f in found if f.code == "db.skipped"]
+    assert any("config" in f.title and "the statement failed" in f.title for f in skips), \
+        [f.title for f in found]
+
+
+def test_a_url_password_in_a_config_row_is_never_shown(capsys: Capsys, tmp_path: Path,
+                                                      db: tuple[Path, sqlite3.Connection]) -> None:
+    """webui.url with user:password@ was shown as it is in db.effective-settings and
+    config.env-shadowed-by-db (review)."""
+    path, conn = db
+    add_user(conn, "u1", "admin@example.com", "admin")
+    add_config(conn, {"webui.url": "https://ops:UrlPw-in-the-row-66dd@chat.example.com"})
+    conn.commit()
+    env = env_file(tmp_path, "WEBUI_URL=https://chat.example.com\n")
+    for fmt in ("text", "json", "sarif", "junit"):
+        for settings in ((), ("--env-file", env)):   # without settings no safety net knows the row
+            _, out, _ = run(capsys, "db", "show", *settings, "--database", url(path), "--now", NOW,
+                            "--format", fmt)
+            assert "db.effective-settings" in out
+            assert "UrlPw" not in out and "66dd" not in out
+
+
+@pytest.mark.parametrize("side", ["", "-wal", "-journal"])
+def test_output_never_overwrites_the_database_or_writes_beside_it(
+        capsys: Capsys, tmp_path: Path, db: tuple[Path, sqlite3.Connection], side: str) -> None:
+    """`db show --database X --output X` replaced the app's database with the report (review)."""
+    path, conn = db
+    add_user(conn, "u1", "admin@example.com", "admin")
+    conn.commit()
+    before = path.read_bytes()
+    target = str(path) + side
+    data_dir = env_file(tmp_path, f"DATA_DIR={path.parent}\n")
+    for args in (["db", "show", "--database", url(path)],
+                 ["check", "--offline", "--from-env", "--database", url(path)],
+                 ["check", "--offline", "--env-file", data_dir]):
+        code, _, err = run(capsys, *args, "--output", target)
+        assert code == 2 and "refusing to write there" in err, (args, err)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["app.env", "webui.db"]
+
+
+def test_db_show_help_keeps_the_examples_one_a_line(capsys: Capsys) -> None:
+    """The help's '\\b' was escaped twice: a literal '\\b' and the examples run together (review)."""
+    code, out, _ = run(capsys, "db", "show", "--help")
+    assert code == 0 and "\\b" not in out
+    assert "\n    authdoctor db show --env-file .env --token \"$TOKEN\"\n" in out.replace("\r", "")

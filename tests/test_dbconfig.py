@@ -62,3 +62,15 @@ def test_oauth_client_keys_never_apply() -> None:
 def test_without_persistent_config_nothing_applies() -> None:
     env = source(ENABLE_PERSISTENT_CONFIG="False")
     assert {v.winner for v in effective_values(env, dict.fromkeys(AUTH_KEYS, "x"))} == {"environment"}
+
+
+def test_a_bool_key_stored_as_a_string_is_judged_by_python_truthiness_as_the_app_does() -> None:
+    """0.12.4 tests the raw JSON value (`if not await Config.get('ui.enable_signup')`,
+    routers/auths.py): a row holding the string "false" leaves sign-up OPEN (review)."""
+    env = source(ENABLE_SIGNUP="false")
+    text = value_of(env, {"ui.enable_signup": "false"}, "ui.enable_signup")
+    assert (text.effective_text, text.differs) == ("true", True)
+    assert value_of(env, {"ui.enable_signup": ""}, "ui.enable_signup").effective_text == "false"
+    assert value_of(env, {"ui.enable_signup": 0}, "ui.enable_signup").effective_text == "false"
+    merged = overlay(env, effective_values(env, {"ldap.enable": "no"}), "webui.db")
+    assert merged.vars["ENABLE_LDAP"].value == "true"

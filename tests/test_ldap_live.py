@@ -264,13 +264,15 @@ def test_password_options(capsys: pytest.CaptureFixture[str], monkeypatch: pytes
     for args, message in (
             (["--password-env", "NOT_SET_PW"], "the environment variable NOT_SET_PW is not set"),
             (["--password-env", f"PW={PASSWORD}"], "give the NAME of an environment variable"),
+            # the password itself given by mistake: no variable name, never echoed (review)
+            (["--password-env", "Sup3r s3cret!pw"], "give the NAME of an environment variable"),
             (["--password-env", "X", "--password-stdin"], "not both")):
         with pytest.raises(SystemExit) as excinfo:
             main(["ldap", "test", "--env-file", str(path), "--user", "alice", *args])
         out, err = capsys.readouterr()
         assert excinfo.value.code == 2
         assert err.startswith("authdoctor: error: ") and message in err
-        assert PASSWORD not in err + out
+        assert PASSWORD not in err + out and "s3cret" not in err + out
     path.write_text("ENABLE_LDAP=false\n")
     with pytest.raises(SystemExit) as excinfo:
         main(["ldap", "test", "--env-file", str(path)])

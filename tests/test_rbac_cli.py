@@ -370,3 +370,22 @@ def test_unusual_rbac_lines_are_left_to_typer(args: list[str]) -> None:
     from authdoctor.cli import fast
 
     assert fast.fast_command(args) is None
+
+
+def test_a_locked_database_is_said_before_the_deadline(capsys: pytest.CaptureFixture[str],
+                                                       tmp_path: Path) -> None:
+    """A writer holding an exclusive lock: the reader's busy wait was the whole --timeout, so the
+    run ended at the deadline (exit 3, 'did not finish') instead of saying the database is locked
+    (review)."""
+    path = create_database(tmp_path / "webui.db")
+    conn = sqlite3.connect(path, isolation_level=None)
+    add_user(conn, "u-alice", "alice@example.com", "user")
+    conn.execute("BEGIN EXCLUSIVE")
+    try:
+        code, findings = why_json(capsys, f"sqlite:///{path}", "alice@example.com", "workspace.models",
+                                  "--timeout", "4")
+    finally:
+        conn.execute("ROLLBACK")
+        conn.close()
+    assert (code, [f["code"] for f in findings]) == (1, ["rbac.database-unreadable"])
+    assert "locked" in findings[0]["title"]

@@ -66,6 +66,10 @@ def codes(findings: list[Finding]) -> list[tuple[str, Severity]]:
     ("includeSubDomains", None, True, "there is no max-age directive (it is required)"),
     ("max-age=1y", None, False, "max-age='1y' is not a number of seconds"),
     ("max-age=10; max-age=20", None, False, "the directive max-age appears twice"),
+    # digits only ASCII (RFC 6797 delta-seconds): '²' crashed int(), Arabic digits were accepted
+    ("max-age=\u00b2", None, False, "max-age='\u00b2' is not a number of seconds"),
+    ("max-age=\u0661\u0662\u0663", None, False,
+     "max-age='\u0661\u0662\u0663' is not a number of seconds"),
 ])
 def test_hsts_is_read_as_browsers_read_it(value: str, max_age: int | None, subdomains: bool,
                                           problem: str) -> None:

@@ -120,7 +120,10 @@ def session_settings(env: EnvSource | None) -> SessionSettings:
 
 
 def _utc(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    try:
+        return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    except (OverflowError, ValueError, OSError):  # a claim no calendar holds (exp=1e20)
+        return f"{ts:g} (not a date)"
 
 
 def _answer(exchange: Exchange) -> str:
@@ -638,8 +641,9 @@ def _summary(obs: SessionObservation, token: DecodedToken, where: str, redis: Re
 
         parts = urlsplit(obs.base_url)
         if parts.scheme.lower() == "http" and not is_loopback_host(parts.hostname):
-            evidence["password sent"] = (f"over plain http to {parts.hostname}, as the deployment's own "
-                                         "sign-in does (anyone on the path can read it)")
+            sent = "password sent" if obs.signin is not None else "token sent"
+            evidence[sent] = (f"over plain http to {parts.hostname}, as the deployment's own "
+                              "sign-in does (anyone on the path can read it)")
     except ValueError:
         pass
     steps = "sign-in, the session round trip" + (" and sign-out" if obs.signout is not None else "")
@@ -648,8 +652,9 @@ def _summary(obs: SessionObservation, token: DecodedToken, where: str, redis: Re
     return finding(
         "deploy.session-summary",
         (f"signed in at {where} as {obs.user}" if obs.signin is not None else
-         f"the given token at {where}") + ": token valid for "
-        + (humanize_delta(float(exp) - float(iat)) if isinstance(exp, int | float)
-           and isinstance(iat, int | float) else "ever (no exp)"),
+         f"the given token at {where}") + ": token valid "
+        + (f"for {humanize_delta(float(exp) - float(iat))}" if isinstance(exp, int | float)
+           and isinstance(iat, int | float)
+           else f"until {_utc(float(exp))}" if isinstance(exp, int | float) else "for ever (no exp)"),
         detail=f"What {steps} with the test account showed (the token itself is never shown).",
         evidence=evidence, subject=where)

@@ -7,8 +7,9 @@ It runs only with a test account (`--user` + `--password-env`, or `test_account.
 `test_account.token`: the round trip alone, never signed out), and only after probe 1 found Open WebUI
 at the app URL. The LDAP sign-in (`POST /api/v1/auths/ldap`) is used when LDAP is on (the app's
 `/api/config` or the settings' ENABLE_LDAP) and the login name is not an email address. Sign-out
-only with `--signout`. The password is not sent over plain http to a host off loopback when the
-public URL is https (users never send it that way: authdoctor would be the first).
+only with `--signout`. The password is not sent over plain http to a host (or through an http
+proxy) off loopback when the public URL is https (users never send it that way: authdoctor would be
+the first).
 """
 
 from __future__ import annotations
@@ -89,13 +90,27 @@ async def session_findings(ctx: CheckContext, base: str, app_ldap: bool | None) 
         public_scheme = urlsplit(public).scheme.lower() if public else ""
     except ValueError:
         return [skipped(AREA, f"the app URL {mask_url(base)} cannot be used for sign-in")]
-    if target.scheme.lower() == "http" and not is_loopback_host(target.hostname) and public_scheme == "https":
+    session = ctx.probes
+    from authdoctor.probes.http import proxy_for
+
+    # over an http URL a proxy (HTTP_PROXY) reads the body too: it is where the password travels to
+    proxy = proxy_for(base, session.environ) if target.scheme.lower() == "http" else None
+    try:
+        proxy_host = urlsplit(proxy).hostname if proxy else None
+    except ValueError:
+        proxy_host = "an unusable proxy"
+    if proxy is not None and not is_loopback_host(proxy_host):
+        carrier = f"{proxy_host} (the proxy {mask_url(proxy)})"
+    elif not is_loopback_host(target.hostname):
+        carrier = str(target.hostname)
+    else:
+        carrier = ""
+    if target.scheme.lower() == "http" and carrier and public_scheme == "https":
         return [skipped(AREA, (
             f"sign-in not attempted: the {'token' if given else 'password'} would travel over plain "
-            f"http to {target.hostname} "
+            f"http to {carrier} "
             f"while users sign in over https ({mask_url(public or '')}); give --url an https address "
             "or the public URL"))]
-    session = ctx.probes
     signout = ctx.deployment.probe.signout
     ldap = given is None and use_ldap(user, app_ldap, ctx)
     digest = hmac.new(_SALT, repr((user, password, given)).encode("utf-8", "surrogateescape"),

@@ -132,7 +132,8 @@ class SetCookie:
         if not found or value is None:
             return None
         text = value.strip()
-        if not text or not (text.isdigit() or (text[0] == "-" and text[1:].isdigit())):
+        digits = text[1:] if text.startswith("-") else text   # ASCII digits only: '²' is no number
+        if not digits or not (digits.isascii() and digits.isdigit()):
             return None
         return int(text)
 
@@ -147,7 +148,8 @@ class SetCookie:
     @property
     def size(self) -> int:
         """Name plus value in octets (the 4096 limit of C1)."""
-        return len(self.name.encode("utf-8")) + len(self.value.encode("utf-8"))
+        # surrogatepass: a HAR (JSON) may carry a lone surrogate escape, which no header holds
+        return sum(len(part.encode("utf-8", "surrogatepass")) for part in (self.name, self.value))
 
     @property
     def raw_size(self) -> int:

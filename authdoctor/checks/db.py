@@ -140,7 +140,9 @@ def _shown_value(value: EffectiveValue, text: str | None) -> str:
         return "<unset>"
     if value.spec.secret:
         return mask(text)
-    return repr(text)
+    from authdoctor.masking import mask_credentials
+
+    return repr(mask_credentials(text))
 
 
 def shadow_findings(state: DatabaseState) -> list[Finding]:
@@ -591,6 +593,7 @@ def secret_findings(observation: DatabaseObservation, env: EnvSource) -> list[Fi
 
 def summary_findings(state: DatabaseState) -> list[Finding]:
     """`db show`: the effective settings, the accounts, the groups (info)."""
+    from authdoctor.masking import mask_credentials
     from authdoctor.openwebui.dbconfig import as_env_text
 
     observation = state.observation
@@ -604,13 +607,14 @@ def summary_findings(state: DatabaseState) -> list[Finding]:
                 shown = "set" if text else "<unset>"
             elif value.spec.kind == "bool" and text is not None:
                 shown = "true" if text.lower() == "true" else "false"
-            else:
-                shown = repr(text) if text is not None else "<unset>"
+            else:  # a URL's user:password (webui.url) is a credential like any other
+                shown = repr(mask_credentials(text)) if text is not None else "<unset>"
             origin = ("database" if value.winner == "database" else
                       "environment" if value.env_name else "default")
             if value.winner != "database" and value.has_row and value.differs:
                 stored = as_env_text(value.stored, value.spec.kind, value.sep)
-                origin += ("; row not used: " + ("set" if value.spec.secret else repr(stored)))
+                origin += ("; row not used: " + ("set" if value.spec.secret else
+                                                 repr(mask_credentials(stored or ""))))
             rows[f"{value.spec.var} ({value.spec.key})"] = f"{shown} [{origin}]"
         findings.append(finding(
             "db.effective-settings", f"sign-in settings as the app uses them ({len(rows)})",
@@ -691,6 +695,10 @@ def evaluate(state: DatabaseState | None, env: EnvSource, now: datetime, *,
                 *token_findings(observation, env, token), *secret_findings(observation, env)]
     if summary:
         findings += summary_findings(state)
+    if observation.schema.status == "current":  # otherwise db.schema-mismatch names them
+        findings += [skipped(AREA, f"the {name.replace('_', ' ')} part of the database was not read: "
+                             f"{why}; what depends on it is not judged")
+                     for name, why in sorted(observation.problems.items())]
     return findings
 
 

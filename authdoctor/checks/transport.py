@@ -144,7 +144,7 @@ def parse_hsts(value: str) -> Hsts:
     if "max-age" not in seen:
         return Hsts(None, "includesubdomains" in seen, "there is no max-age directive (it is required)")
     raw_age = seen["max-age"]
-    if not raw_age.isdigit():
+    if not (raw_age.isascii() and raw_age.isdigit()):  # delta-seconds = 1*DIGIT (ASCII only)
         return Hsts(None, "includesubdomains" in seen, f"max-age={raw_age!r} is not a number of seconds")
     return Hsts(int(raw_age), "includesubdomains" in seen, "")
 

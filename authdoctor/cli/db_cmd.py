@@ -49,7 +49,7 @@ statement timeout. Only SELECTs, aggregated or bounded (50 OAuth sessions, 50 gr
 
 Examples:
 
-\\b
+\b
   authdoctor db show --database sqlite:////srv/open-webui/data/webui.db
   authdoctor db show --env-file .env --database "$DATABASE_URL" --format json
   authdoctor db show --env-file .env --token "$TOKEN"

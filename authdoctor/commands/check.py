@@ -9,6 +9,7 @@ If loading or rendering itself overruns, the run ends with one line naming the p
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TextIO
@@ -183,6 +184,38 @@ def _with_database(deployment: Deployment, flags: ProbeFlags | None, *, offline:
                            now=now or utcnow(), implicit=command == "check")
 
 
+def _refuse_output_over_database(output: str | None, deployment: Deployment,
+                                 flags: ProbeFlags | None) -> None:
+    """`--output` must never name the app's SQLite file or a file beside it (-wal, -shm, -journal):
+    the report would destroy the database or be taken for its journal (exit 2, nothing read)."""
+    if output is None or output == "-" or not output.strip():
+        return
+    from authdoctor.errors import UsageError
+    from authdoctor.probes.db import DatabaseUnavailable, parse_database_url
+    from authdoctor.settings.database import database_url
+    from authdoctor.settings.model import UnknownValueError
+
+    url = flags.database if flags is not None else None
+    try:
+        url = url or deployment.probe.database or database_url(deployment.env)[0]
+        target = parse_database_url(url) if url else None
+    except (DatabaseUnavailable, UnknownValueError, ValueError):
+        return
+    if target is None or target.kind != "sqlite" or not target.path:
+        return
+    wanted = os.path.realpath(output)
+    bases = {target.path, os.path.realpath(target.path)}  # SQLite names the -wal after the real file
+    for name in (*bases, *(base + side for base in bases for side in ("-wal", "-shm", "-journal"))):
+        try:
+            same = wanted == os.path.realpath(name) or (
+                os.path.exists(output) and os.path.exists(name) and os.path.samefile(output, name))
+        except (OSError, ValueError):
+            same = False
+        if same:
+            raise UsageError(f"--output {output} is the app's database or a file beside it ({name}); "
+                             "refusing to write there: choose another file for the report")
+
+
 def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str],
               ignore: Sequence[str], offline: bool, fail_on: str, timeout: float,
               probe_timeout: float | None, now: str | None, output_format: str, output: str | None,
@@ -241,6 +274,7 @@ def run_check(*, inputs: SettingsInputs, only: Sequence[str], skip: Sequence[str
         check_test_account(loaded, offline=offline,
                            password_given=probe_flags is not None and probe_flags.app_password is not None)
         check_output_path(output, [*named_inputs, *loaded.sources, *loaded.files_read])
+        _refuse_output_over_database(output, loaded, probe_flags)
         phase.text = "while reading the database"
         loaded = _with_database(loaded, probe_flags, offline=offline, command=command,
                                 timeout=probe_timeout or loaded.probe.timeout_s,

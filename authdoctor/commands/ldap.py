@@ -15,6 +15,7 @@ Everything else (formats, `--output`, `--fail-on`, `--now`, `--timeout`, `--prob
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, BinaryIO, TextIO
@@ -37,7 +38,7 @@ def read_password(*, password_env: str | None, password_stdin: bool, inputs: Set
         raise UsageError("give --password-env or --password-stdin, not both")
     if password_env is not None:
         name = password_env.strip()
-        if not name or "=" in name:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):  # not a name: maybe the password itself
             raise UsageError("--password-env: give the NAME of an environment variable that holds the "
                              "password (e.g. --password-env ALICE_PW), not the password")
         value = (os.environ if environ is None else environ).get(name)

@@ -98,7 +98,9 @@ def run_rbac_why(*, who: str, permission: str | None, model: str | None, knowled
     _refuse_output_over_database(output, url)
     question = Question(who=who, database_url=url, database_shown=shown, permission=name, kind=kind,
                         resource_id=resource_id, access=how,
-                        timeout_s=max(1.0, min(float(timeout), 30.0)))
+                        # the reader's waits (a locked SQLite, a slow PostgreSQL) end well before
+                        # the run's deadline, so the answer says why (5 s: --probe-timeout's default)
+                        timeout_s=max(0.1, min(float(timeout) / 2, 5.0)))
     deployment = None
     if inputs.empty:
         deployment = Deployment(replicas=(), sources=(NO_SETTINGS,))

@@ -145,10 +145,8 @@ def as_env_text(value: Any, kind: Kind, sep: str = ",") -> str | None:
     (None: JSON null, the variable as if unset)."""
     if value is None:
         return None
-    if kind == "bool":
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        return str(value)
+    if kind == "bool":  # the app tests the raw value's truth (`if not await Config.get(key)`)
+        return "true" if value else "false"
     if kind == "list":
         if isinstance(value, list):
             return sep.join(str(item) for item in value)

@@ -123,18 +123,32 @@ class SessionObservation:
                 "after_signout": one(self.after_signout), "proxy": self.proxy, "stopped": self.stopped}
 
 
-def _one_line(data: bytes) -> str:
+def _one_line(data: bytes, secrets: list[str]) -> str:
+    """The body's start on one line, every copy of a secret replaced first (a secret cut at the
+    200th character or spread over folded whitespace would otherwise show in part)."""
     import re
 
-    text = data[:FIRST_BYTES].decode("utf-8", "replace")
+    text = _scrub(bytes(data).decode("utf-8", "replace"), secrets)
     text = re.sub(r"\s+", " ", text).strip()
-    return text + ("…" if len(data) > FIRST_BYTES else "")
+    return text[:FIRST_BYTES] + ("…" if len(text) > FIRST_BYTES else "")
+
+
+def _forms(secret: str) -> set[str]:
+    """The secret as an answer may echo it: as it is, HTML-, URL- and JSON-escaped, whitespace folded."""
+    import html
+    import re
+    from urllib.parse import quote, quote_plus
+
+    forms = {secret, html.escape(secret), html.escape(secret, quote=False), quote(secret, safe=""),
+             quote(secret), quote_plus(secret), json.dumps(secret)[1:-1],
+             json.dumps(secret, ensure_ascii=False)[1:-1], re.sub(r"\s+", " ", secret).strip()}
+    return {form for form in forms if form}
 
 
 def _scrub(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
+    forms = {form for secret in secrets if secret for form in _forms(secret)}
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, "***")
     return text
 
 
@@ -150,7 +164,7 @@ def run_session(base_url: str, *, user: str, password: str, ldap: bool = False, 
 
     from authdoctor.http import USER_AGENT
     from authdoctor.masking import mask_url
-    from authdoctor.probes.http import _failure, _verify, proxy_for, strip_credentials
+    from authdoctor.probes.http import _failure, _timeout_failure, _verify, proxy_for, strip_credentials
 
     base = strip_credentials(base_url).rstrip("/")
     method = "token" if given_token else "ldap" if ldap else "password"
@@ -202,16 +216,24 @@ def run_session(base_url: str, *, user: str, password: str, ldap: bool = False, 
             with client.stream(verb, base + route, content=content, headers=headers,
                                timeout=httpx.Timeout(timeout)) as response:
                 data = bytearray()
+                overran = False
                 for chunk in response.iter_bytes():
                     data += chunk
                     if len(data) > MAX_BODY:
                         del data[MAX_BODY:]
                         break
+                    if time.monotonic() - started > timeout:  # httpx's timeout is per read: a drip
+                        overran = True
+                        break
+                if overran:
+                    failure = _timeout_failure("body", timeout, len(data), host, port)
+                    return Exchange(verb, route, credential, failure=failure,
+                                    elapsed_s=time.monotonic() - started)
                 arrived = time.time()
                 cookies = tuple(response.headers.get_list("set-cookie"))
                 content_type = response.headers.get("content-type", "")
                 retry_after = response.headers.get("retry-after")
-                status, reason = response.status_code, response.reason_phrase
+                status, reason = response.status_code, _scrub(response.reason_phrase, secrets)
         except httpx.HTTPError as exc:
             failure, _ = _failure(exc, host=host, port=port, stage="headers", timeout_s=timeout,
                                   received=0, proxy=proxy, remaining=0.0)
@@ -226,7 +248,7 @@ def run_session(base_url: str, *, user: str, password: str, ldap: bool = False, 
         if isinstance(parsed, dict) and isinstance(parsed.get("detail"), str):
             detail = _scrub(parsed["detail"], secrets)[:500]
         if parsed is None and data:
-            start = _scrub(_one_line(bytes(data)), secrets)
+            start = _one_line(bytes(data), secrets)
         exchange_ = Exchange(verb, route, credential, status=status, reason=reason,
                              content_type=content_type, detail=detail, body_start=start,
                              set_cookies=cookies, at=arrived, elapsed_s=time.monotonic() - started,
@@ -234,6 +256,7 @@ def run_session(base_url: str, *, user: str, password: str, ldap: bool = False, 
         token = parsed.get("token") if isinstance(parsed, dict) else None
         if route == path and verb == "POST" and isinstance(token, str) and token:
             issued = token
+            secrets.append(token)  # a later answer that echoes it never shows it
         return exchange_
 
     with client:
@@ -248,6 +271,7 @@ def run_session(base_url: str, *, user: str, password: str, ldap: bool = False, 
             observation = SessionObservation(base_url=base, user=user, method=method, signin=signin,
                                              proxy=shown_proxy)
             token = issued or _token_cookie(signin.set_cookies)
+            secrets.append(token or "")
             if signin.status != 200 or not token:
                 return replace(observation, token=token,
                                stopped="" if signin.status != 200 else "the sign-in answer carried no token")

@@ -466,6 +466,8 @@ def _open_sqlite(target: DatabaseTarget, timeout: float) -> ReadOnlyDatabase:
                                isolation_level=None)
     except sqlite3.Error as exc:
         raise _sqlite_error(exc, target) from None
+    # a value written with bytes that are not UTF-8 must not fail its whole query
+    conn.text_factory = lambda data: bytes(data).decode("utf-8", "replace")
     database = _SqliteDatabase(target, timeout, conn, immutable)
     try:
         database.tables()     # reads page 1 and the schema: a damaged file shows here
