@@ -124,6 +124,24 @@ def test_signin_refusals_are_mapped_to_causes(signin: Exchange, words: str) -> N
     assert words in found[0].title
 
 
+@pytest.mark.parametrize(("location", "words"), [
+    ("https://sso.example.com/login?rd=%2Fapi%2Fv1%2Fauths%2Fsignin", "sign-in wall"),
+    (f"{BASE.replace('http://', 'https://')}/api/v1/auths/signin", "only answers over https"),
+    (None, "(no Location header)"),
+])
+def test_a_redirected_signin_says_where_it_went(location: str | None, words: str) -> None:
+    """A 3xx at sign-in (an authenticating proxy's login page, an http -> https redirect): the
+    report names the target, and does not claim users see an error under the sign-in form."""
+    signin = replace(refused(302, None, path="/api/v1/auths/signin", method="POST",
+                             content_type="text/html"), location=location)
+    (found,) = evaluate_session(observation(signin=signin, token=None, bearer=None, cookie=None),
+                                public_url=BASE, settings=session_settings(source(HEALTHY)))
+    assert found.code == "deploy.signin-failed"
+    assert words in found.title
+    assert found.evidence["redirects to"] == (location or "(no Location header)")
+    assert "under the sign-in form" not in found.detail
+
+
 def test_429_says_when_it_clears_and_that_nothing_was_retried() -> None:
     signin = refused(429, "API rate limit exceeded", path="/api/v1/auths/signin", method="POST")
     (found,) = evaluate_session(observation(signin=signin, token=None), public_url=BASE,
@@ -621,3 +639,44 @@ def test_a_reason_phrase_echoing_the_password_is_scrubbed_in_the_observation() -
         server.shutdown()
     assert obs.signin is not None and obs.signin.status == 400
     assert "pw-in-reason-77" not in json.dumps(obs.to_dict()) and obs.signin.reason == "bad password ***"
+
+
+def test_a_redirect_at_signin_is_kept_masked_and_not_followed() -> None:
+    """A sign-in wall answers the POST with 302: the probe keeps where it points (credentials
+    masked, the password scrubbed) and does not follow it (the password goes nowhere else)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from authdoctor.probes.app_session import run_session
+
+    hits: list[str] = []
+
+    class Wall(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            hits.append(self.path)
+            self.send_response(302)
+            self.send_header("Location", "https://ops:wall-secret@sso.example.com/login?pw=pw-123456")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_GET = do_POST
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Wall)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        obs = run_session(base, user="a@example.com", password="pw-123456", timeout_s=5)
+    finally:
+        server.shutdown()
+    assert hits == ["/api/v1/auths/signin"]
+    assert obs.signin is not None and obs.signin.status == 302
+    location = obs.signin.location or ""
+    assert "sso.example.com/login" in location
+    assert "wall-secret" not in location and "pw-123456" not in location
+    (found,) = evaluate_session(obs, public_url=base, settings=session_settings(None))
+    assert found.code == "deploy.signin-failed" and "sign-in wall" in found.title
+    assert "wall-secret" not in json.dumps(found.to_dict()) and "pw-123456" not in json.dumps(found.to_dict())

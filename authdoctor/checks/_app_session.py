@@ -293,6 +293,19 @@ def _signin_failed(obs: SessionObservation, settings: SessionSettings, where: st
                "Read the app's log at the time of the sign-in (docker logs): the exception names the "
                "setting. Known causes: JWT_EXPIRES_IN without a unit (e.g. 3600), "
                "WEBUI_AUTH_COOKIE_SAME_SITE other than lax, strict or none.")
+    elif status is not None and 300 <= status < 400:
+        target = signin.location or "(no Location header)"
+        evidence["redirects to"] = target
+        if signin.location and _https_upgrade(where, signin.location):
+            cause = (f"the sign-in POST is redirected to {target}: the app (or its proxy) only "
+                     "answers over https here")
+            fix = ("Give authdoctor the https URL users open (--url / --public-url / WEBUI_URL); a "
+                   "redirected POST is not signed in to.")
+        else:
+            cause = (f"the sign-in POST is redirected to {target}: a sign-in wall or authenticating "
+                     "proxy in front of the app answers instead of Open WebUI")
+            fix = ("Reach Open WebUI itself (--url at its own address), or let the proxy pass POST "
+                   "/api/v1/auths/* to the app; authdoctor does not follow redirects at sign-in.")
     elif status in (404, 405) or (status is not None and status < 300 and signin.detail is None):
         cause = ("the answer is not Open WebUI's sign-in endpoint (a path prefix is missing, or a proxy "
                  "does not pass POST /api/v1/auths/* to the app)")
@@ -303,13 +316,23 @@ def _signin_failed(obs: SessionObservation, settings: SessionSettings, where: st
     else:
         cause = f"the app answered {status}"
         fix = "Act on the answer quoted in the evidence; the app's log has more."
+    users = ("" if status is not None and 300 <= status < 400 else
+             " Users who sign in the same way see the same message under the sign-in form.")
     return finding(
         "deploy.signin-failed",
         f"sign-in with the test account at {where} fails: {cause}",
-        detail=(f"{signin.request} answered {_answer(signin)}. Users who sign in the same way see the "
-                "same message under the sign-in form. The session round trip and sign-out were not "
-                "attempted."),
+        detail=(f"{signin.request} answered {_answer(signin)}.{users} The session round trip and "
+                "sign-out were not attempted."),
         fix=fix, evidence=evidence, subject=where)
+
+
+def _https_upgrade(base: str, location: str) -> bool:
+    """The redirect only moves the same host from http to https (a proxy's http -> https rule)."""
+    from urllib.parse import urljoin, urlsplit
+
+    here, there = urlsplit(base), urlsplit(urljoin(base + "/", location))
+    return (here.scheme == "http" and there.scheme == "https"
+            and (here.hostname or "").lower() == (there.hostname or "").lower())
 
 
 def _signin_500_causes(settings: SessionSettings) -> list[str]:

@@ -64,6 +64,8 @@ class Exchange:
     failure: ProbeFailure | None = None
     refused: str = ""
     retry_after: str | None = None
+    location: str | None = None
+    """A redirect's `Location` (credentials masked, secrets scrubbed); redirects are not followed."""
 
     @property
     def answered(self) -> bool:
@@ -91,7 +93,7 @@ class Exchange:
                 "detail": self.detail, "body_start": self.body_start, "set_cookies": cookies,
                 "at": self.at, "elapsed_s": round(self.elapsed_s, 3),
                 "failure": self.failure.to_dict() if self.failure else None, "refused": self.refused,
-                "retry_after": self.retry_after}
+                "retry_after": self.retry_after, "location": self.location}
 
 
 @dataclass(frozen=True)
@@ -233,6 +235,11 @@ def run_session(base_url: str, *, user: str, password: str, ldap: bool = False, 
                 cookies = tuple(response.headers.get_list("set-cookie"))
                 content_type = response.headers.get("content-type", "")
                 retry_after = response.headers.get("retry-after")
+                location = response.headers.get("location")
+                if location is not None:
+                    from authdoctor.masking import mask_url
+
+                    location = _scrub(mask_url(location), secrets)[:500]
                 status, reason = response.status_code, _scrub(response.reason_phrase, secrets)
         except httpx.HTTPError as exc:
             failure, _ = _failure(exc, host=host, port=port, stage="headers", timeout_s=timeout,
@@ -252,7 +259,7 @@ def run_session(base_url: str, *, user: str, password: str, ldap: bool = False, 
         exchange_ = Exchange(verb, route, credential, status=status, reason=reason,
                              content_type=content_type, detail=detail, body_start=start,
                              set_cookies=cookies, at=arrived, elapsed_s=time.monotonic() - started,
-                             retry_after=retry_after)
+                             retry_after=retry_after, location=location)
         token = parsed.get("token") if isinstance(parsed, dict) else None
         if route == path and verb == "POST" and isinstance(token, str) and token:
             issued = token
