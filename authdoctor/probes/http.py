@@ -472,16 +472,6 @@ def _attempt(url: str, *, host: str, port: int, verify: ssl.SSLContext | bool, t
 
 # ----------------------------------------------------------------------------- the POST probe
 
-def _is_loopback_name(host: str) -> bool:
-    name = host.strip("[]").lower().rstrip(".")
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
 def _secret_forms(secret: str) -> list[bytes]:
     """The ways a secret could come back in an answer: as is, URL-encoded, form-encoded, or
     HTML-escaped (an error page that quotes the request)."""
@@ -524,6 +514,7 @@ def http_post_form(url: str, form: Mapping[str, str], *, timeout_s: float,
     observation: it is not in the URL, and every copy of it an answer may echo (raw, URL-encoded,
     or the Basic value) is replaced by `***` in the kept headers and body.
     """
+    from authdoctor.checks._urls import trustworthy_http_host
     from authdoctor.masking import mask_url
 
     target = _target(url, verify_tls=verify_tls, ca_file=ca_file, environ=environ)
@@ -535,8 +526,8 @@ def http_post_form(url: str, form: Mapping[str, str], *, timeout_s: float,
         return HttpObservation(url=url, final_url=url, proxy=shown_proxy,
                                refused=f"not an http(s) URL with a host: {mask_url(url)}")
     if secrets and target.scheme == "http" and not (
-            _is_loopback_name(host) and (proxy is None or _is_loopback_name(proxy_host(proxy)))):
-        where = f"through the proxy {shown_proxy}" if proxy and _is_loopback_name(host) else f"to {host}"
+            trustworthy_http_host(host) and (proxy is None or trustworthy_http_host(proxy_host(proxy)))):
+        where = f"through the proxy {shown_proxy}" if proxy and trustworthy_http_host(host) else f"to {host}"
         return HttpObservation(url=url, final_url=url, proxy=shown_proxy, refused=(
             f"the client secret would travel over plain http {where} (not loopback): "
             "authdoctor does not send it"))
